@@ -1,0 +1,258 @@
+"""micrograd.train — TrainConfig, Trainer and fit(): the seed's training loop, generalized.
+
+    from micrograd.train import TrainConfig, fit
+    history = fit(TrainConfig.preset("seed"))      # the seed program's run, 110 lines
+
+The loop is the seed's: full batch; every `eval_every` steps the val loss is evaluated
+*before* the step; the train loss printed is the one the step backpropagated. Random
+draws happen in the seed's order: data first, then the model's weights, from one
+`RNG(seed)`. Presets:
+  - "seed":    simple data, MLP(2, [16, 3]) per-neuron init, SeedAdam(0.1, 0.9, 0.95, 1e-4)
+  - "llm101n": the course's final version: yinyang data, MLP(2, [8, 3]) per-weight init,
+               AdamW(0.1, (0.9, 0.95), 1e-8, 1e-4), lines as `step 1/100, val loss 1.098612`
+"""
+
+import dataclasses
+import gc
+import math
+import time
+from contextlib import contextmanager
+
+from . import data as datasets
+from .engine import sum_values
+from .losses import cross_entropy
+from .nn import MLP
+from .optim import SGD, Adam, AdamW, SeedAdam
+from .rng import RNG
+
+OPTIMIZERS = ("seed-adam", "adam", "adamw", "sgd")
+ENGINES = ("scalar", "tensor")
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything that defines a run. `TrainConfig.preset(name, **overrides)` starts from a preset."""
+
+    dataset: str = "simple"
+    data: str = None  # a CSV file instead of a generated dataset
+    n: int = 100
+    hidden: list = dataclasses.field(default_factory=lambda: [16])
+    activation: str = "tanh"
+    init: str = "per-neuron"
+    optimizer: str = "seed-adam"
+    lr: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    weight_decay: float = 1e-4
+    momentum: float = 0.0
+    steps: int = 100
+    eval_every: int = 10
+    seed: int = 42
+    engine: str = "scalar"
+    style: str = "seed"  # how step lines look: "seed" or "llm101n"
+
+    PRESETS = {
+        "seed": {},
+        "llm101n": {
+            "dataset": "yinyang",
+            "hidden": [8],
+            "init": "per-weight",
+            "optimizer": "adamw",
+            "style": "llm101n",
+        },
+    }
+
+    @classmethod
+    def preset(cls, name="seed", **overrides):
+        if name not in cls.PRESETS:
+            raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(cls.PRESETS)}")
+        cfg = cls(**{**cls.PRESETS[name], **{k: v for k, v in overrides.items() if v is not None}})
+        cfg.validate()
+        return cfg
+
+    def validate(self):
+        """Raise ValueError/TypeError naming the first bad field."""
+
+        def need(ok, msg):
+            if not ok:
+                raise ValueError(msg)
+
+        need(self.data is not None or self.dataset in datasets.DATASETS,
+             f"dataset must be one of {', '.join(datasets.DATASETS)}, got {self.dataset!r}")
+        for name in ("n", "steps", "eval_every", "seed"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise TypeError(f"{name} must be an int, got {v!r}")
+        need(self.n >= 10, f"n must be at least 10, got {self.n}")
+        need(self.steps >= 0, f"steps must be >= 0, got {self.steps}")
+        need(self.eval_every >= 0, f"eval_every must be >= 0 (0 = never), got {self.eval_every}")
+        need(isinstance(self.hidden, (list, tuple)) and all(isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in self.hidden),
+             f"hidden must be a list of positive layer sizes, got {self.hidden!r}")
+        need(self.activation in ("tanh", "relu"), f"activation must be 'tanh' or 'relu', got {self.activation!r}")
+        need(self.init in ("per-neuron", "per-weight"), f"init must be 'per-neuron' or 'per-weight', got {self.init!r}")
+        need(self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        need(self.engine in ENGINES, f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        need(self.style in ("seed", "llm101n"), f"style must be 'seed' or 'llm101n', got {self.style!r}")
+        for name in ("lr", "beta1", "beta2", "weight_decay", "momentum"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValueError(f"{name} must be a finite number, got {v!r}")
+        need(self.lr >= 0, f"lr must be >= 0, got {self.lr}")
+        need(0 <= self.beta1 < 1, f"beta1 must be in [0, 1), got {self.beta1}")
+        need(0 <= self.beta2 < 1, f"beta2 must be in [0, 1), got {self.beta2}")
+        need(self.weight_decay >= 0, f"weight_decay must be >= 0, got {self.weight_decay}")
+        need(self.momentum >= 0, f"momentum must be >= 0, got {self.momentum}")
+        self.hidden = list(self.hidden)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector, restoring the caller's setting afterwards.
+
+    Our graphs have no reference cycles (reference counting frees them), so the cyclic
+    collector only costs time scanning them while they are built.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def make_optimizer(cfg, params):
+    """The optimizer a config names, with its hyperparameters."""
+    betas = (cfg.beta1, cfg.beta2)
+    if cfg.optimizer == "seed-adam":
+        return SeedAdam(params, lr=cfg.lr, betas=betas, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "adam":
+        return Adam(params, lr=cfg.lr, betas=betas, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "adamw":
+        return AdamW(params, lr=cfg.lr, betas=betas, weight_decay=cfg.weight_decay)
+    return SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+
+
+# ---------------------------------------------------------------------- scalar-engine loss
+
+
+def split_loss(model, split):
+    """Mean cross-entropy over a split, as a Value (the seed's `eval_split` graph)."""
+    losses = [cross_entropy(model(x), y) for x, y in split]
+    return sum_values(losses) * (1.0 / len(split))
+
+
+def accuracy(model, split):
+    """(correct, total): argmax of the logits against the labels."""
+    correct = 0
+    for x, y in split:
+        logits = [v.data for v in model(x)]
+        correct += logits.index(max(logits)) == y
+    return correct, len(split)
+
+
+# ---------------------------------------------------------------------- Trainer
+
+
+class Trainer:
+    """One run: data, model and optimizer built from a config (in the seed's draw order),
+    stepped one training step at a time. `fit()` drives it; the demo and resume do too."""
+
+    def __init__(self, config=None):
+        cfg = config or TrainConfig()
+        cfg.validate()
+        self.config = cfg
+        self.rng = RNG(cfg.seed)
+        if cfg.data is not None:
+            self.splits = datasets.load_csv(cfg.data)
+        else:
+            self.splits = datasets.make(cfg.dataset, self.rng, cfg.n)  # data is drawn first
+        self.train_split, self.val_split, self.test_split = self.splits
+        nin = len(self.train_split[0][0])
+        nclasses = max(2, datasets.num_classes(*self.splits))
+        self.model = MLP(nin, cfg.hidden + [nclasses], activation=cfg.activation, init=cfg.init, rng=self.rng)
+        self.optimizer = make_optimizer(cfg, self.model.parameters())
+        self.step = 0  # training steps done
+
+    # the engine-specific pieces (the tensor engine's Trainer overrides these)
+    def loss(self, split):
+        return split_loss(self.model, split)
+
+    def evaluate(self, split):
+        """Mean loss of a split (a float)."""
+        with gc_paused():
+            return self.loss(split).data
+
+    def accuracy(self, split):
+        return accuracy(self.model, split)
+
+    def train_step(self):
+        """One step: (val loss if due, else None), forward, backward, update. Returns a record."""
+        cfg, i = self.config, self.step
+        record = {"step": i}
+        t0 = time.perf_counter()
+        with gc_paused():
+            if cfg.eval_every and i % cfg.eval_every == 0:
+                record["val_loss"] = self.loss(self.val_split).data
+            loss = self.loss(self.train_split)
+            loss.backward()
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+        record["train_loss"] = loss.data
+        record["seconds"] = time.perf_counter() - t0
+        self.step += 1
+        return record
+
+    def format_lines(self, record):
+        """The step's printed lines, in the preset's style."""
+        i, cfg, lines = record["step"], self.config, []
+        if cfg.style == "llm101n":
+            tag = f"step {i + 1}/{cfg.steps}"
+            if "val_loss" in record:
+                lines.append(f"{tag}, val loss {record['val_loss']:.6f}")
+        else:
+            tag = f"step {i}"
+            if "val_loss" in record:
+                lines.append(f"{tag}, val loss {record['val_loss']}")
+        lines.append(f"{tag}, train loss {record['train_loss']}")
+        return lines
+
+    def summary(self):
+        """Loss and accuracy of the current model on every split."""
+        out = {}
+        for name, split in zip(("train", "val", "test"), self.splits):
+            correct, total = self.accuracy(split)
+            out[name] = {"loss": self.evaluate(split), "correct": correct, "total": total}
+        return out
+
+
+def format_summary(summary):
+    losses = ", ".join(f"{k} {v['loss']:.6f}" for k, v in summary.items())
+    accs = ", ".join(f"{k} {100.0 * v['correct'] / v['total']:.1f}% ({v['correct']}/{v['total']})" for k, v in summary.items())
+    return [f"final loss: {losses}", f"accuracy: {accs}"]
+
+
+def fit(config=None, callbacks=(), out=print, trainer=None):
+    """Train to `config.steps` and return the history.
+
+    `out(line)` receives the step lines (pass `out=None` for silence); each callback is
+    called as `cb(trainer, record)` after every step. History: {"train_loss": [...],
+    "val_loss": {step: loss}, "summary": {split: {"loss", "correct", "total"}}}.
+    """
+    tr = trainer or Trainer(config)
+    history = {"train_loss": [], "val_loss": {}}
+    while tr.step < tr.config.steps:
+        rec = tr.train_step()
+        history["train_loss"].append(rec["train_loss"])
+        if "val_loss" in rec:
+            history["val_loss"][rec["step"]] = rec["val_loss"]
+        if out is not None:
+            for line in tr.format_lines(rec):
+                out(line)
+        for cb in callbacks:
+            cb(tr, rec)
+    history["summary"] = tr.summary()
+    return history
