@@ -219,6 +219,8 @@ class Value:
 
 def _lift(other):
     """Wrap a plain number as a leaf Value; NotImplemented for anything else."""
+    if type(other) is float:
+        return Value(other)
     if isinstance(other, Value):
         return other
     if isinstance(other, bool) or not isinstance(other, numbers.Real):
@@ -257,9 +259,12 @@ def dot(w, x, b):
     child the gradient that graph would: b gets g, w[i] gets x[i]*g, x[i] gets w[i]*g.
     `w` are Values, `x` Values or numbers, `b` a Value.
     """
-    x = _lift_all(x, "x")
+    try:
+        xd = [xi.data for xi in x]  # fast path: x are Values already (MLP lifts its inputs once)
+    except AttributeError:
+        x = _lift_all(x, "x")
+        xd = [xi.data for xi in x]
     wd = [wi.data for wi in w]
-    xd = [xi.data for xi in x]
     s = b.data
     for wi, xi in zip(wd, xd):
         s = s + wi * xi

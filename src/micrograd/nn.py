@@ -9,7 +9,7 @@ logits). Weights are drawn from an `RNG` neuron by neuron, in order:
 Biases start at 0. A neuron's `b + sum(w*x)` is one fused `dot` node (see engine.py).
 """
 
-from .engine import Value, dot
+from .engine import Value, _lift_all, dot
 from .rng import RNG, global_rng
 
 ACTIVATIONS = ("tanh", "relu")
@@ -164,6 +164,7 @@ class MLP(Module):
     def __call__(self, x):
         if len(x) != self.nin:
             raise ValueError(f"MLP expects {self.nin} inputs, got {len(x)}")
+        x = _lift_all(x, "x")  # once here, not once per neuron (as the seed's Value(x[0]), Value(x[1]))
         for layer in self.layers:
             x = layer(x)
         return x
