@@ -94,9 +94,9 @@ def config_from_args(args):
 
 
 def cmd_train(args):
-    from .train import Trainer, fit, format_summary
+    from .train import fit, format_summary, make_trainer
 
-    trainer = Trainer(config_from_args(args))
+    trainer = make_trainer(config_from_args(args))
     out = None if args.quiet else print
     history = fit(trainer=trainer, out=out)
     for line in format_summary(history["summary"]):

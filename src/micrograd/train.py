@@ -229,6 +229,17 @@ class Trainer:
         return out
 
 
+def make_trainer(config=None):
+    """The Trainer for a config's engine: `Trainer` (scalar Values) or the tensor engine's."""
+    cfg = config or TrainConfig()
+    cfg.validate()
+    if cfg.engine == "tensor":
+        from .tensor.train import TensorTrainer
+
+        return TensorTrainer(cfg)
+    return Trainer(cfg)
+
+
 def format_summary(summary):
     losses = ", ".join(f"{k} {v['loss']:.6f}" for k, v in summary.items())
     accs = ", ".join(f"{k} {100.0 * v['correct'] / v['total']:.1f}% ({v['correct']}/{v['total']})" for k, v in summary.items())
@@ -242,7 +253,7 @@ def fit(config=None, callbacks=(), out=print, trainer=None):
     called as `cb(trainer, record)` after every step. History: {"train_loss": [...],
     "val_loss": {step: loss}, "summary": {split: {"loss", "correct", "total"}}}.
     """
-    tr = trainer or Trainer(config)
+    tr = trainer or make_trainer(config)
     history = {"train_loss": [], "val_loss": {}}
     while tr.step < tr.config.steps:
         rec = tr.train_step()
