@@ -246,15 +246,19 @@ def format_summary(summary):
     return [f"final loss: {losses}", f"accuracy: {accs}"]
 
 
-def fit(config=None, callbacks=(), out=print, trainer=None):
+def fit(config=None, callbacks=(), out=print, trainer=None, history=None):
     """Train to `config.steps` and return the history.
 
     `out(line)` receives the step lines (pass `out=None` for silence); each callback is
     called as `cb(trainer, record)` after every step. History: {"train_loss": [...],
     "val_loss": {step: loss}, "summary": {split: {"loss", "correct", "total"}}}.
+    Pass `history` (e.g. a checkpoint's, when resuming) to extend it in place.
     """
     tr = trainer or make_trainer(config)
-    history = {"train_loss": [], "val_loss": {}}
+    if history is None:
+        history = {"train_loss": [], "val_loss": {}}
+    history.setdefault("train_loss", [])
+    history.setdefault("val_loss", {})
     while tr.step < tr.config.steps:
         rec = tr.train_step()
         history["train_loss"].append(rec["train_loss"])
