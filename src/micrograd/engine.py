@@ -15,10 +15,11 @@ counting the moment the last reference to the root goes away.
 The floating-point operations and their order are the seed program's (a / b is
 a * b**-1, -a is a * -1, ...), so micrograd prints the seed's numbers.
 
-Two *fused* nodes exist for speed, each computing exactly the float sequence of the
-small graph it replaces (so the numbers do not move):
+Fused nodes exist for speed, each computing exactly the float sequence of the small
+graph it replaces (so the numbers do not move):
   - `dot(w, x, b)`: the neuron's `b + w[0]*x[0] + w[1]*x[1] + ...` as one node
-    (op 'dot'); its children are b, w..., x... .
+    (op 'dot'); its children are b, w..., x... . `dot(w, x, b, act="tanh")` fuses the
+    neuron's activation too (op 'tanh(dot)', or 'relu(dot)'): one node per neuron.
   - `micrograd.losses.cross_entropy`: the seed's max-shift / exp / sum / divide /
     log / negate chain as one node (op 'cross_entropy').
 Everything else is one node per op, as in the course.
@@ -252,23 +253,52 @@ def _lift_all(xs, name):
     return out
 
 
-def dot(w, x, b):
-    """One node for `b + w[0]*x[0] + w[1]*x[1] + ...` (a neuron's pre-activation).
+class _ActivatedDotBackward:
+    """Backward of a fused neuron node `act(b + w.x)`: first the activation's local
+    derivative, exactly as the seed's separate tanh/ReLU node applies it, then the dot's
+    local derivatives. Holds floats only (no node references: no cycles)."""
+
+    __slots__ = ("pre", "dact", "local")
+
+    def __init__(self, pre, dact, local):
+        self.pre = pre  # b + w.x, before the activation (shown when the graph view expands the node)
+        self.dact = dact  # act'(pre)
+        self.local = local  # (1.0, *x.data, *w.data), as a plain 'dot' node's
+
+    def backward(self, children, g):
+        g = self.dact * g  # the activation node's backward: dot.grad = act'(pre) * g
+        for child, d in zip(children, self.local):
+            child.grad += d * g
+
+
+def dot(w, x, b, act=None, xd=None):
+    """One node for `b + w[0]*x[0] + w[1]*x[1] + ...` (a neuron), optionally activated.
 
     Computes exactly the seed's `sum((wi*xi for ...), b)` float sequence, and gives each
     child the gradient that graph would: b gets g, w[i] gets x[i]*g, x[i] gets w[i]*g.
-    `w` are Values, `x` Values or numbers, `b` a Value.
+    With act="tanh" or "relu" the activation is fused in too (op "tanh(dot)" / "relu(dot)"),
+    again with the seed's float sequence. `w` are Values, `x` Values or numbers, `b` a
+    Value. (`xd`, the list of x's data, lets a layer extract it once for all its neurons.)
     """
-    try:
-        xd = [xi.data for xi in x]  # fast path: x are Values already (MLP lifts its inputs once)
-    except AttributeError:
-        x = _lift_all(x, "x")
-        xd = [xi.data for xi in x]
+    if xd is None:
+        try:
+            xd = [xi.data for xi in x]  # x are Values already (MLP lifts its inputs once)
+        except AttributeError:
+            x = _lift_all(x, "x")
+            xd = [xi.data for xi in x]
     wd = [wi.data for wi in w]
     s = b.data
     for wi, xi in zip(wd, xd):
         s = s + wi * xi
-    return Value(s, (b, *w, *x), "dot", (1.0, *xd, *wd))
+    local = (1.0, *xd, *wd)
+    if act is None:
+        return Value(s, (b, *w, *x), "dot", local)
+    if act == "tanh":
+        t = math.tanh(s)
+        return Value(t, (b, *w, *x), "tanh(dot)", _ActivatedDotBackward(s, 1 - t**2, local))
+    if act == "relu":
+        return Value(0.0 if s < 0 else s, (b, *w, *x), "relu(dot)", _ActivatedDotBackward(s, 1.0 if s > 0 else 0.0, local))
+    raise ValueError(f"dot(act=...) must be None, 'tanh' or 'relu', got {act!r}")
 
 
 def sum_values(values, start=0.0):

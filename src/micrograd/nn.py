@@ -6,7 +6,8 @@ logits). Weights are drawn from an `RNG` neuron by neuron, in order:
   - init="per-neuron" (the seed's): ONE draw `uniform(-1, 1) * nin**-0.5` per neuron,
     shared by all its weights;
   - init="per-weight" (the course's later fix): one such draw per weight.
-Biases start at 0. A neuron's `b + sum(w*x)` is one fused `dot` node (see engine.py).
+Biases start at 0. A neuron, `act(b + sum(w*x))`, is one fused node (engine.dot; ops 'tanh(dot)',
+'relu(dot)' and, for the linear last layer, 'dot'), with the seed's float sequence.
 """
 
 from .engine import Value, _lift_all, dot
@@ -106,10 +107,7 @@ class Neuron(Module):
     def __call__(self, x):
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
-        act = dot(self.w, x, self.b)
-        if not self.nonlin:
-            return act
-        return act.tanh() if self.activation == "tanh" else act.relu()
+        return dot(self.w, x, self.b, self.activation if self.nonlin else None)
 
     def named_parameters(self):
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
@@ -127,7 +125,15 @@ class Layer(Module):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x):
-        return [n(x) for n in self.neurons]
+        if len(x) != len(self.neurons[0].w):
+            raise ValueError(f"Layer expects {len(self.neurons[0].w)} inputs, got {len(x)}")
+        return self._forward(_lift_all(x, "x"))
+
+    def _forward(self, x):
+        """x: a list of Values of the right length (checked by the caller)."""
+        xd = [xi.data for xi in x]  # once for all neurons
+        # Neuron.__call__, inlined: this is the hot loop of training
+        return [dot(n.w, x, n.b, n.activation if n.nonlin else None, xd) for n in self.neurons]
 
     def named_parameters(self):
         return [(f"neurons.{j}.{name}", p) for j, n in enumerate(self.neurons) for name, p in n.named_parameters()]
@@ -164,9 +170,9 @@ class MLP(Module):
     def __call__(self, x):
         if len(x) != self.nin:
             raise ValueError(f"MLP expects {self.nin} inputs, got {len(x)}")
-        x = _lift_all(x, "x")  # once here, not once per neuron (as the seed's Value(x[0]), Value(x[1]))
+        x = _lift_all(x, "x")  # once, as the seed's [Value(x[0]), Value(x[1])]
         for layer in self.layers:
-            x = layer(x)
+            x = layer._forward(x)
         return x
 
     def named_parameters(self):

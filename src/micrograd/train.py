@@ -201,7 +201,8 @@ class Trainer:
             loss.backward()
             self.optimizer.step()
             self.optimizer.zero_grad()
-        record["train_loss"] = loss.data
+            record["train_loss"] = loss.data
+            del loss  # free the graph while the collector is still paused (else it scans it)
         record["seconds"] = time.perf_counter() - t0
         self.step += 1
         return record
