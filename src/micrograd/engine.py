@@ -2,7 +2,8 @@
 
 Every arithmetic op on a `Value` returns a new `Value` that keeps its children
 (`_prev`, a tuple: order is kept, runs are deterministic) and the *local derivative*
-of the op with respect to each child (`_local`). `backward()` walks the graph in
+of the op with respect to each child (`_local`: a float for a one-child op, a tuple
+for more). `backward()` walks the graph in
 reverse topological order and applies the chain rule:
 
     child.grad += local * out.grad
@@ -30,7 +31,6 @@ import numbers
 
 from .graph import topo_order
 
-_ONE = (1.0,)
 _ONE_ONE = (1.0, 1.0)
 _INF = math.inf
 
@@ -82,7 +82,7 @@ class Value:
         self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
         self._prev = _prev  # children, in order
-        self._local = _local  # d(self)/d(child) per child, or a fused node's backward object
+        self._local = _local  # d(self)/d(child): a float (one child), a tuple (one per child), or a fused node's backward object
         self._op = _op  # the op that made this node, for the graph view
 
     # ------------------------------------------------------------------ binary ops
@@ -106,7 +106,7 @@ class Value:
         if isinstance(other, bool) or not isinstance(other, (int, float)):
             return NotImplemented
         out = _pow(self.data, other, "pow")
-        return Value(out, (self,), f"**{other}", (_pow_local(self.data, other),))
+        return Value(out, (self,), f"**{other}", _pow_local(self.data, other))
 
     def __rpow__(self, other):  # other ** self
         other = _lift(other)
@@ -118,12 +118,12 @@ class Value:
     def relu(self):
         """f(x) = max(0, x); f'(0) = 0, as PyTorch."""
         x = self.data
-        return Value(0.0 if x < 0 else x, (self,), "ReLU", (1.0 if x > 0 else 0.0,))
+        return Value(0.0 if x < 0 else x, (self,), "ReLU", 1.0 if x > 0 else 0.0)
 
     def tanh(self):
         """f(x) = tanh(x); f'(x) = 1 - tanh(x)**2."""
         t = math.tanh(self.data)
-        return Value(t, (self,), "tanh", (1 - t**2,))
+        return Value(t, (self,), "tanh", 1 - t**2)
 
     def exp(self):
         """f(x) = e**x; f'(x) = e**x. Overflow gives inf, as PyTorch."""
@@ -131,14 +131,14 @@ class Value:
             e = math.exp(self.data)
         except OverflowError:
             e = _INF
-        return Value(e, (self,), "exp", (e,))
+        return Value(e, (self,), "exp", e)
 
     def log(self):
         """f(x) = ln(x) for x > 0; f'(x) = 1/x."""
         x = self.data
         if not x > 0:
             raise ValueError(f"log() is defined for x > 0, got x={x!r}")
-        return Value(math.log(x), (self,), "log", (1 / x,))
+        return Value(math.log(x), (self,), "log", 1 / x)
 
     def sigmoid(self):
         """f(x) = 1 / (1 + e**-x), computed without overflow; f'(x) = f(x) * (1 - f(x))."""
@@ -148,7 +148,7 @@ class Value:
         else:
             e = math.exp(x)
             s = e / (1.0 + e)
-        return Value(s, (self,), "sigmoid", ((1.0 - s) * s,))
+        return Value(s, (self,), "sigmoid", (1.0 - s) * s)
 
     # ------------------------------------------------------------------ derived ops
     def __neg__(self):  # -self
@@ -193,15 +193,18 @@ class Value:
                 v.grad = 0.0
         self.grad = gradient if self._prev else self.grad + gradient
         for v in reversed(order):
-            local = v._local
-            if not local:  # a leaf
+            prev = v._prev
+            if not prev:  # a leaf: nothing below it
                 continue
-            g = v.grad
-            if type(local) is tuple:
-                for child, d in zip(v._prev, local):
+            local, g = v._local, v.grad
+            kind = type(local)
+            if kind is float:  # one child
+                prev[0].grad += local * g
+            elif kind is tuple:  # one local derivative per child
+                for child, d in zip(prev, local):
                     child.grad += d * g
             else:  # a fused node computes its children's gradients itself
-                local.backward(v._prev, g)
+                local.backward(prev, g)
 
     # ------------------------------------------------------------------ conveniences
     def item(self):
@@ -213,6 +216,12 @@ class Value:
 
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
+
+    def _repr_svg_(self):
+        """Jupyter shows a Value as its graph (needs Graphviz's `dot`; None falls back to repr)."""
+        from .viz.graph import repr_svg  # lazy: the viz layer sits above the engine
+
+        return repr_svg(self)
 
 
 # ---------------------------------------------------------------------- helpers
