@@ -65,7 +65,8 @@ def add_train_flags(p):
     """Flags that define a run (shared by train and the commands that rebuild a run)."""
     from .data import DATASETS
 
-    p.add_argument("--preset", choices=["seed", "llm101n"], default="seed", help="starting point (default: seed)")
+    # default None (= seed) so that --resume can tell a given --preset from the default
+    p.add_argument("--preset", choices=["seed", "llm101n"], default=None, help="starting point (default: seed)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--dataset", choices=list(DATASETS), help="generated dataset")
     src.add_argument("--data", metavar="FILE.csv", help="your own points: header, then x1,...,xk,label rows")
@@ -85,22 +86,127 @@ def add_train_flags(p):
     p.add_argument("--engine", choices=["scalar", "tensor"], help="scalar Values (default) or the NumPy tensor engine")
 
 
+RUN_KEYS = ("dataset", "data", "n", "hidden", "activation", "init", "optimizer", "lr", "beta1", "beta2",
+            "weight_decay", "momentum", "steps", "eval_every", "seed", "engine")
+
+
 def config_from_args(args):
     from .train import TrainConfig
 
-    keys = ("dataset", "data", "n", "hidden", "activation", "init", "optimizer", "lr", "beta1", "beta2",
-            "weight_decay", "momentum", "steps", "eval_every", "seed", "engine")
-    return TrainConfig.preset(args.preset, **{k: getattr(args, k, None) for k in keys})
+    return TrainConfig.preset(args.preset or "seed", **{k: getattr(args, k, None) for k in RUN_KEYS})
+
+
+def _flag(key):
+    return "--" + key.replace("_", "-")
+
+
+def _resume_config(args, ckpt):
+    """The checkpoint's config; flags given with --resume must agree with it (--steps may extend it)."""
+    from .train import TrainConfig
+
+    saved = ckpt.config
+    given = {k: getattr(args, k) for k in RUN_KEYS if getattr(args, k, None) is not None}
+    # with --preset, every field the preset implies counts as given
+    wanted = TrainConfig.preset(args.preset, **given).to_dict() if args.preset else given
+    for k, v in wanted.items():
+        if k != "steps" and v != saved.get(k):
+            what = f"--preset {args.preset}" if k not in given else f"{_flag(k)} {v}"
+            raise ValueError(f"--resume: {what} conflicts with the checkpoint's {k}={saved.get(k)!r} "
+                             "(a resumed run keeps its definition; only --steps may change)")
+    steps = given.get("steps", saved["steps"])
+    if steps < ckpt.step:
+        raise ValueError(f"--steps {steps} is before the checkpoint's step {ckpt.step}")
+    return ckpt.train_config(steps=steps)
+
+
+def _start_run(args):
+    """(trainer, history): a fresh run, or the one --resume names, restored bit for bit."""
+    from . import checkpoint
+    from .train import make_trainer
+
+    if args.save_every and not args.save:
+        raise ValueError(f"--save-every {args.save_every} needs --save CKPT (where to save)")
+    if args.save:
+        checkpoint.check_target(args.save, "--save")  # fail before training, not after
+    if not args.resume:
+        return make_trainer(config_from_args(args)), None
+    ckpt = checkpoint.load(args.resume)
+    trainer = make_trainer(_resume_config(args, ckpt))
+    checkpoint.restore(trainer, ckpt)
+    return trainer, ckpt.history
+
+
+class _Checkpointing:
+    """--save/--save-every, and SIGINT/SIGTERM: finish the step, save, exit 130.
+
+        with _Checkpointing(args, trainer, history) as ck:
+            fit(..., callbacks=[..., *ck.callbacks], history=ck.history)
+        return ck.status
+    """
+
+    def __init__(self, args, trainer, history):
+        from . import checkpoint
+
+        self.args, self.trainer, self.status = args, trainer, 0
+        self.history = history if history is not None else {"train_loss": [], "val_loss": {}}
+        self.stop = checkpoint.StopOnSignal()
+        self.callbacks = [self._every, self.stop.callback]  # the stop check last: the step is whole
+
+    def _save(self, path):
+        from . import checkpoint
+
+        checkpoint.save_trainer(path, self.trainer, self.history)
+
+    def _every(self, trainer, record):
+        if self.args.save_every and trainer.step % self.args.save_every == 0:
+            self._save(self.args.save)
+
+    def __enter__(self):
+        self.stop.__enter__()
+        return self
+
+    def __exit__(self, etype, exc, tb):
+        from . import checkpoint
+
+        self.stop.__exit__(etype, exc, tb)
+        if etype is not None and not issubclass(etype, checkpoint.TrainingInterrupted):
+            return False
+        if etype is None and self.args.save:
+            self._save(self.args.save)
+        if self.stop.requested:
+            path = self.args.save or checkpoint.DEFAULT_INTERRUPT_PATH
+            if etype is not None:
+                self._save(path)
+            name = signal_name(self.stop.signum)
+            print(f"micrograd train: interrupted by {name} after step {self.trainer.step - 1}; checkpoint saved "
+                  f"to {path} (continue with: micrograd train --resume {path})", file=sys.stderr)
+            self.status = 130
+        return True
+
+
+def signal_name(signum):
+    import signal
+
+    return signal.Signals(signum).name
 
 
 def cmd_train(args):
-    from .train import fit, format_summary, make_trainer
+    from .train import fit, format_summary
 
-    trainer = make_trainer(config_from_args(args))
+    trainer, history = _start_run(args)
     out = None if args.quiet else print
-    history = fit(trainer=trainer, out=out)
-    for line in format_summary(history["summary"]):
-        print(line)
+    with _Checkpointing(args, trainer, history) as ck:
+        history = fit(trainer=trainer, out=out, callbacks=ck.callbacks, history=ck.history)
+        for line in format_summary(history["summary"]):
+            print(line)
+    return ck.status
+
+
+def cmd_export(args):
+    from . import interop
+
+    interop.export_checkpoint(args.checkpoint, args.to)
+    print(f"wrote {args.to} (torch state_dict; load with torch.load(path, weights_only=True))")
     return 0
 
 
@@ -112,7 +218,15 @@ def build_parser():
     p = sub.add_parser("train", help="train an MLP (no flags: the seed program's run)")
     add_train_flags(p)
     p.add_argument("--quiet", action="store_true", help="print only the summary")
+    p.add_argument("--save", metavar="CKPT", help="save a checkpoint (JSON) at the end, and on Ctrl-C/SIGTERM")
+    p.add_argument("--save-every", type=_int(1), metavar="K", help="also save every K steps (needs --save)")
+    p.add_argument("--resume", metavar="CKPT", help="continue the run saved in CKPT (--steps may extend it)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("export", help="export a checkpoint's model to PyTorch (torch.save of its state_dict)")
+    p.add_argument("checkpoint", metavar="CKPT", help="a checkpoint written by train --save")
+    p.add_argument("--to", required=True, metavar="MODEL.pt", help="where to write the torch state_dict")
+    p.set_defaults(func=cmd_export)
     return parser
 
 
@@ -121,7 +235,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError) as e:  # bad input found after parsing (e.g. a CSV file)
+    # bad input found after parsing (a CSV file, a checkpoint, an unwritable --save path, torch missing)
+    except (ValueError, TypeError, OSError, ImportError) as e:
         print(f"micrograd {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,0 +1,179 @@
+"""micrograd.interop — the way out to PyTorch (and back): `to_torch`, `from_torch`, `export_checkpoint`.
+
+    from micrograd import MLP, RNG
+    from micrograd.interop import to_torch, from_torch
+    net = to_torch(MLP(2, [16, 3], rng=RNG(42)))   # nn.Sequential(Linear, Tanh, Linear), float64
+    mlp = from_torch(net)                           # back to a micrograd MLP, same weights
+
+    micrograd export run.ckpt.json --to model.pt    # torch.save(state_dict) of a checkpoint's model
+
+An MLP maps one to one onto `nn.Sequential`: each `Layer` is an `nn.Linear` whose weight
+row j holds neuron j's weights (`weight[j, i] = neurons[j].w[i]`, `bias[j] = neurons[j].b`),
+each hidden layer is followed by `nn.Tanh()` or `nn.ReLU()`, and the last layer is linear.
+In float64 the two compute the same numbers up to summation order (~1e-16 relative).
+torch is optional: it is imported inside these functions only.
+"""
+
+import math
+
+# ---------------------------------------------------------------------- torch, lazily
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            "micrograd.interop needs PyTorch: pip install torch==2.13.0 or pip install 'micrograd[test]'"
+        ) from None
+    return torch
+
+
+# ---------------------------------------------------------------------- reading our models
+
+
+def _layers_of(model):
+    """[(weight rows [[float]], bias [float])], activation — from a scalar or tensor MLP."""
+    from .nn import MLP
+
+    if isinstance(model, MLP):
+        layers = [([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons])
+                  for layer in model.layers]
+        return layers, model.activation
+    # the tensor engine's MLP: layers with .weight/.bias tensors (weight (nout, nin), as torch's)
+    if hasattr(model, "layers") and all(hasattr(lay, "weight") and hasattr(lay, "bias") for lay in model.layers):
+        layers = [(_rows(lay.weight), _rows(lay.bias)) for lay in model.layers]
+        return layers, getattr(model, "activation", "tanh")
+    raise TypeError(f"to_torch() expects a micrograd MLP, got {type(model).__name__}")
+
+
+def _rows(t):
+    data = getattr(t, "data", t)
+    return data.tolist() if hasattr(data, "tolist") else data
+
+
+# ---------------------------------------------------------------------- to / from torch
+
+
+def to_torch(model):
+    """An equivalent `torch.nn.Sequential` (float64) of a micrograd MLP: Linear, act, ..., Linear."""
+    torch = _torch()
+    layers, activation = _layers_of(model)
+    act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[activation]
+    mods = []
+    for i, (w, b) in enumerate(layers):
+        nout, nin = len(w), len(w[0])
+        # skip_init: no random init, so torch's global generator is left alone
+        lin = torch.nn.utils.skip_init(torch.nn.Linear, nin, nout, dtype=torch.float64)
+        with torch.no_grad():
+            lin.weight.copy_(torch.tensor(w, dtype=torch.float64))
+            lin.bias.copy_(torch.tensor(b, dtype=torch.float64))
+        mods.append(lin)
+        if i < len(layers) - 1:
+            mods.append(act())
+    return torch.nn.Sequential(*mods)
+
+
+def from_torch(module, engine="scalar"):
+    """A micrograd MLP with the weights of an MLP-shaped torch module.
+
+    Accepted: an `nn.Linear`, or an `nn.Sequential` of `Linear` layers (with bias) with one
+    `Tanh` or `ReLU` (the same kind throughout) after each but the last. Anything else is a
+    ValueError naming the part that is not supported. `engine="tensor"` builds the tensor MLP.
+    """
+    torch = _torch()
+    nn = torch.nn
+    if engine not in ("scalar", "tensor"):
+        raise ValueError(f"engine must be 'scalar' or 'tensor', got {engine!r}")
+    if isinstance(module, nn.Linear):
+        children = [("0", module)]
+    elif isinstance(module, nn.Sequential):
+        children = list(module.named_children())
+    else:
+        raise ValueError(f"from_torch() supports nn.Sequential of Linear and Tanh/ReLU (or one Linear), "
+                         f"got {type(module).__name__}")
+    if not children:
+        raise ValueError("from_torch() got an empty nn.Sequential")
+
+    linears, activation = [], None
+    for pos, (name, child) in enumerate(children):
+        want_linear = pos % 2 == 0
+        if want_linear:
+            if not isinstance(child, nn.Linear):
+                raise ValueError(f"from_torch(): module {name!r} is {type(child).__name__}; expected Linear "
+                                 "(supported: Linear, then Tanh or ReLU, alternating, ending with Linear)")
+            if child.bias is None:
+                raise ValueError(f"from_torch(): Linear {name!r} has no bias; micrograd neurons always have one")
+            if linears and child.in_features != linears[-1].out_features:
+                raise ValueError(f"from_torch(): Linear {name!r} takes {child.in_features} inputs, "
+                                 f"the layer before gives {linears[-1].out_features}")
+            linears.append(child)
+        else:
+            kind = {nn.Tanh: "tanh", nn.ReLU: "relu"}.get(type(child))
+            if kind is None:
+                raise ValueError(f"from_torch(): module {name!r} is {type(child).__name__}; only Tanh and ReLU "
+                                 "activations are supported")
+            if activation not in (None, kind):
+                raise ValueError(f"from_torch(): module {name!r} is {type(child).__name__} but an earlier one is "
+                                 f"{activation}; a micrograd MLP uses one activation")
+            activation = kind
+    if not isinstance(children[-1][1], nn.Linear):
+        raise ValueError(f"from_torch(): the last module {children[-1][0]!r} must be Linear (the logits)")
+
+    # read every weight as exact Python floats (float32 -> float64 is exact)
+    layers = []
+    for lin in linears:
+        w = lin.weight.detach().to("cpu", torch.float64).tolist()
+        b = lin.bias.detach().to("cpu", torch.float64).tolist()
+        for v in (x for row in w for x in row):
+            if not math.isfinite(v):
+                raise ValueError(f"from_torch(): a Linear layer holds a non-finite weight {v!r}")
+        layers.append((w, b))
+    return _build(layers, activation or "tanh", engine)
+
+
+def _build(layers, activation, engine):
+    from .rng import RNG
+
+    nin, nouts = len(layers[0][0][0]), [len(w) for w, _ in layers]
+    if engine == "tensor":
+        from .tensor.nn import MLP as TensorMLP
+
+        model = TensorMLP(nin, nouts, activation=activation, rng=RNG(1))
+        model.load_state_dict({f"layers.{i}.{k}": v for i, (w, b) in enumerate(layers)
+                               for k, v in (("weight", w), ("bias", b))})
+        return model
+    from .nn import MLP
+
+    model = MLP(nin, nouts, activation=activation, rng=RNG(1))  # its own RNG: the global one is left alone
+    state = {}
+    for i, (w, b) in enumerate(layers):
+        for j, (row, bj) in enumerate(zip(w, b)):
+            for k, v in enumerate(row):
+                state[f"layers.{i}.neurons.{j}.w.{k}"] = v
+            state[f"layers.{i}.neurons.{j}.b"] = bj
+    model.load_state_dict(state)
+    return model
+
+
+# ---------------------------------------------------------------------- export
+
+
+def export_checkpoint(ckpt_path, out_path):
+    """Write the model of a checkpoint as a torch `state_dict` (`torch.save`), atomically.
+
+    Load it with `net = to_torch(...)`-shaped `nn.Sequential` and
+    `net.load_state_dict(torch.load(out_path, weights_only=True))`.
+    """
+    from . import checkpoint
+    from .train import make_trainer
+
+    torch = _torch()
+    checkpoint.check_target(out_path, "out_path")  # before the work, not after
+    ckpt = checkpoint.load(ckpt_path)
+    trainer = make_trainer(ckpt.train_config())
+    checkpoint.restore(trainer, ckpt)
+    net = to_torch(trainer.model)
+    with checkpoint.atomic_write(out_path, "wb") as f:
+        torch.save(net.state_dict(), f)
+    return out_path

@@ -1,0 +1,413 @@
+"""Tests for micrograd.checkpoint: format, exact round trip, atomic save, validated load, restore."""
+
+import copy
+import hashlib
+import json
+import os
+import signal
+
+import pytest
+
+from micrograd import checkpoint
+from micrograd.checkpoint import CheckpointError
+from micrograd.train import TrainConfig, fit, make_trainer
+
+STEPS = 12
+
+
+def cfg(**kw):
+    return TrainConfig.preset("seed", **{"steps": STEPS, **kw})
+
+
+def run_lines(config):
+    lines = []
+    history = fit(config, out=lines.append)
+    return lines, history
+
+
+def trained(k, **kw):
+    """A trainer after k steps, the lines it printed, and its history."""
+    tr = make_trainer(cfg(**kw))
+    lines, history = [], {"train_loss": [], "val_loss": {}}
+    while tr.step < k:
+        rec = tr.train_step()
+        lines += tr.format_lines(rec)
+        history["train_loss"].append(rec["train_loss"])
+        if "val_loss" in rec:
+            history["val_loss"][rec["step"]] = rec["val_loss"]
+    return tr, lines, history
+
+
+def params(model):
+    return [p.data for p in model.parameters()]
+
+
+def rewrite(path, edit, fix_checksum=True):
+    """Edit a checkpoint's JSON document; recompute its checksum (a 'well-formed but wrong' file)."""
+    with open(path) as f:
+        doc = json.load(f)
+    edit(doc)
+    if fix_checksum:
+        canon = json.dumps(doc["payload"], sort_keys=True, separators=(",", ":"), allow_nan=True)
+        doc["sha256"] = hashlib.sha256(canon.encode()).hexdigest()
+    with open(path, "w") as f:
+        f.write(json.dumps(doc, allow_nan=True))
+
+
+@pytest.fixture
+def saved(tmp_path):
+    tr, _, history = trained(5)
+    path = tmp_path / "run.ckpt.json"
+    checkpoint.save_trainer(path, tr, history)
+    return path
+
+
+# ---------------------------------------------------------------------- the format
+
+
+def test_file_is_versioned_readable_json_with_checksum(saved):
+    text = saved.read_text()
+    doc = json.loads(text)
+    assert doc["format"] == "micrograd-checkpoint" and doc["version"] == 1
+    assert "\n" in text  # indented for humans
+    payload = doc["payload"]
+    canon = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    assert doc["sha256"] == hashlib.sha256(canon.encode()).hexdigest()
+    assert payload["step"] == 5 and payload["optimizer"]["t"] == 5
+    assert payload["config"]["steps"] == STEPS
+    assert set(payload) >= {"config", "step", "model", "optimizer", "rng", "history", "data_sha256"}
+
+
+def test_no_pickle_anywhere():
+    import micrograd.checkpoint as mod
+
+    src = open(mod.__file__).read()
+    assert "import pickle" not in src and "pickle." not in src
+
+
+def test_floats_round_trip_exactly(saved):
+    tr, _, _ = trained(5)
+    ck = checkpoint.load(saved)
+    assert [ck.model[n] for n, _ in tr.model.named_parameters()] == params(tr.model)
+    opt = tr.optimizer.state_dict()
+    assert [st["m"] for st in ck.optimizer["state"]] == [st["m"] for st in opt["state"]]
+    assert [st["v"] for st in ck.optimizer["state"]] == [st["v"] for st in opt["state"]]
+    assert ck.rng == tr.rng.getstate()
+    assert ck.history["val_loss"] == {0: pytest.approx(ck.history["val_loss"][0], abs=0)}
+
+
+# ---------------------------------------------------------------------- THE property, in process
+
+
+@pytest.mark.parametrize("k", [0, 1, 5, 9, 10, 11, STEPS])
+def test_resume_at_step_k_is_bit_identical(tmp_path, k):
+    full_lines, full_history = run_lines(cfg())
+    tr, lines, history = trained(k)
+    path = tmp_path / "k.json"
+    checkpoint.save_trainer(path, tr, history)
+    del tr
+    ck = checkpoint.load(path)
+    tr2 = make_trainer(ck.train_config())
+    checkpoint.restore(tr2, ck)
+    h2 = fit(trainer=tr2, out=lines.append, history=ck.history)
+    assert lines == full_lines
+    assert h2["summary"] == full_history["summary"]
+    assert h2["train_loss"] == full_history["train_loss"]
+    assert h2["val_loss"] == full_history["val_loss"]
+
+
+@pytest.mark.parametrize("overrides", [
+    {"optimizer": "adam"},
+    {"optimizer": "adamw", "init": "per-weight"},
+    {"optimizer": "sgd", "momentum": 0.9, "lr": 0.05},
+    {"dataset": "yinyang", "hidden": [8], "style": "llm101n", "activation": "relu"},
+])
+def test_resume_bit_identical_for_every_optimizer(tmp_path, overrides):
+    full_lines, full_history = run_lines(cfg(**overrides))
+    tr, lines, history = trained(7, **overrides)
+    checkpoint.save_trainer(tmp_path / "c.json", tr, history)
+    ck = checkpoint.load(tmp_path / "c.json")
+    tr2 = make_trainer(ck.train_config())
+    checkpoint.restore(tr2, ck)
+    h2 = fit(trainer=tr2, out=lines.append, history=ck.history)
+    assert lines == full_lines and h2["summary"] == full_history["summary"]
+
+
+def test_resume_can_extend_the_run(tmp_path):
+    full_lines, _ = run_lines(cfg(steps=20))
+    tr, lines, history = trained(STEPS)
+    fit(trainer=tr, out=None)
+    checkpoint.save_trainer(tmp_path / "c.json", tr, history)
+    ck = checkpoint.load(tmp_path / "c.json")
+    tr2 = make_trainer(ck.train_config(steps=20))
+    checkpoint.restore(tr2, ck)
+    fit(trainer=tr2, out=lines.append)
+    assert lines == full_lines
+
+
+def test_csv_data_resume_and_changed_csv_refused(tmp_path):
+    csv = tmp_path / "pts.csv"
+    rows = ["x1,x2,label"] + [f"{(i % 7) / 3 - 1},{(i % 5) / 2 - 1},{i % 3}" for i in range(40)]
+    csv.write_text("\n".join(rows) + "\n")
+    tr = make_trainer(TrainConfig.preset("seed", data=str(csv), steps=4))
+    fit(trainer=tr, out=None)
+    checkpoint.save_trainer(tmp_path / "c.json", tr)
+    ck = checkpoint.load(tmp_path / "c.json")
+    checkpoint.restore(make_trainer(ck.train_config()), ck)  # same data: fine
+    csv.write_text("\n".join(rows[:-1] + ["0.5,0.5,1"]) + "\n")
+    tr3 = make_trainer(ck.train_config())
+    before = params(tr3.model)
+    with pytest.raises(CheckpointError, match="data differ"):
+        checkpoint.restore(tr3, ck)
+    assert params(tr3.model) == before and tr3.step == 0
+
+
+# ---------------------------------------------------------------------- atomic save
+
+
+def test_crash_mid_write_leaves_old_file_intact(tmp_path, monkeypatch):
+    path = tmp_path / "c.json"
+    tr, _, _ = trained(2)
+    checkpoint.save_trainer(path, tr)
+    old = path.read_bytes()
+    tr.train_step()
+
+    real_fdopen = os.fdopen
+
+    class HalfWriter:
+        def __init__(self, f):
+            self.f = f
+
+        def write(self, text):
+            self.f.write(text[: len(text) // 2])
+            self.f.flush()
+            raise OSError("disk full (simulated)")
+
+        def __getattr__(self, name):
+            return getattr(self.f, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self.f.__exit__(*exc)
+
+    monkeypatch.setattr(checkpoint.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
+    with pytest.raises(OSError, match="disk full"):
+        checkpoint.save_trainer(path, tr)
+    monkeypatch.undo()
+    assert path.read_bytes() == old
+    assert os.listdir(tmp_path) == ["c.json"]  # no temp file left behind
+    assert checkpoint.load(path).step == 2
+
+
+def test_crash_before_rename_leaves_old_file_intact(tmp_path, monkeypatch):
+    path = tmp_path / "c.json"
+    tr, _, _ = trained(2)
+    checkpoint.save_trainer(path, tr)
+    old = path.read_bytes()
+    tr.train_step()
+
+    def boom(*a):
+        raise OSError("power cut (simulated)")
+
+    monkeypatch.setattr(checkpoint.os, "replace", boom)
+    with pytest.raises(OSError, match="power cut"):
+        checkpoint.save_trainer(path, tr)
+    monkeypatch.undo()
+    assert path.read_bytes() == old and os.listdir(tmp_path) == ["c.json"]
+
+
+def test_save_refuses_bad_targets_and_nan(tmp_path):
+    tr, _, _ = trained(1)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        checkpoint.save_trainer(tmp_path / "nope" / "c.json", tr)
+    with pytest.raises(IsADirectoryError):
+        checkpoint.save_trainer(tmp_path, tr)
+    with pytest.raises(TypeError, match="path"):
+        checkpoint.save_trainer(123, tr)
+    tr.model.parameters()[3].data = float("nan")
+    with pytest.raises(ValueError, match=r"non-finite.*layers\.0\.neurons\.1\.w\.0 = nan"):
+        checkpoint.save_trainer(tmp_path / "c.json", tr)
+    assert not (tmp_path / "c.json").exists()
+
+
+# ---------------------------------------------------------------------- validated load
+
+
+def test_missing_file():
+    with pytest.raises(FileNotFoundError, match="no checkpoint file"):
+        checkpoint.load("/nonexistent/ck.json")
+
+
+def test_truncated_file_refused(saved):
+    data = saved.read_bytes()
+    for cut in (len(data) // 2, len(data) - 3, 10):
+        saved.write_bytes(data[:cut])
+        with pytest.raises(CheckpointError, match="not valid JSON.*truncated"):
+            checkpoint.load(saved)
+
+
+def test_not_json_and_binary_refused(saved):
+    saved.write_text("hello, world")
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        checkpoint.load(saved)
+    saved.write_bytes(b"\x80\x04\x95 pickle-ish bytes \xff")
+    with pytest.raises(CheckpointError, match="not a text file|not valid JSON"):
+        checkpoint.load(saved)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d.update(format="something-else"), "not a micrograd checkpoint"),
+    (lambda d: d.update(version=2), "unsupported version 2"),
+    (lambda d: d.pop("sha256"), "missing field 'sha256'"),
+    (lambda d: d.pop("payload"), "missing field 'payload'"),
+])
+def test_wrong_format_version_or_envelope_refused(saved, edit, message):
+    rewrite(saved, edit, fix_checksum=False)
+    with pytest.raises(CheckpointError, match=message):
+        checkpoint.load(saved)
+
+
+def test_json_array_refused(saved):
+    saved.write_text("[1, 2, 3]")
+    with pytest.raises(CheckpointError, match="not a micrograd checkpoint"):
+        checkpoint.load(saved)
+
+
+def test_tampered_value_refused_by_checksum(saved):
+    def edit(d):
+        name = next(iter(d["payload"]["model"]))
+        d["payload"]["model"][name] += 1e-12
+
+    rewrite(saved, edit, fix_checksum=False)
+    with pytest.raises(CheckpointError, match="checksum mismatch"):
+        checkpoint.load(saved)
+
+
+def test_tampered_text_refused(saved):
+    text = saved.read_text()
+    i = text.index('"step": 5')
+    saved.write_text(text[:i] + '"step": 4' + text[i + 9:])
+    with pytest.raises(CheckpointError, match="checksum mismatch"):
+        checkpoint.load(saved)
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_nan_and_inf_refused(saved, token):
+    text = saved.read_text()
+    doc = json.loads(text)
+    name = sorted(doc["payload"]["model"])[3]
+
+    def edit(d):
+        d["payload"]["model"][name] = "@@"
+
+    rewrite(saved, edit)  # checksum recomputed below, after the token is in place
+    doc = json.loads(saved.read_text())
+    canon = json.dumps(float(token))  # the checksum is over the parsed value: 1e999 reads as inf
+    raw = json.dumps(doc["payload"], sort_keys=True, separators=(",", ":")).replace('"@@"', canon)
+    doc["sha256"] = hashlib.sha256(raw.encode()).hexdigest()
+    saved.write_text(json.dumps(doc).replace('"@@"', token))
+    with pytest.raises(CheckpointError, match=rf"non-finite number .*payload\.model\.{name}"):
+        checkpoint.load(saved)
+
+
+@pytest.mark.parametrize("field", ["config", "step", "model", "optimizer", "rng"])
+def test_missing_payload_field_refused(saved, field):
+    rewrite(saved, lambda d: d["payload"].pop(field))
+    with pytest.raises(CheckpointError, match=f"missing field 'payload.{field}'"):
+        checkpoint.load(saved)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda p: p["config"].pop("lr"), r"config does not match TrainConfig: missing \['lr'\]"),
+    (lambda p: p["config"].update(colour="red"), r"unknown \['colour'\]"),
+    (lambda p: p["config"].update(lr=-1.0), "config is invalid: lr must be >= 0"),
+    (lambda p: p.update(step=-3), "step must be an int >= 0"),
+    (lambda p: p.update(step="5"), "step must be an int >= 0"),
+    (lambda p: p.update(rng=12345), "rng must be the RNG state as a decimal string"),
+    (lambda p: p["optimizer"].pop("state"), "optimizer must be an object with"),
+    (lambda p: p["model"].update({"layers.0.neurons.0.b": "zero"}), "must be a number"),
+    (lambda p: p.update(history={"train_loss": "x"}), "history must be"),
+])
+def test_malformed_payload_refused(saved, edit, message):
+    rewrite(saved, lambda d: edit(d["payload"]))
+    with pytest.raises(CheckpointError, match=message):
+        checkpoint.load(saved)
+
+
+# ---------------------------------------------------------------------- restore: all or nothing
+
+
+def untouched_after(tr, ck, message):
+    before = (params(tr.model), tr.optimizer.state_dict(), tr.rng.getstate(), tr.step)
+    with pytest.raises(CheckpointError, match=message):
+        checkpoint.restore(tr, ck)
+    after = (params(tr.model), tr.optimizer.state_dict(), tr.rng.getstate(), tr.step)
+    assert after == before
+
+
+def test_wrong_architecture_refused_model_untouched(saved):
+    # a well-formed checkpoint whose model is not the one its config builds
+    rewrite(saved, lambda d: d["payload"]["config"].update(hidden=[8]))
+    ck = checkpoint.load(saved)
+    tr = make_trainer(ck.train_config())
+    untouched_after(tr, ck, "wrong architecture")
+
+
+def test_wrong_architecture_message_names_counts(saved):
+    rewrite(saved, lambda d: d["payload"]["config"].update(hidden=[8]))
+    ck = checkpoint.load(saved)
+    tr = make_trainer(ck.train_config())
+    n_saved, n_model = len(ck.model), len(tr.model.parameters())
+    with pytest.raises(CheckpointError, match=rf"{n_saved} parameters saved, the model has {n_model}"):
+        checkpoint.restore(tr, ck)
+
+
+def test_checkpoint_from_another_run_refused(saved):
+    ck = checkpoint.load(saved)
+    tr = make_trainer(cfg(lr=0.05))
+    untouched_after(tr, ck, r"different run \(lr: checkpoint 0.1, trainer 0.05\)")
+
+
+def test_bad_optimizer_state_refused_model_untouched(saved):
+    def edit(d):
+        d["payload"]["optimizer"]["state"][4] = {"exp_avg": 0.0, "exp_avg_sq": 0.0}
+
+    rewrite(saved, edit)
+    ck = checkpoint.load(saved)
+    untouched_after(make_trainer(ck.train_config()), ck, r"state\[4\] has keys \['exp_avg', 'exp_avg_sq'\]")
+
+    rewrite(saved, lambda d: d["payload"]["optimizer"]["state"].pop())
+    ck = checkpoint.load(saved)
+    untouched_after(make_trainer(ck.train_config()), ck, "optimizer state has")
+
+
+def test_restore_sets_everything(saved):
+    ck = checkpoint.load(saved)
+    tr = make_trainer(ck.train_config())
+    checkpoint.restore(tr, ck)
+    assert tr.step == 5 and tr.optimizer.t == 5 and tr.rng.getstate() == ck.rng
+    assert [ck.model[n] for n, _ in tr.model.named_parameters()] == params(tr.model)
+    with pytest.raises(TypeError, match="Checkpoint"):
+        checkpoint.restore(tr, {"step": 1})
+
+
+# ---------------------------------------------------------------------- signals, in process
+
+
+def test_stop_on_signal_stops_at_step_boundary(tmp_path):
+    tr = make_trainer(cfg())
+    lines = []
+
+    def send_at_3(trainer, record):
+        if record["step"] == 3:
+            signal.raise_signal(signal.SIGINT)  # a real signal, handled by StopOnSignal
+
+    previous = signal.getsignal(signal.SIGINT)
+    with checkpoint.StopOnSignal() as stop:
+        with pytest.raises(checkpoint.TrainingInterrupted) as info:
+            fit(trainer=tr, out=lines.append, callbacks=[send_at_3, stop.callback])
+    assert signal.getsignal(signal.SIGINT) is previous  # handler restored
+    assert info.value.step == 3 and tr.step == 4 and stop.signum == signal.SIGINT
+    assert lines[-1].startswith("step 3, train loss")
