@@ -3,7 +3,7 @@
 Every arithmetic op on a `Value` returns a new `Value` that keeps its children
 (`_prev`, a tuple: order is kept, runs are deterministic) and the *local derivative*
 of the op with respect to each child (`_local`: a float for a one-child op, a tuple
-for more). `backward()` walks the graph in
+for more; a product reads its children's data instead). `backward()` walks the graph in
 reverse topological order and applies the chain rule:
 
     child.grad += local * out.grad
@@ -70,6 +70,21 @@ def _pow_local(base, exponent):
         return exponent * _pow(base, exponent - 1, "pow")
 
 
+class _MulBackward:
+    """d(a*b)/da = b, d(a*b)/db = a: read from the children at backward time, as the
+    seed does, instead of storing a tuple per node (one shared instance)."""
+
+    __slots__ = ()
+
+    def backward(self, children, g):
+        a, b = children
+        a.grad += b.data * g
+        b.grad += a.data * g
+
+
+_MUL = _MulBackward()
+
+
 class Value:
     """A scalar with a gradient: `Value(2.0) * Value(3.0)`, then `.backward()`.
 
@@ -98,7 +113,7 @@ class Value:
             other = _lift(other)
             if other is NotImplemented:
                 return NotImplemented
-        return Value(self.data * other.data, (self, other), "*", (other.data, self.data))
+        return Value(self.data * other.data, (self, other), "*", _MUL)
 
     def __pow__(self, other):  # self ** other
         if isinstance(other, Value):
