@@ -1,0 +1,65 @@
+"""The seed program's own code, loaded as a reference for the tests (not micrograd's).
+
+`shared/seed/seed_program.py` is the program micrograd reproduces. Running it would
+train for ~25 s, so this helper parses it with `ast`, keeps only the definitions the
+tests compare against (Value, RNG, Module, Neuron, Layer, MLP, nll_loss, gen_data,
+eval_split), and executes them in a fresh namespace whose global `random` is an RNG we
+control (the seed's module-level `random = RNG(42)` is not run, nor its training loop).
+
+    from seedref import seed_namespace
+    seed = seed_namespace(42)            # a fresh copy of the seed, its `random` = RNG(42)
+    tr, va, te = seed.gen_data(100)      # draws from seed.random, as the seed does
+    model = seed.MLP(2, [16, 3])         # ... then the model, from the same stream
+
+`shared/` sits beside the repository folder (as in CI's fresh clone: `../shared`);
+if it is missing, loading fails loudly instead of skipping tests.
+"""
+
+import ast
+import math
+import types
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEED_PROGRAM = SHARED / "seed" / "seed_program.py"
+SEED_OUTPUT = SHARED / "seed" / "seed_output.txt"
+
+KEEP = ("Value", "RNG", "Module", "Neuron", "Layer", "MLP", "nll_loss", "gen_data", "eval_split")
+
+_definitions = None  # the compiled definitions, parsed once per test session
+
+
+def _compiled():
+    global _definitions
+    if _definitions is None:
+        if not SEED_PROGRAM.is_file():
+            raise FileNotFoundError(
+                f"the seed program is missing: {SEED_PROGRAM} (the tests need ../shared/seed/ beside the repository)"
+            )
+        tree = ast.parse(SEED_PROGRAM.read_text(encoding="utf-8"), filename=str(SEED_PROGRAM))
+        body = [node for node in tree.body
+                if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name in KEEP]
+        found = {node.name for node in body}
+        missing = [name for name in KEEP if name not in found]
+        if missing:
+            raise RuntimeError(f"{SEED_PROGRAM} no longer defines {missing}: update tests/seedref.py")
+        module = ast.Module(body=body, type_ignores=[])
+        _definitions = compile(module, str(SEED_PROGRAM), "exec")
+    return _definitions
+
+
+def seed_namespace(seed=42):
+    """A fresh namespace holding the seed's definitions; its global `random` is the seed's RNG(seed).
+
+    Every call gives new classes and a new generator, so tests do not share state.
+    """
+    ns = {"__name__": "seed_program", "math": math}
+    exec(_compiled(), ns)
+    ns["random"] = ns["RNG"](seed)
+    return types.SimpleNamespace(**{name: ns[name] for name in KEEP}, globals=ns,
+                                 random=ns["random"])
+
+
+def seed_rng(seed):
+    """The seed's RNG class, seeded: `seed_rng(42).random_u32()`."""
+    return seed_namespace(0).RNG(seed)
