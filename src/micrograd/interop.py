@@ -168,9 +168,9 @@ def export_checkpoint(ckpt_path, out_path):
     from . import checkpoint
     from .train import make_trainer
 
-    torch = _torch()
     checkpoint.check_target(out_path, "out_path")  # before the work, not after
-    ckpt = checkpoint.load(ckpt_path)
+    ckpt = checkpoint.load(ckpt_path)  # a bad file is refused before torch's slow import
+    torch = _torch()
     trainer = make_trainer(ckpt.train_config())
     checkpoint.restore(trainer, ckpt)
     net = to_torch(trainer.model)

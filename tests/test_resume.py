@@ -1,0 +1,149 @@
+"""Interrupt-and-resume through the CLI: a real SIGINT/SIGTERM to `micrograd train`, then --resume.
+
+THE property: the stdout lines printed before the interrupt plus the lines printed after
+--resume are exactly the uninterrupted run's lines, bit for bit, final summary included.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+STEPS = "30"
+
+
+def cli(*args, cwd):
+    """Run `micrograd ...` in a subprocess; (returncode, stdout lines, stderr)."""
+    p = subprocess.run([sys.executable, "-m", "micrograd.cli", *args], cwd=cwd, capture_output=True, text=True,
+                       timeout=300)
+    return p.returncode, p.stdout.splitlines(), p.stderr
+
+
+def interrupt_after(line_prefix, args, cwd, sig=signal.SIGINT):
+    """Start `micrograd train ARGS`, send `sig` once a stdout line starts with line_prefix."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # each step line arrives as it is printed
+    p = subprocess.Popen([sys.executable, "-m", "micrograd.cli", "train", *args], cwd=cwd, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines, sent = [], False
+    for line in p.stdout:
+        lines.append(line.rstrip("\n"))
+        if not sent and line.startswith(line_prefix):
+            p.send_signal(sig)
+            sent = True
+    err = p.stderr.read()
+    p.wait(timeout=300)
+    assert sent, f"never saw {line_prefix!r}; stdout: {lines[-3:]}, stderr: {err}"
+    return p.returncode, lines, err
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("full")
+    rc, lines, err = cli("train", "--steps", STEPS, cwd=cwd)
+    assert rc == 0, err
+    return lines
+
+
+@pytest.mark.parametrize("after", [0, 4, 8, 9, 15, 22])
+def test_sigint_then_resume_is_bit_identical(tmp_path, uninterrupted, after):
+    rc, before, err = interrupt_after(f"step {after}, train loss", ["--steps", STEPS, "--save", "run.json"], tmp_path)
+    assert rc == 130, err
+    assert "interrupted by SIGINT" in err and "run.json" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    step = json.loads((tmp_path / "run.json").read_text())["payload"]["step"]
+    assert after < step < int(STEPS)  # stopped at a step boundary after the signal, before the end
+    assert not any(line.startswith("final loss") for line in before)  # no summary for a cut run
+    assert before[-1].startswith(f"step {step - 1}, train loss")
+
+    rc, after_lines, err = cli("train", "--resume", "run.json", cwd=tmp_path)
+    assert rc == 0, err
+    assert before + after_lines == uninterrupted
+
+
+def test_sigterm_without_save_goes_to_default_path_and_resumes(tmp_path, uninterrupted):
+    rc, before, err = interrupt_after("step 11, train loss", ["--steps", STEPS], tmp_path, sig=signal.SIGTERM)
+    assert rc == 130 and "SIGTERM" in err
+    path = tmp_path / "micrograd-interrupted.ckpt.json"
+    assert path.exists() and str(path.name) in err
+    rc, after_lines, err = cli("train", "--resume", path.name, cwd=tmp_path)
+    assert rc == 0, err
+    assert before + after_lines == uninterrupted
+
+
+def test_interrupt_resume_extend_and_llm101n_style(tmp_path):
+    # the course's preset prints "step i/N": resuming with the same N reproduces it exactly
+    rc, full, err = cli("train", "--preset", "llm101n", "--steps", "40", cwd=tmp_path)
+    assert rc == 0, err
+    rc, before, err = interrupt_after("step 13/40", ["--preset", "llm101n", "--steps", "40", "--save", "c.json"],
+                                      tmp_path)
+    assert rc == 130, err
+    rc, after_lines, err = cli("train", "--resume", "c.json", cwd=tmp_path)
+    assert rc == 0, err
+    assert before + after_lines == full
+
+
+def test_save_every_and_resume_extends_the_run(tmp_path):
+    rc, full, err = cli("train", "--steps", "16", cwd=tmp_path)
+    assert rc == 0, err
+    rc, first, err = cli("train", "--steps", "10", "--save", "c.json", "--save-every", "4", cwd=tmp_path)
+    assert rc == 0, err
+    doc = json.loads((tmp_path / "c.json").read_text())
+    assert doc["payload"]["step"] == 10  # the final save (after the every-4 ones)
+    rc, rest, err = cli("train", "--resume", "c.json", "--steps", "16", cwd=tmp_path)
+    assert rc == 0, err
+    # the 10-step run's summary is not part of the 16-step run's output
+    assert first[:-2] + rest == full
+
+
+def test_save_every_writes_intermediate_checkpoints(tmp_path, monkeypatch):
+    from micrograd import checkpoint
+    from micrograd import cli as cli_mod
+
+    seen, real = [], checkpoint.save_trainer
+
+    def spy(path, trainer, history=None):
+        seen.append(trainer.step)
+        return real(path, trainer, history)
+
+    monkeypatch.setattr(checkpoint, "save_trainer", spy)
+    rc = cli_mod.main(["train", "--steps", "9", "--save", str(tmp_path / "c.json"), "--save-every", "4", "--quiet"])
+    assert rc == 0 and seen == [4, 8, 9]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--lr", "0.05"], "--lr 0.05 conflicts with the checkpoint's lr=0.1"),
+    (["--hidden", "8"], "--hidden [8] conflicts"),
+    (["--preset", "llm101n"], "--preset llm101n conflicts"),
+    (["--steps", "3"], "--steps 3 is before the checkpoint's step 5"),
+])
+def test_resume_with_conflicting_flags_exits_2(tmp_path, flags, message):
+    rc, _, err = cli("train", "--steps", "5", "--save", "c.json", "--quiet", cwd=tmp_path)
+    assert rc == 0, err
+    rc, out, err = cli("train", "--resume", "c.json", *flags, cwd=tmp_path)
+    assert rc == 2 and out == []
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_resume_with_agreeing_flags_is_fine(tmp_path):
+    rc, _, err = cli("train", "--steps", "5", "--save", "c.json", "--quiet", cwd=tmp_path)
+    assert rc == 0, err
+    rc, out, err = cli("train", "--resume", "c.json", "--lr", "0.1", "--preset", "seed", "--quiet", cwd=tmp_path)
+    assert rc == 0, err
+
+
+@pytest.mark.parametrize("setup, args, message", [
+    (None, ["train", "--resume", "missing.json"], "no checkpoint file 'missing.json'"),
+    ("garbage", ["train", "--resume", "c.json"], "not valid JSON"),
+    (None, ["train", "--save-every", "3"], "--save-every 3 needs --save"),
+    (None, ["train", "--save", "nodir/c.json"], "does not exist"),
+    ("garbage", ["export", "c.json", "--to", "m.pt"], "not valid JSON"),
+])
+def test_cli_errors_are_one_line_exit_2(tmp_path, setup, args, message):
+    if setup:
+        (tmp_path / "c.json").write_text(setup)
+    rc, out, err = cli(*args, cwd=tmp_path)
+    assert rc == 2 and message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
