@@ -10,6 +10,7 @@ control (the seed's module-level `random = RNG(42)` is not run, nor its training
     seed = seed_namespace(42)            # a fresh copy of the seed, its `random` = RNG(42)
     tr, va, te = seed.gen_data(100)      # draws from seed.random, as the seed does
     model = seed.MLP(2, [16, 3])         # ... then the model, from the same stream
+    circles = seed_gen_data_circles(42)  # gen_data with its commented-out rule switched on
 
 `shared/` sits beside the repository folder (as in CI's fresh clone: `../shared`);
 if it is missing, loading fails loudly instead of skipping tests.
@@ -63,3 +64,22 @@ def seed_namespace(seed=42):
 def seed_rng(seed):
     """The seed's RNG class, seeded: `seed_rng(42).random_u32()`."""
     return seed_namespace(0).RNG(seed)
+
+
+def seed_gen_data_circles(seed=42):
+    """The seed's `gen_data` with its commented-out "concentric circles" label line switched
+    on instead of the "very simple dataset" one (edited in the seed's source text, so the
+    rule is the seed's own words). Draws from a fresh RNG(seed)."""
+    source = SEED_PROGRAM.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    func = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "gen_data")
+    lines = ast.get_source_segment(source, func, padded=True).splitlines()
+    commented = [i for i, line in enumerate(lines) if line.strip().startswith("# label = ")]
+    active = [i for i, line in enumerate(lines) if line.strip().startswith("label = ")]
+    if len(commented) != 1 or len(active) != 1:
+        raise RuntimeError(f"{SEED_PROGRAM}: gen_data's label lines changed; update tests/seedref.py")
+    lines[commented[0]] = lines[commented[0]].replace("# label = ", "label = ", 1)
+    lines[active[0]] = lines[active[0]].replace("label = ", "# label = ", 1)
+    ns = seed_namespace(seed).globals
+    exec(compile("\n".join(lines), str(SEED_PROGRAM), "exec"), ns)
+    return ns["gen_data"]
