@@ -210,6 +210,12 @@ def cmd_export(args):
     return 0
 
 
+def cmd_bench(args):
+    from .bench import main as bench_main
+
+    return bench_main(args.bench_args)
+
+
 def build_parser():
     parser = _Parser(prog="micrograd", description="A small, exact autograd engine and trainer.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -227,6 +233,12 @@ def build_parser():
     p.add_argument("checkpoint", metavar="CKPT", help="a checkpoint written by train --save")
     p.add_argument("--to", required=True, metavar="MODEL.pt", help="where to write the torch state_dict")
     p.set_defaults(func=cmd_export)
+
+    # everything after `bench` goes to micrograd.bench's own parser (imported only when run)
+    p = sub.add_parser("bench", help="speed benchmarks: `bench seed` (vs the seed program), `bench engines` (vs PyTorch)",
+                       add_help=False, prefix_chars="+")
+    p.add_argument("bench_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_bench)
     return parser
 
 
