@@ -113,6 +113,24 @@ def test_save_every_writes_intermediate_checkpoints(tmp_path, monkeypatch):
     assert rc == 0 and seen == [4, 8, 9]
 
 
+def test_signal_after_the_last_step_still_saves(tmp_path, monkeypatch):
+    from micrograd import cli as cli_mod
+    from micrograd import train
+
+    real = train.Trainer.summary
+
+    def summary_with_ctrl_c(self):
+        signal.raise_signal(signal.SIGINT)  # arrives while the summary is computed
+        return real(self)
+
+    monkeypatch.setattr(train.Trainer, "summary", summary_with_ctrl_c)
+    monkeypatch.chdir(tmp_path)
+    assert cli_mod.main(["train", "--steps", "3", "--quiet"]) == 130
+    doc = json.loads((tmp_path / "micrograd-interrupted.ckpt.json").read_text())
+    assert doc["payload"]["step"] == 3
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
 @pytest.mark.parametrize("flags, message", [
     (["--lr", "0.05"], "--lr 0.05 conflicts with the checkpoint's lr=0.1"),
     (["--hidden", "8"], "--hidden [8] conflicts"),

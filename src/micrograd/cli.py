@@ -3,6 +3,9 @@
     micrograd train                      # the seed program's run, same 110 lines, then a summary
     micrograd train --preset llm101n     # the course's final version
     micrograd train --dataset spiral --hidden 16 16 --optimizer adamw --lr 0.05 --steps 300
+    micrograd train --save run.ckpt.json --save-every 10    # checkpoints; Ctrl-C saves one and exits 130
+    micrograd train --resume run.ckpt.json [--steps 200]    # continue, bit for bit
+    micrograd export run.ckpt.json --to model.pt            # the model as a torch state_dict
 
 Bad flags or values exit with status 2 and a one-line message (no traceback).
 """
@@ -168,15 +171,18 @@ class _Checkpointing:
     def __exit__(self, etype, exc, tb):
         from . import checkpoint
 
-        self.stop.__exit__(etype, exc, tb)
-        if etype is not None and not issubclass(etype, checkpoint.TrainingInterrupted):
-            return False
-        if etype is None and self.args.save:
-            self._save(self.args.save)
-        if self.stop.requested:
+        try:  # the handlers stay on while saving: a first Ctrl-C now must not cut the final save
+            if etype is not None and not issubclass(etype, checkpoint.TrainingInterrupted):
+                return False
+            if etype is None and self.args.save:
+                self._save(self.args.save)
+            # a signal after the last step (etype None) still gets its checkpoint
             path = self.args.save or checkpoint.DEFAULT_INTERRUPT_PATH
-            if etype is not None:
+            if self.stop.requested and (etype is not None or not self.args.save):
                 self._save(path)
+        finally:
+            self.stop.__exit__(etype, exc, tb)
+        if self.stop.requested:
             name = signal_name(self.stop.signum)
             print(f"micrograd train: interrupted by {name} after step {self.trainer.step - 1}; checkpoint saved "
                   f"to {path} (continue with: micrograd train --resume {path})", file=sys.stderr)
