@@ -6,11 +6,12 @@ tests compare against (Value, RNG, Module, Neuron, Layer, MLP, nll_loss, gen_dat
 eval_split), and executes them in a fresh namespace whose global `random` is an RNG we
 control (the seed's module-level `random = RNG(42)` is not run, nor its training loop).
 
-    from seedref import seed_namespace
+    from seedref import seed_namespace, seed_gen_data_circles, seed_run
     seed = seed_namespace(42)            # a fresh copy of the seed, its `random` = RNG(42)
     tr, va, te = seed.gen_data(100)      # draws from seed.random, as the seed does
     model = seed.MLP(2, [16, 3])         # ... then the model, from the same stream
     circles = seed_gen_data_circles(42)  # gen_data with its commented-out rule switched on
+    run = seed_run(5)                    # the whole program, 5 training steps: run.lines, run.model
 
 `shared/` sits beside the repository folder (as in CI's fresh clone: `../shared`);
 if it is missing, loading fails loudly instead of skipping tests.
@@ -18,6 +19,7 @@ if it is missing, loading fails loudly instead of skipping tests.
 
 import ast
 import math
+import re
 import types
 from pathlib import Path
 
@@ -83,3 +85,57 @@ def seed_gen_data_circles(seed=42):
     ns = seed_namespace(seed).globals
     exec(compile("\n".join(lines), str(SEED_PROGRAM), "exec"), ns)
     return ns["gen_data"]
+
+
+def seed_run(steps, seed=42):
+    """Run the seed program itself for `steps` training steps (its `range(100)` loop shortened).
+
+    The whole program is executed as written except two edits made on its syntax tree: the
+    module-level `random = RNG(42)` takes `seed`, and the training loop's `range(100)`
+    becomes `range(steps)`. Its `print` lines are collected instead of printed. About a
+    quarter of a second per step. Returns a namespace: `lines` (what it printed), `model`,
+    `train_split`, `val_split`, `test_split`, `eval_split`, `nll_loss`, `Value`.
+    """
+    source = SEED_PROGRAM.read_text(encoding="utf-8")
+    tree = ast.parse(source, filename=str(SEED_PROGRAM))
+    seeded = loops = 0
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["random"]
+                and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", None) == "RNG"):
+            node.value.args = [ast.Name("SEED", ast.Load())]
+            seeded += 1
+        elif (isinstance(node, ast.For) and isinstance(node.iter, ast.Call)
+              and getattr(node.iter.func, "id", None) == "range"
+              and len(node.iter.args) == 1 and getattr(node.iter.args[0], "value", None) == 100):
+            node.iter.args = [ast.Name("STEPS", ast.Load())]
+            loops += 1
+    if (seeded, loops) != (1, 1):
+        raise RuntimeError(f"{SEED_PROGRAM}: cannot find `random = RNG(42)` and the `range(100)` "
+                           "training loop; update tests/seedref.py")
+    ast.fix_missing_locations(tree)
+    lines = []
+    ns = {"__name__": "seed_program", "SEED": seed, "STEPS": steps,
+          "print": lambda *args: lines.append(" ".join(str(a) for a in args))}
+    exec(compile(tree, str(SEED_PROGRAM), "exec"), ns)
+    names = ("model", "train_split", "val_split", "test_split", "eval_split", "nll_loss", "Value")
+    return types.SimpleNamespace(lines=lines, **{k: ns[k] for k in names})
+
+
+# ---------------------------------------------------------------------- comparing printed runs
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def golden_lines(name):
+    """The lines of `tests/golden/<name>` (made by the reference programs; see its README)."""
+    return (GOLDEN / name).read_text(encoding="utf-8").splitlines()
+
+
+def assert_lines_match(got, want, rel=1e-10):
+    """Same lines with the same text; every number within `rel` relative of the reference's."""
+    assert len(got) == len(want), f"{len(got)} lines, the reference has {len(want)}"
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert _NUMBER.sub("#", g) == _NUMBER.sub("#", w), f"line {i + 1}: {g!r} != reference {w!r}"
+        for a, b in zip(_NUMBER.findall(g), _NUMBER.findall(w)):
+            assert math.isclose(float(a), float(b), rel_tol=rel, abs_tol=0.0), f"line {i + 1}: {g!r} vs reference {w!r}"

@@ -1,0 +1,225 @@
+"""Tests for micrograd.train: TrainConfig, Trainer and fit().
+
+References: the seed program itself, run in-process for a few steps (`seedref.seed_run`,
+whose printed lines, trained model and `eval_split` we compare with), and the golden
+outputs of the reference programs (`tests/golden/`). The history `fit()` returns must be
+what it prints. The CLI's own tests (subprocesses, exit codes) are in test_cli.py.
+"""
+
+import math
+
+import pytest
+
+from micrograd import data
+from micrograd.train import Trainer, TrainConfig, fit, format_summary, make_trainer
+from seedref import assert_lines_match, golden_lines, seed_run
+
+REL = 1e-10  # the seed's own last digits vary ~1e-14 between runs
+
+
+@pytest.fixture(scope="module")
+def seed5():
+    """The seed program, run for 5 steps (about 1.5 s)."""
+    return seed_run(5)
+
+
+def run(cfg):
+    lines = []
+    history = fit(cfg, out=lines.append)
+    return history, lines
+
+
+# ---------------------------------------------------------------------- against the seed program
+
+
+def test_seed_preset_prints_the_seed_programs_lines(seed5):
+    history, lines = run(TrainConfig.preset("seed", steps=5))
+    assert_lines_match(lines, seed5.lines, rel=REL)
+    assert_lines_match(lines, golden_lines("seed_output.txt")[: len(lines)], rel=REL)
+
+
+def test_summary_equals_the_seed_models_losses_and_accuracy(seed5):
+    history, _ = run(TrainConfig.preset("seed", steps=5))
+    summary = history["summary"]
+    assert set(summary) == {"train", "val", "test"}
+    for name, split in (("train", seed5.train_split), ("val", seed5.val_split), ("test", seed5.test_split)):
+        ref_loss = seed5.eval_split(seed5.model, split)
+        assert math.isclose(summary[name]["loss"], ref_loss, rel_tol=REL), (name, summary[name], ref_loss)
+        correct = 0
+        for x, y in split:
+            logits = [v.data for v in seed5.model([seed5.Value(x[0]), seed5.Value(x[1])])]
+            correct += logits.index(max(logits)) == y
+        assert (summary[name]["correct"], summary[name]["total"]) == (correct, len(split)), name
+
+
+def test_zero_steps_summary_is_the_seeds_initial_loss():
+    history, lines = run(TrainConfig.preset("seed", steps=0))
+    assert lines == [] and history["train_loss"] == [] and history["val_loss"] == {}
+    golden = golden_lines("seed_output.txt")
+    # the seed's step-0 lines are the untrained model's val loss and (before the update) train loss
+    assert math.isclose(history["summary"]["val"]["loss"], float(golden[0].split()[-1]), rel_tol=REL)
+    assert math.isclose(history["summary"]["train"]["loss"], float(golden[1].split()[-1]), rel_tol=REL)
+
+
+def test_llm101n_preset_first_steps_equal_the_courses_run():
+    history, lines = run(TrainConfig.preset("llm101n", steps=12))
+    golden = golden_lines("llm101n_output.txt")
+    want = [g.replace("/100,", "/12,") for g in golden[:14]]  # steps 1..12: 12 train + 2 val lines
+    assert_lines_match(lines, want, rel=REL)
+
+
+# ---------------------------------------------------------------------- history == what is printed
+
+
+@pytest.mark.parametrize("preset", ["seed", "llm101n"])
+def test_history_is_what_is_printed(preset):
+    cfg = TrainConfig.preset(preset, steps=12, eval_every=5)
+    history, lines = run(cfg)
+    assert len(history["train_loss"]) == 12
+    assert sorted(history["val_loss"]) == [0, 5, 10]
+    train_lines = [line for line in lines if "train loss" in line]
+    val_lines = [line for line in lines if "val loss" in line]
+    assert len(train_lines) == 12 and len(val_lines) == 3 and len(lines) == 15
+    # printed train losses are the history's floats, digit for digit
+    assert [float(line.split()[-1]) for line in train_lines] == history["train_loss"]
+    for step, line in zip(sorted(history["val_loss"]), val_lines):
+        v = history["val_loss"][step]
+        if preset == "seed":
+            assert line == f"step {step}, val loss {v}"
+        else:
+            assert line == f"step {step + 1}/12, val loss {v:.6f}"
+    # each val line comes right before the train line of its step
+    for k, line in enumerate(lines):
+        if "val loss" in line:
+            assert lines[k + 1].startswith(line.split(", val")[0] + ", train loss")
+
+
+def test_summary_lines_are_the_history_summary():
+    history, _ = run(TrainConfig.preset("seed", steps=3))
+    s = history["summary"]
+    loss_line, acc_line = format_summary(s)
+    assert loss_line == "final loss: " + ", ".join(f"{k} {s[k]['loss']:.6f}" for k in ("train", "val", "test"))
+    for k in ("train", "val", "test"):
+        assert f"({s[k]['correct']}/{s[k]['total']})" in acc_line
+        assert 0 <= s[k]["correct"] <= s[k]["total"]
+    assert [s[k]["total"] for k in ("train", "val", "test")] == [80, 10, 10]
+
+
+def test_eval_every_zero_never_evaluates():
+    history, lines = run(TrainConfig.preset("seed", steps=4, eval_every=0))
+    assert history["val_loss"] == {}
+    assert len(lines) == 4 and all("train loss" in line for line in lines)
+
+
+def test_fit_is_deterministic():
+    a, la = run(TrainConfig.preset("llm101n", steps=4))
+    b, lb = run(TrainConfig.preset("llm101n", steps=4))
+    assert la == lb and a == b
+
+
+def test_fit_out_none_is_silent(capsys):
+    fit(TrainConfig.preset("seed", steps=2), out=None)
+    assert capsys.readouterr().out == ""
+
+
+def test_fit_default_out_prints(capsys):
+    fit(TrainConfig.preset("seed", steps=1))
+    assert capsys.readouterr().out.splitlines() == golden_lines("seed_output.txt")[:2]
+
+
+def test_callbacks_see_every_step():
+    seen = []
+    history = fit(TrainConfig.preset("seed", steps=3), out=None,
+                  callbacks=[lambda tr, rec: seen.append((tr.step, rec["step"], rec["train_loss"]))])
+    assert seen == [(i + 1, i, loss) for i, loss in enumerate(history["train_loss"])]
+
+
+def test_fit_accepts_a_trainer():
+    tr = make_trainer(TrainConfig.preset("seed", steps=2))
+    history = fit(trainer=tr, out=None)
+    assert tr.step == 2 and len(history["train_loss"]) == 2
+
+
+# ---------------------------------------------------------------------- Trainer builds what the config says
+
+
+def layer_sizes(model):
+    return [len(layer.neurons) for layer in model.layers]
+
+
+def test_trainer_for_the_seed_preset():
+    tr = Trainer(TrainConfig.preset("seed"))
+    assert layer_sizes(tr.model) == [16, 3]
+    assert tr.model.init == "per-neuron" and tr.model.activation == "tanh"
+    assert type(tr.optimizer).__name__ == "SeedAdam"
+    assert [len(s) for s in tr.splits] == [80, 10, 10]
+
+
+def test_trainer_for_the_llm101n_preset():
+    tr = Trainer(TrainConfig.preset("llm101n"))
+    assert layer_sizes(tr.model) == [8, 3]
+    assert tr.model.init == "per-weight"
+    assert type(tr.optimizer).__name__ == "AdamW"
+    from micrograd import RNG
+
+    assert tr.splits == data.yinyang(RNG(42), 100)
+
+
+def test_overrides_beat_the_preset():
+    cfg = TrainConfig.preset("llm101n", hidden=[8, 8], optimizer="sgd", dataset="moons", n=40, activation="relu")
+    tr = Trainer(cfg)
+    assert layer_sizes(tr.model) == [8, 8, 2]  # moons has 2 classes
+    assert tr.model.init == "per-weight" and tr.model.activation == "relu"
+    assert type(tr.optimizer).__name__ == "SGD"
+    assert [len(s) for s in tr.splits] == [32, 4, 4]
+    assert cfg.style == "llm101n"
+
+
+def test_trainer_from_a_csv(tmp_path):
+    path = tmp_path / "pts.csv"
+    rows = ["a,b,c,d,label"] + [f"{i},{-i},{i * 0.5},{i % 4},{i % 4}" for i in range(20)]
+    path.write_text("\n".join(rows) + "\n")
+    tr = Trainer(TrainConfig.preset("seed", data=str(path)))
+    assert tr.model.nin == 4 and layer_sizes(tr.model) == [16, 4]
+    assert tr.splits == data.load_csv(str(path))
+
+
+# ---------------------------------------------------------------------- bad configs
+
+
+@pytest.mark.parametrize(
+    "overrides, exc, name",
+    [
+        ({"steps": -1}, ValueError, "steps"),
+        ({"steps": 2.5}, TypeError, "steps"),
+        ({"n": 5}, ValueError, "n"),
+        ({"eval_every": -1}, ValueError, "eval_every"),
+        ({"hidden": [0]}, ValueError, "hidden"),
+        ({"hidden": [8, -1]}, ValueError, "hidden"),
+        ({"hidden": 8}, (TypeError, ValueError), "hidden"),
+        ({"lr": float("nan")}, ValueError, "lr"),
+        ({"lr": -0.1}, ValueError, "lr"),
+        ({"lr": "abc"}, ValueError, "lr"),
+        ({"beta1": 1.0}, ValueError, "beta1"),
+        ({"beta2": -0.1}, ValueError, "beta2"),
+        ({"weight_decay": -1e-4}, ValueError, "weight_decay"),
+        ({"optimizer": "rmsprop"}, ValueError, "optimizer"),
+        ({"activation": "gelu"}, ValueError, "activation"),
+        ({"init": "xavier"}, ValueError, "init"),
+        ({"dataset": "blobs"}, ValueError, "dataset"),
+        ({"seed": "42"}, TypeError, "seed"),
+    ],
+)
+def test_bad_config_values_raise(overrides, exc, name):
+    with pytest.raises(exc, match=name):
+        TrainConfig.preset("seed", **overrides)
+
+
+def test_unknown_preset():
+    with pytest.raises(ValueError, match="'nope'"):
+        TrainConfig.preset("nope")
+
+
+def test_missing_csv_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.csv"):
+        Trainer(TrainConfig.preset("seed", data=str(tmp_path / "missing.csv")))
