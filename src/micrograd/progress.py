@@ -1,0 +1,133 @@
+"""micrograd.progress — watching a run: a progress bar and a JSONL log, as `fit` callbacks.
+
+    from micrograd.train import fit, make_trainer
+    from micrograd.progress import ProgressBar, JsonlLogger
+    tr = make_trainer()
+    with ProgressBar(tr) as bar, JsonlLogger("run.jsonl") as log:
+        fit(trainer=tr, callbacks=[bar, log], out=bar.write)
+
+A callback is called as `cb(trainer, record)` after every step; `record` holds "step",
+"train_loss", "seconds" and, on evaluation steps, "val_loss".
+
+- `ProgressBar`: a tqdm bar on stderr with the step, the loss and steps/s. Lines for
+  stdout go through `bar.write(line)`, which lifts the bar off the terminal, prints the
+  line to stdout (exactly the bytes `print` would), and redraws the bar: stdout stays
+  the seed's lines, whatever the terminal shows. tqdm is imported when a bar is made.
+- `JsonlLogger`: one JSON object per step, `{"step", "train_loss", "val_loss" (when
+  evaluated), "seconds"}`, flushed at each line so other tools can follow the file
+  while it grows. JSON has no NaN or infinity: such a loss is written as null.
+"""
+
+import json
+import math
+import os
+import sys
+
+# ---------------------------------------------------------------------- progress bar
+
+
+class ProgressBar:
+    """A tqdm progress bar for a run, as a `fit` callback (stderr by default)."""
+
+    def __init__(self, trainer=None, file=None, mininterval=0.1):
+        self.file = file if file is not None else sys.stderr
+        self.mininterval = mininterval
+        self.bar = None
+        self.val = None  # the last val loss, shown until the next evaluation
+        if trainer is not None:
+            self.start(trainer)
+
+    def start(self, trainer):
+        """Show the bar at the trainer's current step (a resumed run starts part way)."""
+        from tqdm import tqdm
+
+        total = trainer.config.steps
+        self.bar = tqdm(total=total, initial=min(trainer.step, total), desc="train", unit="step",
+                        file=self.file, mininterval=self.mininterval, dynamic_ncols=True, leave=True)
+        return self
+
+    def __call__(self, trainer, record):
+        if self.bar is None:
+            self.start(trainer)
+            self.bar.n = min(trainer.step - 1, self.bar.total)
+        loss = record.get("train_loss")
+        text = f"loss {loss:.4f}" if isinstance(loss, float) else ""
+        if "val_loss" in record:
+            self.val = record["val_loss"]
+        if self.val is not None:
+            text += f", val {self.val:.4f}"
+        self.bar.set_postfix_str(text, refresh=False)
+        self.bar.update(1)
+        if trainer.step >= trainer.config.steps:
+            self.close()
+
+    def write(self, line):
+        """Print a line to stdout without tearing the bar (the same bytes as `print(line)`)."""
+        if self.bar is None or self.bar.disable:
+            print(line)
+            return
+        from tqdm import tqdm
+
+        tqdm.write(line, file=sys.stdout)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# ---------------------------------------------------------------------- JSONL log
+
+
+def _json_number(x):
+    return x if not isinstance(x, float) or math.isfinite(x) else None
+
+
+class JsonlLogger:
+    """Write each step's record to a JSON Lines file, as a `fit` callback.
+
+    mode "w" starts a new file; "a" appends (a resumed run continues its log).
+    """
+
+    KEYS = ("step", "train_loss", "val_loss", "seconds")
+
+    def __init__(self, path, mode="w"):
+        if mode not in ("w", "a"):
+            raise ValueError(f"mode must be 'w' or 'a', got {mode!r}")
+        self.path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(f"log directory does not exist: {folder!r} (for --log {self.path!r})")
+        if os.path.isdir(self.path):
+            raise ValueError(f"log file must be a file, got the directory {self.path!r}")
+        self.file = open(self.path, mode, encoding="utf-8")
+
+    def __call__(self, trainer, record):
+        obj = {k: _json_number(record[k]) for k in self.KEYS if k in record}
+        for k, v in record.items():  # anything else a trainer adds, if JSON can hold it
+            if k not in obj and (v is None or isinstance(v, (bool, int, float, str))):
+                obj[k] = _json_number(v)
+        self.file.write(json.dumps(obj, allow_nan=False) + "\n")
+        self.file.flush()  # a whole line at a time: readers never see half a record
+
+    def close(self):
+        if not self.file.closed:
+            self.file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def read_jsonl(path):
+    """The records of a JSONL log, as a list of dicts."""
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]

@@ -1,0 +1,389 @@
+"""micrograd.viz.plots — training pictures with matplotlib: loss curves, decision boundary.
+
+    from micrograd.train import fit, make_trainer
+    from micrograd.viz.plots import plot_losses, plot_boundary
+    tr = make_trainer(); history = fit(trainer=tr, out=None)
+    plot_losses(history, "loss.png")                     # train loss per step, val loss where evaluated
+    plot_boundary(tr.model, tr.splits, "boundary.png", hidden_lines=True)
+
+`micrograd train --plot DIR [--plot-every K]` does the same through `TrainingPlots`, a
+callback for `train.fit(callbacks=...)`, and with K also an animated `DIR/boundary.gif`.
+
+matplotlib is imported inside the functions, through its object API and the Agg canvas
+(never pyplot), so importing this module is cheap and a user's own pyplot state and
+backend (e.g. Jupyter's) are left alone. Every file is written atomically.
+
+The decision boundary needs the model's class at every point of a grid over the data.
+A scalar `MLP` is slow per point, so its weights are read into NumPy arrays and the
+whole grid goes through one vectorized forward pass (the same float64 arithmetic);
+any other model is called point by point on a coarser grid.
+"""
+
+import math
+import os
+
+from ._files import atomic_path
+
+# class colours (points) and their light versions (regions): ColorBrewer-like, colour-blind friendly
+CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+SPLIT_MARKERS = (("train", "o", 36), ("val", "s", 44), ("test", "^", 52))
+
+
+# ---------------------------------------------------------------------- matplotlib, lazily
+
+
+def _figure(width, height, layout="constrained"):
+    """A matplotlib Figure on the Agg canvas (no pyplot: no global state, no GUI)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig, path):
+    """Save a figure to `path` (format from its extension) atomically; returns the path."""
+    path = os.fspath(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=os.path.splitext(path)[1].lstrip(".").lower() or "png")
+    return path
+
+
+def _class_color(k):
+    return CLASS_COLORS[k % len(CLASS_COLORS)]
+
+
+# ---------------------------------------------------------------------- loss curves
+
+
+def _steps_values(series, what):
+    """(steps, values) from a list (index = step) or a mapping step -> value (JSON keys may be strings)."""
+    if series is None:
+        return [], []
+    if hasattr(series, "items"):
+        try:
+            pairs = sorted((int(k), float(v)) for k, v in series.items())
+        except (TypeError, ValueError):
+            raise ValueError(f"history[{what!r}] must map step numbers to numbers, got {series!r:.80}") from None
+        return [s for s, _ in pairs], [v for _, v in pairs]
+    try:
+        values = [float(v) for v in series]
+    except (TypeError, ValueError):
+        raise ValueError(f"history[{what!r}] must be a list of numbers, got {series!r:.80}") from None
+    return list(range(len(values))), values
+
+
+def plot_losses(history, path, title=None):
+    """Write a figure of the train loss per step and the val loss where evaluated.
+
+    history: what `train.fit` returns: {"train_loss": [...], "val_loss": {step: loss}}.
+    If it also holds "train_accuracy" / "val_accuracy" ({step: fraction}), a second panel
+    shows them. Returns the path.
+    """
+    if not isinstance(history, dict):
+        raise TypeError(f"history must be a dict like fit() returns, got {type(history).__name__}")
+    steps, train = _steps_values(history.get("train_loss"), "train_loss")
+    if not train:
+        raise ValueError("history['train_loss'] is empty: nothing to plot (train for at least one step)")
+    vsteps, val = _steps_values(history.get("val_loss"), "val_loss")
+    acc = {name: _steps_values(history.get(f"{name}_accuracy"), f"{name}_accuracy") for name in ("train", "val")}
+    has_acc = any(v for _, v in acc.values())
+
+    fig = _figure(10 if has_acc else 7, 4.2)
+    axes = fig.subplots(1, 2) if has_acc else [fig.subplots()]
+    ax = axes[0]
+    ax.plot(steps, train, color="#1f77b4", lw=1.6, label="train loss")
+    if val:
+        ax.plot(vsteps, val, color="#d62728", lw=1.2, ls="--", marker="o", ms=4, label="val loss")
+    finite = [v for v in train + val if math.isfinite(v)]
+    if finite and min(finite) > 0 and max(finite) / min(finite) > 30:
+        ax.set_yscale("log")  # losses that fall by orders of magnitude read better on a log axis
+    ax.set_xlabel("step")
+    ax.set_ylabel("cross-entropy loss" + (" (log scale)" if ax.get_yscale() == "log" else ""))
+    ax.set_title("Loss")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    ax.annotate(f"final train loss {train[-1]:.4g}", xy=(1, 1), xycoords="axes fraction",
+                xytext=(-6, -6), textcoords="offset points", ha="right", va="top", fontsize=9, color="#555")
+    if has_acc:
+        ax = axes[1]
+        for (name, (s, v)), color in zip(acc.items(), ("#1f77b4", "#d62728")):
+            if v:
+                ax.plot(s, [100 * a for a in v], color=color, marker="o", ms=4, label=f"{name} accuracy")
+        ax.set_ylim(-2, 102)
+        ax.set_xlabel("step")
+        ax.set_ylabel("accuracy (%)")
+        ax.set_title("Accuracy")
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="lower right")
+    fig.suptitle(title or f"Training: {len(train)} steps")
+    return _save(fig, path)
+
+
+# ---------------------------------------------------------------------- evaluating a model on a grid
+
+
+def _mlp_arrays(model):
+    """[(W, b, act)] per layer of a scalar `MLP` (act 'tanh', 'relu' or None), or None if not one."""
+    import numpy as np
+
+    layers = getattr(model, "layers", None)
+    if not layers or not all(hasattr(layer, "neurons") for layer in layers):
+        return None
+    out = []
+    for layer in layers:
+        ns = layer.neurons
+        W = np.array([[w.data for w in n.w] for n in ns], dtype=np.float64)  # (nout, nin)
+        b = np.array([n.b.data for n in ns], dtype=np.float64)  # (nout,)
+        act = getattr(ns[0], "activation", "tanh") if getattr(ns[0], "nonlin", False) else None
+        out.append((W, b, act))
+    return out
+
+
+def _forward_grid(model, X):
+    """(logits (N, C), hidden pre-activations [(N, H), ...] or None) of points X (N, D)."""
+    import numpy as np
+
+    arrays = _mlp_arrays(model)
+    if arrays is not None:
+        h, pre = X, []
+        for W, b, act in arrays:
+            z = h @ W.T + b  # (N, nout)
+            if act is None:
+                h = z
+            else:
+                pre.append(z)
+                h = np.tanh(z) if act == "tanh" else np.maximum(z, 0.0)
+        return h, pre
+    rows = []  # any other model: one call per point
+    for p in X:
+        outs = model([float(c) for c in p])
+        rows.append([float(getattr(o, "data", o)) for o in outs])
+    return np.array(rows, dtype=np.float64), None
+
+
+def _points(splits):
+    """[(name, [(x, y, label), ...])] from (train, val, test) splits of ([x, y], label) points."""
+    if not isinstance(splits, (list, tuple)) or not splits:
+        raise TypeError(f"splits must be (train, val, test) lists of ([x, y], label) points, got {type(splits).__name__}")
+    if len(splits) > 3 or (splits and isinstance(splits[0], tuple) and len(splits[0]) == 2 and not isinstance(splits[0][1], list)):
+        splits = (splits,)  # one list of points
+    out = []
+    for (name, _, _), split in zip(SPLIT_MARKERS, splits):
+        pts = []
+        for i, pt in enumerate(split):
+            try:
+                x, label = pt
+                if len(x) != 2:
+                    raise ValueError
+                pts.append((float(x[0]), float(x[1]), int(label)))
+            except (TypeError, ValueError):
+                raise ValueError(f"plot_boundary needs 2-D points ([x, y], label); {name} point {i} is {pt!r:.60}") from None
+        out.append((name, pts))
+    if not any(pts for _, pts in out):
+        raise ValueError("splits hold no points: nothing to plot")
+    return out
+
+
+def _domain(named_points, pad=0.1):
+    xs = [p[0] for _, pts in named_points for p in pts]
+    ys = [p[1] for _, pts in named_points for p in pts]
+    dx, dy = max(xs) - min(xs) or 1.0, max(ys) - min(ys) or 1.0
+    return min(xs) - pad * dx, max(xs) + pad * dx, min(ys) - pad * dy, max(ys) + pad * dy
+
+
+class _BoundaryGrid:
+    """A grid over the data's domain and the model's classes on it."""
+
+    def __init__(self, named_points, resolution):
+        import numpy as np
+
+        self.extent = _domain(named_points)
+        x0, x1, y0, y1 = self.extent
+        self.xs = np.linspace(x0, x1, resolution)
+        self.ys = np.linspace(y0, y1, resolution)
+        gx, gy = np.meshgrid(self.xs, self.ys)  # (R, R): row = y, column = x
+        self.X = np.column_stack([gx.ravel(), gy.ravel()])  # (R*R, 2)
+        self.shape = gx.shape
+        self.nclasses = 1 + max(p[2] for _, pts in named_points for p in pts)
+
+    def evaluate(self, model):
+        """(classes (R, R) int, [hidden pre-activation (R, R) per neuron] or None)."""
+        logits, pre = _forward_grid(model, self.X)
+        if logits.ndim != 2 or logits.shape[1] < 2:
+            raise ValueError(f"the model must output one logit per class, got outputs of shape {logits.shape[1:]}")
+        self.nclasses = max(self.nclasses, logits.shape[1])
+        classes = logits.argmax(axis=1).reshape(self.shape)
+        hidden = None if pre is None else [z[:, j].reshape(self.shape) for z in pre for j in range(z.shape[1])]
+        return classes, hidden
+
+
+def _draw_boundary(ax, grid, classes, named_points, hidden=None):
+    """Class regions as an image, hidden zero-level lines, then the points; returns the image."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
+
+    cmap = ListedColormap([_class_color(k) for k in range(grid.nclasses)])
+    img = ax.imshow(classes, origin="lower", extent=grid.extent, cmap=cmap, vmin=-0.5, vmax=grid.nclasses - 0.5,
+                    alpha=0.28, interpolation="nearest", aspect="auto")
+    if hidden:
+        for z in hidden:  # w.x + b = 0 of each first-layer neuron is a line; deeper layers give curves
+            if z.min() < 0 < z.max():
+                ax.contour(grid.xs, grid.ys, z, levels=[0.0], colors="#444", linewidths=0.8, linestyles="--", alpha=0.7)
+    for name, marker, size in SPLIT_MARKERS:
+        pts = dict(named_points).get(name) or []
+        if pts:
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], c=[_class_color(p[2]) for p in pts], marker=marker,
+                       s=size, edgecolors="black" if name == "train" else "white", linewidths=0.8, zorder=3)
+    x0, x1, y0, y1 = grid.extent
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("x[0]")
+    ax.set_ylabel("x[1]")
+    handles = [Line2D([], [], ls="", marker=m, color="#777", markeredgecolor="black" if n == "train" else "white",
+                      label=f"{n} ({len(dict(named_points).get(n) or [])})") for n, m, _ in SPLIT_MARKERS
+               if dict(named_points).get(n)]
+    handles += [Line2D([], [], ls="", marker="s", ms=10, color=_class_color(k), alpha=0.6, label=f"class {k}")
+                for k in range(grid.nclasses)]
+    if hidden:
+        handles.append(Line2D([], [], color="#444", ls="--", lw=0.8, label="hidden neuron w·x+b=0"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    return img
+
+
+def _accuracy_text(classes_at, named_points):
+    parts = []
+    for name, pts in named_points:
+        if pts:
+            correct = sum(classes_at(x, y) == label for x, y, label in pts)
+            parts.append(f"{name} {100.0 * correct / len(pts):.0f}%")
+    return ", ".join(parts)
+
+
+def plot_boundary(model, splits, path, hidden_lines=False, title=None, resolution=None):
+    """Write a figure of the model's class regions over the data, with the points.
+
+    model: a 2-input classifier (a scalar `MLP`, or anything called as `model([x, y])`
+    returning one logit per class). splits: (train, val, test) lists of ([x, y], label)
+    (train points edged black, val squares, test triangles). hidden_lines: also draw each
+    hidden neuron's zero level w·x+b = 0. resolution: grid points per axis (default 200
+    for an MLP, 60 for other models, which are evaluated point by point). Returns the path.
+    """
+    import numpy as np
+
+    named = _points(splits)
+    if resolution is None:
+        resolution = 200 if _mlp_arrays(model) is not None else 60
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 2000:
+        raise ValueError(f"resolution must be an int in [2, 2000], got {resolution!r}")
+    grid = _BoundaryGrid(named, resolution)
+    classes, hidden = grid.evaluate(model)
+
+    def class_at(x, y):  # the model's own class for a data point (not the grid's nearest cell)
+        logits, _ = _forward_grid(model, np.array([[x, y]], dtype=np.float64))
+        return int(logits[0].argmax())
+
+    fig = _figure(7.2, 5.6)
+    ax = fig.subplots()
+    _draw_boundary(ax, grid, classes, named, hidden if hidden_lines else None)
+    ax.set_title(title or f"Decision boundary (accuracy: {_accuracy_text(class_at, named)})", fontsize=11)
+    return _save(fig, path)
+
+
+# ---------------------------------------------------------------------- during training: a callback
+
+
+class BoundaryAnimation:
+    """Frames of the decision boundary during training, saved as an animated GIF.
+
+        anim = BoundaryAnimation(trainer, every=10)   # frame 0: the initial model
+        fit(trainer=trainer, callbacks=[anim]); anim.save("boundary.gif")
+
+    At most `max_frames` are kept: when full, every other frame is dropped and the
+    interval doubles, so a long run still gives a GIF of bounded size and time.
+    """
+
+    def __init__(self, trainer, every, resolution=None, max_frames=120):
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a positive int (steps between frames), got {every!r}")
+        self.trainer, self.every, self.max_frames = trainer, every, max(2, max_frames)
+        self.named = _points(trainer.splits)
+        if resolution is None:
+            resolution = 120 if _mlp_arrays(trainer.model) is not None else 40
+        self.grid = _BoundaryGrid(self.named, resolution)
+        self.frames = []  # (steps done, classes grid (uint8), last train loss or None)
+        self._capture(None)
+
+    def _capture(self, loss):
+        if len(self.frames) >= self.max_frames:  # thin out: keep frames 0, 2, 4, ... and slow down
+            self.frames = self.frames[::2]
+            self.every *= 2
+        classes, _ = self.grid.evaluate(self.trainer.model)
+        self.frames.append((self.trainer.step, classes.astype("uint8"), loss))
+
+    def __call__(self, trainer, record):
+        steps_done = trainer.step
+        if steps_done % self.every == 0 or steps_done == trainer.config.steps:
+            self._capture(record.get("train_loss"))
+
+    def save(self, path, fps=4):
+        """Write the frames as an animated GIF (matplotlib's PillowWriter), atomically."""
+        from matplotlib.animation import PillowWriter
+
+        fig = _figure(7.2, 5.6, layout=None)  # a fixed layout: constrained layout per frame is slow
+        ax = fig.subplots()
+        fig.subplots_adjust(left=0.09, right=0.78, bottom=0.09, top=0.93)
+        img = _draw_boundary(ax, self.grid, self.frames[0][1], self.named)
+        path = os.fspath(path)
+        with atomic_path(path) as tmp:
+            writer = PillowWriter(fps=fps)
+            with writer.saving(fig, tmp, dpi=80):
+                for steps_done, classes, loss in self.frames:
+                    img.set_data(classes)
+                    loss_text = "" if loss is None else f" (last train loss {loss:.4f})"
+                    ax.set_title(f"Decision boundary after {steps_done} steps{loss_text}", fontsize=11)
+                    writer.grab_frame()
+                for _ in range(fps):  # hold the last frame a second before looping
+                    writer.grab_frame()
+        return path
+
+
+class TrainingPlots:
+    """A `fit` callback for `micrograd train --plot DIR [--plot-every K]`.
+
+    During training it records train/val accuracy where the val loss is evaluated (and
+    boundary frames every K steps); `finish(history)` writes DIR/loss.png,
+    DIR/boundary.png (and DIR/boundary.gif).
+    """
+
+    def __init__(self, trainer, folder, every=None):
+        folder = os.fspath(folder)
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise ValueError(f"--plot must name a directory, got the file {folder!r}")
+        os.makedirs(folder, exist_ok=True)
+        self.trainer, self.folder = trainer, folder
+        self.accuracy = {"train": {}, "val": {}}
+        self.animation = BoundaryAnimation(trainer, every) if every else None
+
+    def __call__(self, trainer, record):
+        if "val_loss" in record or trainer.step == trainer.config.steps:
+            # measured after this step, so it is plotted at x = steps done
+            for name, split in (("train", trainer.train_split), ("val", trainer.val_split)):
+                if split:
+                    correct, total = trainer.accuracy(split)
+                    self.accuracy[name][trainer.step] = correct / total
+        if self.animation is not None:
+            self.animation(trainer, record)
+
+    def finish(self, history):
+        """Write the files; returns their paths."""
+        h = dict(history, train_accuracy=self.accuracy["train"], val_accuracy=self.accuracy["val"])
+        paths = []
+        if h.get("train_loss"):
+            paths.append(plot_losses(h, os.path.join(self.folder, "loss.png")))
+        paths.append(plot_boundary(self.trainer.model, self.trainer.splits, os.path.join(self.folder, "boundary.png"),
+                                   hidden_lines=True))
+        if self.animation is not None:
+            paths.append(self.animation.save(os.path.join(self.folder, "boundary.gif")))
+        return paths
