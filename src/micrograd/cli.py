@@ -3,6 +3,8 @@
     micrograd train                      # the seed program's run, same 110 lines, then a summary
     micrograd train --preset llm101n     # the course's final version
     micrograd train --dataset spiral --hidden 16 16 --optimizer adamw --lr 0.05 --steps 300
+    micrograd train --plot out/ --plot-every 5 --log run.jsonl   # pictures and a JSONL log
+    micrograd graph --x 0.5 -1 --label 1 --out graph.svg    # one datapoint's forward+backward graph
     micrograd train --save run.ckpt.json --save-every 10    # checkpoints; Ctrl-C saves one and exits 130
     micrograd train --resume run.ckpt.json [--steps 200]    # continue, bit for bit
     micrograd export run.ckpt.json --to model.pt            # the model as a torch state_dict
@@ -196,16 +198,104 @@ def signal_name(signum):
     return signal.Signals(signum).name
 
 
+class _Watching:
+    """--progress (a tqdm bar on stderr), --log FILE.jsonl, --plot DIR [--plot-every K]."""
+
+    def __init__(self, args, trainer):
+        self.callbacks, self.bar, self.log, self.plots = [], None, None, None
+        if args.plot_every and not args.plot:
+            raise ValueError(f"--plot-every {args.plot_every} needs --plot DIR (where to write the GIF)")
+        if args.plot:  # fail before training: a bad directory, matplotlib missing
+            from .viz.plots import TrainingPlots
+
+            self.plots = TrainingPlots(trainer, args.plot, every=args.plot_every)
+            self.callbacks.append(self.plots)
+        if args.log:
+            from .progress import JsonlLogger
+
+            self.log = JsonlLogger(args.log, mode="a" if getattr(args, "resume", None) else "w")
+            self.callbacks.append(self.log)
+        if args.progress if args.progress is not None else sys.stderr.isatty():
+            from .progress import ProgressBar
+
+            self.bar = ProgressBar(trainer)
+            self.callbacks.append(self.bar)
+
+    def out(self, out):
+        """Step lines go through the bar (so it is not torn), as the same stdout bytes."""
+        return self.bar.write if out is not None and self.bar is not None else out
+
+    def finish(self, history):
+        if self.plots is not None:
+            for path in self.plots.finish(history):
+                print(f"wrote {path}", file=sys.stderr)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for part in (self.bar, self.log):
+            if part is not None:
+                part.close()
+
+
 def cmd_train(args):
     from .train import fit, format_summary
 
     trainer, history = _start_run(args)
     out = None if args.quiet else print
-    with _Checkpointing(args, trainer, history) as ck:
-        history = fit(trainer=trainer, out=out, callbacks=ck.callbacks, history=ck.history)
+    with _Checkpointing(args, trainer, history) as ck, _Watching(args, trainer) as watch:
+        history = fit(trainer=trainer, out=watch.out(out), callbacks=[*watch.callbacks, *ck.callbacks],
+                      history=ck.history)
         for line in format_summary(history["summary"]):
             print(line)
+        watch.finish(history)
     return ck.status
+
+
+def cmd_graph(args):
+    """Draw one datapoint's forward+backward graph through a run's model (initial, or a checkpoint's)."""
+    from .viz.graph import datapoint_graph, draw_dot
+
+    ext = args.out.lower().rsplit(".", 1)[-1] if "." in args.out else ""
+    if ext not in ("svg", "png", "dot", "gv"):
+        raise ValueError(f"--out must end in .svg, .png or .dot, got {args.out!r}")
+    trainer = _graph_trainer(args)
+    nin, nclasses = trainer.model.nin, trainer.model.nouts[-1]
+    if len(args.x) != nin:
+        raise ValueError(f"--x needs {nin} numbers (the model's input size), got {len(args.x)}: {args.x}")
+    if args.label >= nclasses:
+        raise ValueError(f"--label must be a class index in [0, {nclasses}), got {args.label}")
+    loss, names = datapoint_graph(trainer.model, args.x, args.label)
+    try:
+        draw_dot(loss, args.out, rankdir=args.rankdir, expand=args.expand, max_nodes=args.max_nodes, **names)
+    except ValueError as e:  # name the flag, not the function's argument
+        raise ValueError(str(e).replace("max_nodes=", "--max-nodes ").replace("raise max_nodes", "raise --max-nodes")) from None
+    print(f"wrote {args.out}: the graph of loss {loss.data:.6f} for x={args.x}, label {args.label}")
+    return 0
+
+
+def _graph_trainer(args):
+    """The trainer whose model `graph` draws: a checkpoint's, or the run's initial one."""
+    from .train import make_trainer
+
+    if not args.checkpoint:
+        cfg = config_from_args(args)
+        if cfg.engine != "scalar":
+            raise ValueError("micrograd graph draws the scalar engine's graph; drop --engine tensor")
+        return make_trainer(cfg)
+    given = [_flag(k) for k in RUN_KEYS if getattr(args, k, None) is not None] + (["--preset"] if args.preset else [])
+    if given:
+        raise ValueError(f"--checkpoint defines the model; drop {', '.join(given)}")
+    from . import checkpoint
+
+    ckpt = checkpoint.load(args.checkpoint)
+    cfg = ckpt.train_config()
+    if cfg.engine != "scalar":
+        raise ValueError(f"micrograd graph draws the scalar engine's graph; {args.checkpoint} is a {cfg.engine}-engine run")
+    trainer = make_trainer(cfg)
+    checkpoint.restore(trainer, ckpt)
+    return trainer
 
 
 def cmd_export(args):
@@ -233,7 +323,23 @@ def build_parser():
     p.add_argument("--save", metavar="CKPT", help="save a checkpoint (JSON) at the end, and on Ctrl-C/SIGTERM")
     p.add_argument("--save-every", type=_int(1), metavar="K", help="also save every K steps (needs --save)")
     p.add_argument("--resume", metavar="CKPT", help="continue the run saved in CKPT (--steps may extend it)")
+    p.add_argument("--plot", metavar="DIR", help="write DIR/loss.png and DIR/boundary.png (creates DIR)")
+    p.add_argument("--plot-every", type=_int(1), metavar="K", help="also an animated DIR/boundary.gif, a frame every K steps")
+    p.add_argument("--log", metavar="FILE.jsonl", help="write one JSON object per step (step, train_loss, val_loss, seconds)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("graph", help="draw one datapoint's forward+backward compute graph (SVG, PNG or DOT)")
+    p.add_argument("--x", type=_float(), nargs="+", required=True, metavar="X", help="the datapoint's inputs, e.g. --x 0.5 -1")
+    p.add_argument("--label", type=_int(0), required=True, help="its class")
+    p.add_argument("--out", required=True, metavar="FILE", help="graph.svg, graph.png (need Graphviz) or graph.dot (text)")
+    p.add_argument("--checkpoint", metavar="CKPT", help="the model in this checkpoint (default: the run's initial model)")
+    p.add_argument("--expand", action="store_true", help="draw fused nodes (neurons, the loss) as their primitive ops")
+    p.add_argument("--rankdir", choices=["LR", "TB", "RL", "BT"], default="LR", help="layout direction (default LR)")
+    p.add_argument("--max-nodes", type=_int(1), default=2000, help="refuse bigger graphs (default 2000)")
+    add_train_flags(p)
+    p.set_defaults(func=cmd_graph)
 
     p = sub.add_parser("export", help="export a checkpoint's model to PyTorch (torch.save of its state_dict)")
     p.add_argument("checkpoint", metavar="CKPT", help="a checkpoint written by train --save")
