@@ -268,9 +268,8 @@ def _layout(root, expand, max_nodes, params, inputs, labels):
         vid = id(v)
         fill = PARAM_COLOR if vid in pnames else INPUT_COLOR if vid in inames else None
         label = extra.get(vid) or pnames.get(vid) or inames.get(vid) or ""
-        op, kids, fused = v._op, [key_of[id(c)] for c in v._prev], False
-        if v._prev and not isinstance(v._local, tuple) or v._op in EXPANDERS:
-            fused = True
+        op, kids = v._op, [key_of[id(c)] for c in v._prev]
+        fused = v._op in EXPANDERS  # shaded, so a learner sees it stands for several ops
         if expand and v._op in EXPANDERS:
             parts = _Parts(drawing, key_of, key)
             try:
