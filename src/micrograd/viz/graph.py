@@ -128,7 +128,8 @@ class _Parts:
     def __call__(self, op, data, grad, children=(), label=""):
         key = f"{self.prefix}_{self.count}"
         self.count += 1
-        self.drawing.nodes[key] = (label, data, grad, op, None, False)
+        # 0.0 + grad: a real node's grad is accumulated from 0.0, which turns -0.0 into 0.0
+        self.drawing.nodes[key] = (label, data, 0.0 + grad, op, None, False)
         self.edges.extend((self.ref(c), key) for c in children)
         return key
 

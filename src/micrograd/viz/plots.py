@@ -14,9 +14,9 @@ matplotlib is imported inside the functions, through its object API and the Agg 
 backend (e.g. Jupyter's) are left alone. Every file is written atomically.
 
 The decision boundary needs the model's class at every point of a grid over the data.
-A scalar `MLP` is slow per point, so its weights are read into NumPy arrays and the
-whole grid goes through one vectorized forward pass (the same float64 arithmetic);
-any other model is called point by point on a coarser grid.
+A scalar `MLP` is slow per point, so its weights (or a tensor-engine MLP's) are read
+into NumPy arrays and the whole grid goes through one vectorized forward pass (the
+same float64 arithmetic); any other model is called point by point on a coarser grid.
 """
 
 import math
@@ -125,11 +125,17 @@ def plot_losses(history, path, title=None):
 
 
 def _mlp_arrays(model):
-    """[(W, b, act)] per layer of a scalar `MLP` (act 'tanh', 'relu' or None), or None if not one."""
+    """[(W, b, act)] per layer of a scalar or tensor `MLP` (act 'tanh', 'relu' or None),
+    or None if the model is neither."""
     import numpy as np
 
     layers = getattr(model, "layers", None)
-    if not layers or not all(hasattr(layer, "neurons") for layer in layers):
+    if not layers:
+        return None
+    if all(hasattr(layer, "weight") and hasattr(layer, "bias") for layer in layers):  # micrograd.tensor's Linear
+        return [(np.asarray(layer.weight.data, dtype=np.float64), np.asarray(layer.bias.data, dtype=np.float64),
+                 getattr(layer, "activation", None)) for layer in layers]
+    if not all(hasattr(layer, "neurons") for layer in layers):
         return None
     out = []
     for layer in layers:

@@ -1,0 +1,369 @@
+"""Tests for micrograd.viz.graph: DOT text (no Graphviz needed), expansion of fused nodes
+against the unfused graph built from Value ops, rendering with Graphviz, the missing-`dot`
+message, the Jupyter hook, and `micrograd graph`."""
+
+import collections
+import html
+import math
+import os
+import re
+import sys
+
+import pytest
+
+from micrograd import MLP, RNG, Value
+from micrograd.cli import main
+from micrograd.engine import sum_values
+from micrograd.losses import cross_entropy
+from micrograd.train import TrainConfig, Trainer
+from micrograd.viz import GraphvizNotFoundError, draw_dot, to_dot
+from micrograd.viz.graph import _layout, datapoint_graph
+
+# ---------------------------------------------------------------------- helpers
+
+
+def seed_nll(logits, target):
+    """The seed program's nll_loss, op by op (max shift, exp, sum, divide, log, negate)."""
+    max_val = max(v.data for v in logits)
+    logits = [v - max_val for v in logits]
+    ex = [x.exp() for x in logits]
+    denom = sum(ex)
+    probs = [x / denom for x in ex]
+    return -(probs[target].log())
+
+
+def unfused_forward(model, x):
+    """The seed's MLP forward with one node per op (no fused dot/activation)."""
+    for i, layer in enumerate(model.layers):
+        out = []
+        for n in layer.neurons:
+            act = sum((wi * xi for wi, xi in zip(n.w, x)), n.b)
+            if n.nonlin:
+                act = act.tanh() if n.activation == "tanh" else act.relu()
+            out.append(act)
+        x = out
+    return x
+
+
+def parse_dot(text):
+    """{key: record fields}, {key: op}, {parent key: [child keys]} from our DOT text."""
+    boxes, ops, kids = {}, {}, collections.defaultdict(list)
+    for line in text.splitlines():
+        m = re.match(r'\s*(\w+) \[shape=record, label="\{ (.*) \}"', line)
+        if m:
+            boxes[m[1]] = m[2]
+            continue
+        m = re.match(r'\s*(\w+)_op \[label="(.*?)"', line)
+        if m:
+            ops[m[1]] = m[2]
+            continue
+        m = re.match(r"\s*(\w+) -> (\w+)_op;", line)
+        if m:
+            kids[m[2]].append(m[1])
+    return boxes, ops, kids
+
+
+def canonical(text):
+    """The graph as a sorted list of (op, box text, sorted child box texts): key names aside."""
+    boxes, ops, kids = parse_dot(text)
+    return sorted((ops.get(k, ""), boxes[k], tuple(sorted(boxes[c] for c in kids[k]))) for k in boxes)
+
+
+def drawn_values(root, **kw):
+    """[(op, data, grad)] of every box to_dot would draw, at full precision."""
+    drawing = _layout(root, kw.get("expand", False), None, None, None, None)
+    return [(op, data, grad) for (_, data, grad, op, _, _) in drawing.nodes.values()]
+
+
+def graph_values(root):
+    from micrograd.graph import trace
+
+    nodes, _ = trace(root)
+    return [(v._op, v.data, v.grad) for v in nodes]
+
+
+def assert_same_values(got, want):
+    assert len(got) == len(want), f"{len(got)} boxes drawn, the unfused graph has {len(want)}"
+    key = lambda t: (t[0], round(t[1], 9), round(t[2], 9))  # noqa: E731
+    for g, w in zip(sorted(got, key=key), sorted(want, key=key)):
+        assert g[0] == w[0], f"op {g[0]!r} != {w[0]!r}"
+        assert math.isclose(g[1], w[1], rel_tol=1e-12, abs_tol=1e-15), f"data of {g[0]}: {g[1]!r} != {w[1]!r}"
+        assert math.isclose(g[2], w[2], rel_tol=1e-9, abs_tol=1e-15), f"grad of {g[0]}: {g[2]!r} != {w[2]!r}"
+
+
+@pytest.fixture
+def no_dot(monkeypatch, tmp_path):
+    """A PATH on which Graphviz's `dot` cannot be found."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+
+
+# ---------------------------------------------------------------------- to_dot: text, no Graphviz
+
+
+def test_to_dot_boxes_carry_data_grad_op_and_colours(no_dot, monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # to_dot must not need the package either
+    a, b = Value(2.0), Value(-3.0)
+    c = a * b  # -6
+    d = c + Value(10.0)  # 4
+    d.backward()  # by hand: dd/da = b = -3, dd/db = a = 2, dd/dc = 1
+    text = to_dot(d, params={"a": a}, inputs=[b])
+    boxes, ops, kids = parse_dot(text)
+    assert text.startswith("digraph") and "rankdir=LR" in text
+    assert "{ a | data 2.0000 | grad -3.0000 }" in text
+    assert "data -3.0000 | grad 2.0000" in text
+    assert sorted(boxes.values()).count("data 4.0000 | grad 1.0000") == 1
+    assert sorted(ops.values()) == ["*", "+"]
+    a_line = next(line for line in text.splitlines() if "{ a |" in line)
+    b_line = next(line for line in text.splitlines() if "data -3.0000 | grad 2.0000" in line)
+    c_line = next(line for line in text.splitlines() if "data -6.0000" in line)
+    assert 'fillcolor="lightgreen"' in a_line
+    assert 'fillcolor="lightblue"' in b_line
+    assert "fillcolor" not in c_line
+    root = next(k for k, v in boxes.items() if v.startswith("data 4.0000"))
+    assert ops[root] == "+" and len(kids[root]) == 2
+
+
+def test_to_dot_rankdir_and_deterministic():
+    x = Value(1.5)
+    y = (x * x).tanh()
+    assert "rankdir=TB" in to_dot(y, rankdir="TB")
+    assert to_dot(y) == to_dot(y)
+    with pytest.raises(ValueError, match="rankdir.*'UP'"):
+        to_dot(y, rankdir="UP")
+
+
+def test_to_dot_one_edge_per_use():
+    x = Value(3.0)
+    y = x * x
+    y.backward()
+    boxes, ops, kids = parse_dot(to_dot(y))
+    root = next(k for k, v in boxes.items() if v.startswith("data 9.0000"))
+    assert len(kids[root]) == 2 and kids[root][0] == kids[root][1]
+    assert boxes[kids[root][0]] == "data 3.0000 | grad 6.0000"
+
+
+def test_small_numbers_are_not_hidden():
+    x = Value(1e-7)
+    y = x * 2.0
+    assert "data 1.000e-07" in to_dot(y)
+
+
+def test_max_nodes_refused_with_the_count():
+    x = Value(1.0)
+    y = x
+    for _ in range(30):
+        y = y + 1.0  # 30 '+' nodes and 30 constants
+    with pytest.raises(ValueError, match=r"61 nodes.*max_nodes=60"):
+        to_dot(y, max_nodes=60)
+    assert to_dot(y, max_nodes=61)
+    with pytest.raises(ValueError, match="max_nodes"):
+        to_dot(y, max_nodes=0)
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="root must be a micrograd Value, got float"):
+        to_dot(1.0)
+    with pytest.raises(TypeError, match="params"):
+        to_dot(Value(1.0), params=[1.0])
+
+
+def test_deep_graph_no_recursion():
+    x = Value(0.5)
+    y = x
+    for _ in range(5000):
+        y = y * 1.0
+    assert to_dot(y).count("_op [label=") == 5000
+
+
+# ---------------------------------------------------------------------- fused nodes, expanded
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_expand_matches_unfused_graph_of_same_expression(activation):
+    model = MLP(2, [4, 3], activation=activation, rng=RNG(7))
+    x = [Value(0.5), Value(-1.25)]
+    loss = cross_entropy(model(x), 2)
+    loss.backward()
+    fused_text = to_dot(loss, expand=True)
+    fused_vals = drawn_values(loss, expand=True)
+
+    model.zero_grad()
+    x2 = [Value(0.5), Value(-1.25)]
+    ref = seed_nll(unfused_forward(model, x2), 2)  # the same expression, one node per op
+    ref.backward()
+    assert canonical(fused_text) == canonical(to_dot(ref))
+    assert_same_values(fused_vals, graph_values(ref))
+    # and the compact view keeps the fused ops, shaded
+    compact = to_dot(loss)
+    assert f'label="{activation}(dot)", style=filled' in compact
+    assert 'label="cross_entropy"' in compact and 'label="exp"' not in compact
+
+
+def test_expand_plain_dot_and_sum():
+    model = MLP(3, [2], rng=RNG(3))  # one linear layer: plain 'dot' nodes
+    x = [Value(1.0), Value(-2.0), Value(0.25)]
+    outs = model(x)
+    total = sum_values(outs)
+    total.backward()
+    got = drawn_values(total, expand=True)
+    model.zero_grad()
+    ref_outs = unfused_forward(model, [Value(1.0), Value(-2.0), Value(0.25)])
+    ref = Value(0.0) + ref_outs[0] + ref_outs[1]  # the seed's `loss = Value(0); loss += ...`
+    ref.backward()
+    assert_same_values(got, graph_values(ref))
+
+
+def test_unknown_or_unexpandable_fused_nodes_drawn_as_one_node():
+    class Opaque:  # a fused op the viewer has never heard of
+        def backward(self, children, g):
+            for c in children:
+                c.grad += g
+
+    a, b = Value(1.0), Value(2.0)
+    y = Value(3.0, (a, b), "mystery", Opaque())
+    y.backward()
+    text = to_dot(y, expand=True)
+    assert 'label="mystery"' in text and text.count("shape=record") == 3
+    # a cross-entropy whose probability underflowed has no seed chain: kept as one node
+    z = [Value(1e4), Value(0.0), Value(0.0)]
+    loss = cross_entropy(z, 1)
+    loss.backward()
+    assert 'label="cross_entropy"' in to_dot(loss, expand=True)
+
+
+# ---------------------------------------------------------------------- rendering with Graphviz
+
+
+def small_graph():
+    a, b = Value(2.0), Value(-3.0)
+    c = (a * b).tanh()
+    c.backward()
+    return c, a, b
+
+
+def test_draw_dot_svg_and_png(tmp_path):
+    from PIL import Image
+
+    c, a, b = small_graph()
+    svg = draw_dot(c, tmp_path / "g.svg", params={"a": a}, inputs={"b": b})
+    text = html.unescape(open(svg, encoding="utf-8").read())  # Graphviz writes '-' as &#45;
+    slope = 1 - math.tanh(-6.0) ** 2  # by hand: dc/da = b * slope, dc/db = a * slope
+    assert "<svg" in text and ">data 2.0000<" in text and ">data -3.0000<" in text
+    assert f">grad {-3.0 * slope:.3e}<" in text and f">grad {2.0 * slope:.3e}<" in text
+    assert "lightgreen" in text or "#90ee90" in text
+    png = draw_dot(c, tmp_path / "g.png", rankdir="TB")
+    with Image.open(png) as im:
+        assert im.format == "PNG" and im.width > 50 and im.height > 100
+    assert sorted(os.listdir(tmp_path)) == ["g.png", "g.svg"]  # no temp files left
+
+
+def test_draw_dot_writes_dot_text_without_graphviz(tmp_path, no_dot):
+    c, _, _ = small_graph()
+    path = draw_dot(c, tmp_path / "g.dot")
+    assert open(path).read() == to_dot(c)
+
+
+def test_missing_dot_says_how_to_install(tmp_path, no_dot):
+    c, _, _ = small_graph()
+    target = tmp_path / "g.svg"
+    target.write_text("old")
+    with pytest.raises(GraphvizNotFoundError) as e:
+        draw_dot(c, target)
+    msg = str(e.value)
+    assert "apt-get install graphviz" in msg and "brew install graphviz" in msg and "conda" in msg
+    assert isinstance(e.value, RuntimeError) and isinstance(e.value, FileNotFoundError)
+    assert target.read_text() == "old"  # the old file is untouched
+    assert os.listdir(tmp_path) == ["g.svg"]
+
+
+def test_jupyter_hook_svg_or_none(monkeypatch, tmp_path):
+    c, _, _ = small_graph()
+    svg = c._repr_svg_()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "tanh" in svg
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert c._repr_svg_() is None  # Jupyter falls back to repr
+
+
+# ---------------------------------------------------------------------- one datapoint, and `micrograd graph`
+
+
+def test_datapoint_graph_zeroes_grads_first():
+    tr = Trainer(TrainConfig.preset("seed"))
+    loss1, names = datapoint_graph(tr.model, [0.5, -1.0], 1)
+    first = [p.grad for p in tr.model.parameters()]
+    loss2, _ = datapoint_graph(tr.model, [0.5, -1.0], 1)
+    assert [p.grad for p in tr.model.parameters()] == first  # not doubled (the course's demo forgot)
+    assert any(g != 0.0 for g in first)
+    assert set(names) == {"params", "inputs", "labels"}
+    with pytest.raises(ValueError, match="x must hold 2 numbers"):
+        datapoint_graph(tr.model, [1.0], 0)
+    with pytest.raises(ValueError, match=r"label must be a class index in \[0, 3\), got 3"):
+        datapoint_graph(tr.model, [1.0, 2.0], 3)
+
+
+def reference_datapoint(x, label, model=None):
+    """The datapoint's loss through the seed preset's initial model, built op by op."""
+    model = model or Trainer(TrainConfig.preset("seed")).model
+    xs = [Value(v) for v in x]
+    loss = seed_nll(unfused_forward(model, xs), label)
+    loss.backward()
+    return loss, xs, model
+
+
+def test_cli_graph_svg_has_the_datapoints_values(tmp_path, capsys):
+    out = tmp_path / "graph.svg"
+    assert main(["graph", "--x", "0.5", "-1", "--label", "1", "--out", str(out)]) == 0
+    text = html.unescape(out.read_text())
+    loss, xs, model = reference_datapoint([0.5, -1.0], 1)
+    assert f">data {loss.data:.4f}<" in text and ">grad 1.0000<" in text
+    assert ">x[0]<" in text and f">grad {xs[0].grad:.4f}<" in text and f">grad {xs[1].grad:.4f}<" in text
+    w = model.layers[0].neurons[0].w[0]
+    assert ">layers.0.neurons.0.w.0<" in text and f">grad {w.grad:.4f}<" in text
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_cli_graph_expand_dot_text_without_graphviz(tmp_path, no_dot):
+    out = tmp_path / "graph.dot"
+    assert main(["graph", "--x", "0.5", "-1", "--label", "1", "--out", str(out), "--expand", "--rankdir", "TB"]) == 0
+    text = out.read_text()
+    assert "rankdir=TB" in text and 'label="log"' in text and 'label="tanh"' in text and "(dot)" not in text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--x", "1", "2", "3", "--label", "0"], "--x needs 2 numbers"),
+    (["--x", "1", "2", "--label", "5"], r"--label must be a class index in \[0, 3\), got 5"),
+    (["--x", "1", "2", "--label", "0", "--max-nodes", "100"], r"the graph has \d+ nodes, more than --max-nodes 100"),
+    (["--x", "1", "2", "--label", "0", "--engine", "tensor"], "scalar engine"),
+])
+def test_cli_graph_errors(tmp_path, capsys, argv, message):
+    out = tmp_path / "g.svg"
+    assert main(["graph", *argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and re.search(message, err) and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_cli_graph_bad_extension_and_missing_dot(tmp_path, capsys, no_dot):
+    assert main(["graph", "--x", "1", "2", "--label", "0", "--out", str(tmp_path / "g.txt")]) == 2
+    assert "--out must end in .svg, .png or .dot" in capsys.readouterr().err
+    assert main(["graph", "--x", "1", "2", "--label", "0", "--out", str(tmp_path / "g.svg")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "install Graphviz" in err
+
+
+def test_cli_graph_from_checkpoint(tmp_path):
+    from micrograd import checkpoint
+    from micrograd.train import fit
+
+    tr = Trainer(TrainConfig.preset("seed", steps=5))
+    history = fit(trainer=tr, out=None)
+    ckpt = tmp_path / "run.ckpt.json"
+    checkpoint.save_trainer(str(ckpt), tr, history)
+    out = tmp_path / "g.svg"
+    assert main(["graph", "--checkpoint", str(ckpt), "--x", "0.5", "-1", "--label", "1", "--out", str(out)]) == 0
+    text = html.unescape(out.read_text())
+    loss, xs, _ = reference_datapoint([0.5, -1.0], 1, model=tr.model)  # the trained model, op by op
+    w = tr.model.layers[1].neurons[2].w[5]
+    assert f">data {w.data:.4f}<" in text and f">data {loss.data:.4f}<" in text
+    assert f">grad {xs[0].grad:.4f}<" in text
+    assert main(["graph", "--checkpoint", str(ckpt), "--hidden", "8", "--x", "0", "0", "--label", "0", "--out", str(out)]) == 2
