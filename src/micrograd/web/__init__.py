@@ -1,0 +1,30 @@
+"""micrograd.web — the live browser demo: training runs in Python, the page draws it.
+
+    micrograd demo                      # serves http://127.0.0.1:8000/ and opens a browser
+    micrograd demo --port 0 --no-browser --preset llm101n
+
+`server.py` is the HTTP server (standard library only) and its JSON API; `session.py`
+holds one training run per browser tab; `static/` is the page (HTML, CSS and vanilla
+JavaScript, no build step, nothing from a CDN).
+"""
+
+from .server import make_server, url
+
+__all__ = ["make_server", "url", "serve"]
+
+
+def serve(host="127.0.0.1", port=8000, preset="seed", open_browser=True, out=print):
+    """Run the demo server until Ctrl-C; `out(line)` gets the URL line."""
+    httpd = make_server(host, port, preset)
+    address = url(httpd)
+    out(f"micrograd demo: serving on {address} (Ctrl-C to stop)")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(address)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()

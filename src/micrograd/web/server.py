@@ -1,0 +1,347 @@
+"""micrograd.web.server — the demo's HTTP server: the static page and a small JSON API.
+
+    micrograd demo                                   # the CLI way (prints the URL)
+    from micrograd.web import make_server
+    httpd = make_server("127.0.0.1", 0)              # port 0: any free port
+    print(url(httpd)); httpd.serve_forever()
+
+The standard library's `ThreadingHTTPServer`: one thread per connection, no web stack
+to install. Every asset the page needs is a file in `static/`, served from here (no CDN:
+the page works offline, and its Content-Security-Policy forbids anything else).
+
+API (JSON in, JSON out; errors are 4xx with {"error": message}):
+    GET    /api/options                    choices, limits and defaults for the form
+    POST   /api/sessions                   {config fields}      -> 201 snapshot (new session id)
+    GET    /api/sessions/ID                                     -> snapshot (with history)
+    DELETE /api/sessions/ID                                     -> 204
+    POST   /api/sessions/ID/step           {"steps": k}         -> records + snapshot
+    POST   /api/sessions/ID/reset          {config fields}      -> snapshot (with history)
+    POST   /api/sessions/ID/pick           {"x", "y", "label"}  -> snapshot (graph of that point)
+    POST   /api/sessions/ID/points         {"op": "add", x, y, label} | {"op": "remove", x, y}
+Config fields: preset, dataset, n, hidden, activation, init, optimizer, lr, seed.
+
+Robustness: bodies over 64 KiB, malformed JSON, wrong types, out-of-range values and
+unknown sessions get a 4xx with a message; a slow client times out; a busy session
+answers 503 rather than queueing forever; an unexpected error is a 500 with a message,
+and the server goes on serving. Bound to loopback, it also refuses requests whose Host
+is not a loopback name (a web page cannot reach it through DNS rebinding), and POSTs
+must be `application/json` (a cross-site form cannot send them).
+"""
+
+import http.server
+import ipaddress
+import json
+import os
+import re
+import socket
+import sys
+import traceback
+
+from .. import data as datasets
+from ..train import OPTIMIZERS, TrainConfig
+from . import session as sessions
+
+STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+MAX_BODY = 64 * 1024
+REQUEST_TIMEOUT = 10.0  # seconds a client may take to send its request
+LOCK_TIMEOUT = 5.0  # seconds a request waits for its session before a 503
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+_SESSION_PATH = re.compile(r"^/api/sessions/([0-9a-f]{32})(?:/(step|reset|pick|points))?$")
+
+
+class HTTPError(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+# ---------------------------------------------------------------------- request handler
+
+
+class DemoHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the page's fetch loop reuses one connection
+    timeout = REQUEST_TIMEOUT
+    server_version = "micrograd-demo"
+
+    # ------------------------------------------------------------------ plumbing
+    def log_message(self, fmt, *args):  # quiet: a live demo would flood the terminal
+        if getattr(self.server, "verbose", False):
+            super().log_message(fmt, *args)
+
+    def _send(self, status, body=b"", content_type="application/json", headers=()):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", CSP)
+        for k, v in headers:
+            self.send_header(k, v)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status, obj):
+        self._send(status, json.dumps(obj, separators=(",", ":"), allow_nan=False).encode())
+
+    def _error(self, status, message):
+        self._json(status, {"error": message})
+
+    def send_error(self, code, message=None, explain=None):
+        """The base class's errors (bad request line, unsupported method...) as JSON too."""
+        self.close_connection = True
+        try:
+            self._error(code, message or self.responses.get(code, ("error",))[0])
+        except OSError:
+            pass
+
+    def _body(self):
+        """The request's JSON object (an empty body is {})."""
+        ctype = self.headers.get("Content-Type", "")
+        length = self.headers.get("Content-Length")
+        if length is None:
+            if self.headers.get("Transfer-Encoding"):
+                self.close_connection = True
+                raise HTTPError(411, "send a Content-Length (chunked bodies are not accepted)")
+            return {}
+        try:
+            n = int(length)
+            if n < 0:
+                raise ValueError
+        except ValueError:
+            self.close_connection = True
+            raise HTTPError(400, f"Content-Length must be a non-negative integer, got {length!r}") from None
+        if n > MAX_BODY:
+            self.close_connection = True  # the body stays unread: this connection is done
+            raise HTTPError(413, f"request body too large: {n} bytes, at most {MAX_BODY}")
+        raw = self.rfile.read(n)
+        self._consumed = True
+        if len(raw) != n:
+            self.close_connection = True
+            raise HTTPError(400, f"request body ended after {len(raw)} of {n} bytes")
+        if n == 0:
+            return {}
+        if ctype.split(";")[0].strip().lower() != "application/json":
+            raise HTTPError(415, f"Content-Type must be application/json, got {ctype!r}")
+        try:
+            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except UnicodeDecodeError:
+            raise HTTPError(400, "request body is not UTF-8") from None
+        except (ValueError, RecursionError) as e:
+            raise HTTPError(400, f"malformed JSON: {e}") from None
+
+    def _check_host(self):
+        if not self.server.loopback:
+            return
+        host = self.headers.get("Host", "")
+        name = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0]
+        if name.lower() not in LOOPBACK_NAMES:
+            raise HTTPError(403, f"this demo server answers only to loopback names (Host: {host!r})")
+
+    def _dispatch(self, method):
+        self._consumed = False  # has the request body been read? (if not, the connection can't be reused)
+        try:
+            self._check_host()
+            path = self.path.split("?", 1)[0]
+            if path.startswith("/api/"):
+                status, obj = self._api(method, path)
+                if status == 204:
+                    self._send(204)
+                else:
+                    self._json(status, obj)
+            elif method in ("GET", "HEAD"):
+                self._static(path)
+            else:
+                raise HTTPError(405, f"{method} is not allowed on {path}")
+        except (HTTPError, sessions.BadRequest) as e:
+            if not self._consumed and self.headers.get("Content-Length", "0").strip() != "0":
+                self.close_connection = True
+            self._error(e.status, str(e))
+        except (ConnectionError, socket.timeout):
+            self.close_connection = True
+        except Exception as e:  # a bug: say so, keep serving
+            traceback.print_exc(file=sys.stderr)
+            self.close_connection = True
+            try:
+                self._error(500, f"internal error: {type(e).__name__}: {e}")
+            except OSError:
+                pass
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_HEAD(self):
+        self._dispatch("HEAD")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def do_PUT(self):
+        self._dispatch("PUT")
+
+    # ------------------------------------------------------------------ static files
+    def _static(self, path):
+        name = "index.html" if path in ("/", "/index.html") else path[len("/static/"):] if path.startswith("/static/") else None
+        files = self.server.static_files
+        if name not in files:  # only files that exist in static/ at start: no path tricks
+            raise HTTPError(404, f"not found: {path}")
+        with open(os.path.join(STATIC_DIR, name), "rb") as f:
+            body = f.read()
+        self._send(200, body, files[name])
+
+    # ------------------------------------------------------------------ the API
+    def _api(self, method, path):
+        store = self.server.store
+        if path == "/api/options":
+            _allow(method, path, "GET")
+            return 200, options(store.default_preset)
+        if path == "/api/sessions":
+            _allow(method, path, "POST")
+            s = store.create(self._body())
+            with _locked(s):
+                return 201, s.snapshot()
+        m = _SESSION_PATH.match(path)
+        if not m:
+            raise HTTPError(404, f"no such API endpoint: {path}")
+        sid, action = m.groups()
+        if action is None and method == "DELETE":
+            if not store.delete(sid):
+                raise HTTPError(404, f"unknown session {sid!r} (it may have expired)")
+            return 204, None
+        _allow(method, path, "GET" if action is None else "POST")
+        body = self._body() if method == "POST" else None
+        s = store.get(sid)
+        if s is None:
+            raise HTTPError(404, f"unknown session {sid!r} (it may have expired)")
+        with _locked(s):
+            if action is None:
+                return 200, s.snapshot()
+            if action == "step":
+                steps = sessions.check_steps(body)
+                records = s.step(steps)
+                return 200, {**s.snapshot(history=False), "records": records}
+            if action == "reset":
+                s.reset(sessions.parse_config(body, store.default_preset))
+                return 200, s.snapshot()
+            if action == "pick":
+                point = sessions.parse_point(body, s.nclasses)
+                s.trace(*point)  # a point that cannot be traced now is refused (409), not kept
+                s.pick = point
+                return 200, s.snapshot(history=False)
+            # points
+            if not isinstance(body, dict) or body.get("op") not in ("add", "remove"):
+                op = body.get("op") if isinstance(body, dict) else body
+                raise sessions.BadRequest(f"op must be 'add' or 'remove', got {op!r}")
+            point = {k: v for k, v in body.items() if k != "op"}
+            if body["op"] == "add":
+                s.add_point(*sessions.parse_point(point, s.nclasses))
+                out = {"added": True}
+            else:
+                x, y, _ = sessions.parse_point(point, s.nclasses, need_label=False)
+                out = {"removed": s.remove_nearest(x, y)}
+            return 200, {**s.snapshot(history=False), **out}
+
+
+def _allow(method, path, allowed):
+    if method != allowed and not (allowed == "GET" and method == "HEAD"):
+        raise HTTPError(405, f"{method} is not allowed on {path}; use {allowed}")
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class _locked:
+    """Hold a session's lock, or answer 503 if another request keeps it too long."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def __enter__(self):
+        if not self.session.lock.acquire(timeout=LOCK_TIMEOUT):
+            raise HTTPError(503, "this session is busy with another request; try again")
+        return self.session
+
+    def __exit__(self, *exc):
+        self.session.lock.release()
+
+
+def options(default_preset="seed"):
+    """What the page's form offers, and the defaults of the server's preset."""
+    def defaults(preset):
+        cfg = TrainConfig.preset(preset)
+        return {k: getattr(cfg, k) for k in sessions.CONFIG_FIELDS if k != "preset"}
+
+    return {
+        "presets": list(TrainConfig.PRESETS),
+        "preset": default_preset,
+        "datasets": list(datasets.DATASETS),
+        "activations": ["tanh", "relu"],
+        "inits": ["per-neuron", "per-weight"],
+        "optimizers": list(OPTIMIZERS),
+        "preset_defaults": {name: defaults(name) for name in TrainConfig.PRESETS},
+        "limits": sessions.LIMITS,
+    }
+
+
+# ---------------------------------------------------------------------- server
+
+
+class DemoServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True  # a hung client never keeps the process alive
+    request_queue_size = 64
+
+
+class DemoServer6(DemoServer):
+    address_family = socket.AF_INET6
+
+
+def _is_loopback(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def make_server(host="127.0.0.1", port=8000, preset="seed", max_sessions=16, idle_seconds=1800.0, verbose=False):
+    """A ready-to-run server (call `serve_forever()`); port 0 picks a free port.
+
+    Raises ValueError for a bad port or preset and OSError if the address is taken.
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"port must be an int in [0, 65535], got {port!r}")
+    if not isinstance(host, str) or not host:
+        raise ValueError(f"host must be a host name or address, got {host!r}")
+    store = sessions.SessionStore(preset, max_sessions=max_sessions, idle_seconds=idle_seconds)
+    cls = DemoServer6 if ":" in host else DemoServer
+    httpd = cls((host, port), DemoHandler)
+    httpd.store = store
+    httpd.loopback = _is_loopback(host)
+    httpd.verbose = verbose
+    httpd.static_files = {n: CONTENT_TYPES[os.path.splitext(n)[1]] for n in sorted(os.listdir(STATIC_DIR))
+                          if os.path.splitext(n)[1] in CONTENT_TYPES}
+    return httpd
+
+
+def url(httpd):
+    """The page's address for a server from `make_server`."""
+    host, port = httpd.server_address[:2]
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"

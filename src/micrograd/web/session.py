@@ -1,0 +1,472 @@
+"""micrograd.web.session — one live training run per browser tab, and the store that keeps them.
+
+    store = SessionStore(default_preset="seed")
+    s = store.create({"dataset": "moons", "hidden": [8]})   # a validated config dict
+    s.step(5); s.snapshot()                                 # JSON-ready dicts for the page
+
+A `Session` wraps a `micrograd.train.Trainer` (the scalar engine does all the training;
+the page only draws). It adds what the page shows beside the loop: the loss and accuracy
+history, the decision-boundary grid, the hidden neurons' zero-level lines, the optimizer
+state of every parameter with the last step's gradient and update, and the compute graph
+of one chosen datapoint, traced with every gradient zeroed first.
+
+Every user input is checked here (`parse_config`, `parse_point`, `check_steps`): a bad one
+raises `BadRequest` (a ValueError) whose message names the field and the value; the server
+turns it into a 4xx. Sessions expire when idle and their number is bounded (LRU eviction).
+"""
+
+import math
+import threading
+import time
+import uuid
+
+from ..graph import trace
+from ..losses import cross_entropy
+from ..train import OPTIMIZERS, TrainConfig, make_trainer
+
+# ---------------------------------------------------------------------- limits
+
+# What one session may ask for: the scalar engine takes ~13 ms per step at the seed's
+# size and ~0.3 s at the largest allowed (n=1000 would be slower still with [32, 32]);
+# these bounds keep a projected demo responsive and the server's memory bounded.
+LIMITS = {
+    "n": (10, 1000),
+    "hidden_layers": (1, 3),
+    "hidden_size": (1, 32),
+    "lr": (0.0, 10.0),
+    "seed": (1, 2**64 - 1),  # 0 is xorshift's fixed point: every draw 0 (yinyang would never end)
+    "steps": (1, 100),  # per /step request
+    "coord": 100.0,  # |x|, |y| of a picked or added point
+    "points": 2000,  # total points after additions
+}
+STEP_BUDGET_SECONDS = 1.0  # a /step request stops early rather than hold the session longer
+GRID = 48  # decision-boundary grid is GRID x GRID cells
+MAX_GRAPH_NODES = 5000  # a traced graph bigger than this is refused (the page could not draw it)
+CONFIG_FIELDS = ("preset", "dataset", "n", "hidden", "activation", "init", "optimizer", "lr", "seed")
+SPLITS = ("train", "val", "test")
+
+
+class BadRequest(ValueError):
+    """A request the page should not have sent: the message names the field and value."""
+
+    status = 400
+
+
+class Conflict(BadRequest):
+    """A valid request that cannot be done now (e.g. removing the last point of a split)."""
+
+    status = 409
+
+
+# ---------------------------------------------------------------------- validation
+
+
+def _int(body, name, lo, hi):
+    v = body[name]
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise BadRequest(f"{name} must be an integer, got {v!r}")
+    if not lo <= v <= hi:
+        raise BadRequest(f"{name} must be in [{lo}, {hi}], got {v}")
+    return v
+
+
+def _number(body, name, lo=None, hi=None):
+    v = body[name]
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise BadRequest(f"{name} must be a finite number, got {v!r}")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise BadRequest(f"{name} must be in [{lo}, {hi}], got {v}")
+    return float(v)
+
+
+def _choice(body, name, choices):
+    v = body[name]
+    if not isinstance(v, str) or v not in choices:
+        raise BadRequest(f"{name} must be one of {', '.join(choices)}, got {v!r}")
+    return v
+
+
+def _only(body, allowed, what):
+    if not isinstance(body, dict):
+        raise BadRequest(f"{what} must be a JSON object, got {type(body).__name__}")
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise BadRequest(f"unknown field(s) in {what}: {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}")
+
+
+def parse_config(body, default_preset="seed"):
+    """A validated `TrainConfig` from a JSON object of demo fields (all optional)."""
+    from .. import data as datasets
+
+    _only(body, CONFIG_FIELDS, "config")
+    preset = _choice(body, "preset", tuple(TrainConfig.PRESETS)) if "preset" in body else default_preset
+    kw = {}
+    if "dataset" in body:
+        kw["dataset"] = _choice(body, "dataset", tuple(datasets.DATASETS))
+    if "n" in body:
+        kw["n"] = _int(body, "n", *LIMITS["n"])
+    if "hidden" in body:
+        h = body["hidden"]
+        lo, hi = LIMITS["hidden_layers"]
+        if not isinstance(h, list) or not lo <= len(h) <= hi:
+            raise BadRequest(f"hidden must be a list of {lo} to {hi} layer sizes, got {h!r}")
+        for i in range(len(h)):
+            _int({f"hidden[{i}]": h[i]}, f"hidden[{i}]", *LIMITS["hidden_size"])
+        kw["hidden"] = list(h)
+    if "activation" in body:
+        kw["activation"] = _choice(body, "activation", ("tanh", "relu"))
+    if "init" in body:
+        kw["init"] = _choice(body, "init", ("per-neuron", "per-weight"))
+    if "optimizer" in body:
+        kw["optimizer"] = _choice(body, "optimizer", OPTIMIZERS)
+    if "lr" in body:
+        kw["lr"] = _number(body, "lr", *LIMITS["lr"])
+    if "seed" in body:
+        kw["seed"] = _int(body, "seed", *LIMITS["seed"])
+    try:
+        cfg = TrainConfig.preset(preset, **kw)
+    except (TypeError, ValueError) as e:  # anything the config itself refuses
+        raise BadRequest(str(e)) from None
+    cfg.eval_every = 1  # a val-loss point every step: a smooth live curve (no effect on training)
+    return cfg
+
+
+def parse_point(body, nclasses, need_label=True):
+    """(x, y, label) from {"x", "y", "label"}; label is None when not needed and absent."""
+    fields = ("x", "y", "label")
+    _only(body, fields, "point")
+    for f in fields[: 3 if need_label else 2]:
+        if f not in body:
+            raise BadRequest(f"point needs field {f!r}")
+    c = LIMITS["coord"]
+    x, y = _number(body, "x", -c, c), _number(body, "y", -c, c)
+    label = _int(body, "label", 0, nclasses - 1) if "label" in body else None
+    return x, y, label
+
+
+def check_steps(body):
+    _only(body, ("steps",), "step request")
+    return _int(body, "steps", *LIMITS["steps"]) if "steps" in body else 1
+
+
+# ---------------------------------------------------------------------- recording the optimizer
+
+
+class _RecordingOptimizer:
+    """Wraps the trainer's optimizer to keep what `step()` saw and did: each parameter's
+    gradient and update (the trainer zeroes the gradients right after stepping)."""
+
+    def __init__(self, optimizer):
+        self._opt = optimizer
+        self.last_grad = [0.0] * len(optimizer.params)
+        self.last_update = [0.0] * len(optimizer.params)
+
+    def step(self):
+        params = self._opt.params
+        before = [p.data for p in params]
+        self.last_grad = [p.grad for p in params]
+        self._opt.step()
+        self.last_update = [p.data - b for p, b in zip(params, before)]
+
+    def __getattr__(self, name):  # everything else is the real optimizer's
+        return getattr(self._opt, name)
+
+
+# ---------------------------------------------------------------------- Session
+
+
+def _f(x, digits=6):
+    """A float for JSON: finite, rounded (NaN/inf become None: JSON has no such numbers)."""
+    return round(x, digits) if math.isfinite(x) else None
+
+
+class Session:
+    """One training run and what the page shows of it. Callers hold `lock` around use."""
+
+    def __init__(self, config):
+        self.id = uuid.uuid4().hex
+        self.lock = threading.Lock()
+        self.touched = time.monotonic()
+        self.reset(config)
+
+    def reset(self, config):
+        """A fresh run of `config`; the picked datapoint stays if its class still exists."""
+        old_pick = getattr(self, "pick", None)
+        self.config = config
+        self.trainer = make_trainer(config)
+        self.trainer.optimizer = _RecordingOptimizer(self.trainer.optimizer)
+        self.model = self.trainer.model
+        self.nclasses = self.model.nouts[-1]
+        self.names = [name for name, _ in self.model.named_parameters()]
+        self.history = []  # per step: {"step", "train_loss", "val_loss"}
+        self.acc_history = []  # [step, val accuracy %, test accuracy %] after each step request
+        self.pick = old_pick if old_pick and old_pick[2] < self.nclasses else None  # (x, y, label) traced
+        self.domain = self._domain()
+        self.acc_history.append([0, *self._accuracies()])
+
+    # ------------------------------------------------------------------ training
+    def step(self, steps=1):
+        """Up to `steps` training steps (fewer if the time budget runs out); returns their records."""
+        records, t0 = [], time.perf_counter()
+        for _ in range(steps):
+            try:
+                rec = self.trainer.train_step()
+            except (ValueError, OverflowError, ZeroDivisionError) as e:  # e.g. logits overflowed to inf
+                self.history.extend(records)
+                raise Conflict(f"training diverged at step {self.trainer.step} ({e}); lower the learning rate and reset") from None
+            # losses keep every bit (JSON floats round-trip); a non-finite one becomes null
+            rec = {k: (v if math.isfinite(v) else None) if isinstance(v, float) else v for k, v in rec.items()}
+            records.append(rec)
+            if time.perf_counter() - t0 > STEP_BUDGET_SECONDS:
+                break
+        self.history.extend(records)
+        self.acc_history.append([self.trainer.step, *self._accuracies()])
+        return records
+
+    def _accuracies(self):
+        out = []
+        for split in (self.trainer.val_split, self.trainer.test_split):
+            correct, total = self.trainer.accuracy(split)
+            out.append(round(100.0 * correct / total, 2))
+        return out
+
+    # ------------------------------------------------------------------ points
+    def points(self):
+        return {name: [[_f(p[0][0]), _f(p[0][1]), p[1]] for p in split] for name, split in zip(SPLITS, self.trainer.splits)}
+
+    def add_point(self, x, y, label):
+        """A new training point of class `label` (the page's click)."""
+        if sum(len(s) for s in self.trainer.splits) >= LIMITS["points"]:
+            raise Conflict(f"at most {LIMITS['points']} points per session; remove some first")
+        self.trainer.train_split.append(([x, y], label))
+        self.acc_history.append([self.trainer.step, *self._accuracies()])
+
+    def remove_nearest(self, x, y):
+        """Remove the point nearest to (x, y) from whichever split holds it; returns it."""
+        best = None
+        for si, split in enumerate(self.trainer.splits):
+            for pi, (xy, label) in enumerate(split):
+                d = (xy[0] - x) ** 2 + (xy[1] - y) ** 2
+                if best is None or d < best[0]:
+                    best = (d, si, pi)
+        _, si, pi = best
+        split = self.trainer.splits[si]
+        if len(split) == 1:
+            raise Conflict(f"the nearest point is the last one of the {SPLITS[si]} split; it cannot be removed")
+        xy, label = split.pop(pi)
+        self.acc_history.append([self.trainer.step, *self._accuracies()])
+        return {"split": SPLITS[si], "x": xy[0], "y": xy[1], "label": label}
+
+    # ------------------------------------------------------------------ the boundary
+    def _domain(self):
+        """A square around all points, padded: the heatmap's extent (fixed until reset)."""
+        m = max(max(abs(xy[0]), abs(xy[1])) for s in self.trainer.splits for xy, _ in s)
+        r = max(2.0, 1.15 * m)
+        return [-r, r, -r, r]
+
+    def _weights(self):
+        """Per layer: (W as rows of floats, b, activation or None)."""
+        out = []
+        for layer in self.model.layers:
+            ns = layer.neurons
+            act = ns[0].activation if ns[0].nonlin else None
+            out.append(([[w.data for w in n.w] for n in ns], [n.b.data for n in ns], act))
+        return out
+
+    def grid(self):
+        """Class probabilities on a GRID x GRID grid over the domain, as ints 0..100,
+        row-major from the top-left (y max) corner; computed with NumPy, no graphs built."""
+        import numpy as np
+
+        x0, x1, y0, y1 = self.domain
+        xs = x0 + (np.arange(GRID) + 0.5) * (x1 - x0) / GRID
+        ys = y1 - (np.arange(GRID) + 0.5) * (y1 - y0) / GRID  # top row first, as a canvas
+        gx, gy = np.meshgrid(xs, ys)
+        h = np.stack([gx.ravel(), gy.ravel()], axis=1)  # (G*G, 2)
+        with np.errstate(all="ignore"):
+            for W, b, act in self._weights():
+                h = h @ np.array(W).T + np.array(b)  # (G*G, nout)
+                if act == "tanh":
+                    h = np.tanh(h)
+                elif act == "relu":
+                    h = np.maximum(h, 0.0)
+            h = h - h.max(axis=1, keepdims=True)
+        with np.errstate(all="ignore"):  # a diverged model may hold inf: show it as a flat grid
+            p = np.exp(h)
+            p /= p.sum(axis=1, keepdims=True)
+        p = np.nan_to_num(p, nan=1.0 / self.nclasses)
+        return {"size": GRID, "classes": self.nclasses, "probs": np.rint(p * 100).astype(int).ravel().tolist()}
+
+    def lines(self):
+        """The first hidden layer's zero-level lines w0*x + w1*y + b = 0, as [w0, w1, b]
+        (straight lines in the input plane; deeper neurons' zero sets are curves)."""
+        if len(self.model.layers) < 2 or self.model.nin != 2:
+            return []
+        W, b, _ = self._weights()[0]
+        return [[_f(w[0], 9), _f(w[1], 9), _f(bi, 9)] for w, bi in zip(W, b)]
+
+    # ------------------------------------------------------------------ optimizer state
+    def optimizer_state(self):
+        """Per parameter: name, value, the last step's grad and update, and the optimizer's
+        state (moments) under the optimizer's own names (m/v, exp_avg/exp_avg_sq, ...)."""
+        opt = self.trainer.optimizer
+        keys = []
+        for st in opt.state:
+            for k in st:
+                if k not in keys:
+                    keys.append(k)
+        rows = []
+        for i, p in enumerate(opt.params):
+            st = opt.state[i]
+            rows.append([self.names[i], _f(p.data, 9), _f(opt.last_grad[i], 9)]
+                        + [_f(st[k], 9) if k in st else None for k in keys]
+                        + [_f(opt.last_update[i], 9)])
+        return {"optimizer": type(opt._opt).__name__, "t": opt.t,
+                "columns": ["parameter", "value", "grad", *keys, "update"], "rows": rows}
+
+    # ------------------------------------------------------------------ compute graph
+    def trace(self, x, y, label):
+        """The compute graph of one datapoint's loss, with data and grad on every node.
+
+        Gradients are zeroed before the backward pass (the course's page forgot, so its
+        graph showed this point's gradient plus the last training step's), and again after
+        it, so tracing never leaks into training.
+        """
+        self.model.zero_grad()
+        try:
+            try:
+                loss = cross_entropy(self.model([x, y]), label)
+            except (ValueError, OverflowError) as e:  # a diverged model: non-finite logits
+                raise Conflict(f"cannot trace this point: {e}") from None
+            loss.backward()
+            nodes, edges = trace(loss)
+            if len(nodes) > MAX_GRAPH_NODES:
+                raise Conflict(f"the graph has {len(nodes)} nodes, more than the {MAX_GRAPH_NODES} the page can draw; use smaller hidden layers")
+            return self._graph_json(nodes, edges, (x, y, label))
+        finally:
+            self.model.zero_grad()
+
+    def _graph_json(self, nodes, edges, point):
+        """Nodes as {label, kind, title, data, grad}; edges as [child index, parent index].
+
+        A neuron is one fused node (op 'dot', or 'tanh(dot)'/'relu(dot)' with its
+        activation) whose children are (b, w..., x...): it is named after its bias
+        parameter, "layers.L.neurons.J.b", and its x children in layer 0 are the inputs.
+        """
+        label = point[2]
+        index = {id(v): i for i, v in enumerate(nodes)}
+        pname = {id(p): n for n, p in self.model.named_parameters()}
+        neuron, inputs = {}, {}  # node id -> (layer, j); input leaf id -> position
+        for v in nodes:
+            parts = pname.get(id(v._prev[0]), "").split(".") if v._prev else []
+            if len(parts) == 5 and parts[0] == "layers" and parts[4] == "b":
+                layer, j = int(parts[1]), int(parts[3])
+                neuron[id(v)] = (layer, j)
+                if layer == 0:
+                    for k, c in enumerate(v._prev[1 + (len(v._prev) - 1) // 2:]):
+                        inputs.setdefault(id(c), k)
+        last = len(self.model.layers) - 1
+        out = []
+        for v in nodes:
+            node = {"data": _f(v.data, 9), "grad": _f(v.grad, 9)}
+            if not v._prev:
+                if id(v) in pname:
+                    node.update(kind="param", label=pname[id(v)], title=f"parameter {pname[id(v)]}")
+                elif id(v) in inputs:
+                    k = inputs[id(v)]
+                    node.update(kind="input", label=f"x[{k}]", title=f"input coordinate {k} of the datapoint")
+                else:
+                    node.update(kind="const", label="const", title="a constant")
+            elif id(v) in neuron:
+                layer, j = neuron[id(v)]
+                act = v._op.split("(")[0] if v._op.endswith("(dot)") else None
+                formula = f"{act}(b+Σw·x)" if act else "b+Σw·x"
+                if layer == last:
+                    node.update(kind="op", label=f"logit {j} = {v._op}",
+                                title=f"output neuron {j} (logit {j}): {formula}, one fused node")
+                else:
+                    node.update(kind="op", label=f"L{layer}.n{j} {v._op}",
+                                title=f"neuron {j} of layer {layer}: {formula}, one fused node")
+            elif v._op == "cross_entropy":
+                node.update(kind="loss", label=f"cross_entropy y={label}",
+                            title=f"loss = -log softmax(logits)[{label}] (softmax + NLL, one fused node)")
+            else:
+                node.update(kind="op", label=v._op, title=f"op {v._op}")
+            out.append(node)
+        return {"nodes": out, "edges": [[index[id(c)], index[id(p)]] for c, p in edges],
+                "point": {"x": point[0], "y": point[1], "label": label}}
+
+    # ------------------------------------------------------------------ what the page gets
+    def snapshot(self, history=True):
+        """Everything the page draws, JSON-ready; `history=False` leaves out the step history."""
+        snap = {
+            "session": self.id,
+            "config": {k: getattr(self.config, k) for k in CONFIG_FIELDS if k != "preset"},
+            "step": self.trainer.step,
+            "classes": self.nclasses,
+            "domain": self.domain,
+            "points": self.points(),
+            "grid": self.grid(),
+            "lines": self.lines(),
+            "accuracy": self.acc_history[-1],
+            "optimizer": self.optimizer_state(),
+            "graph": None,
+        }
+        if self.pick:
+            try:
+                snap["graph"] = self.trace(*self.pick)
+            except Conflict as e:  # the page shows the message instead of the graph
+                snap["graph_error"] = str(e)
+        if history:
+            snap["history"] = self.history
+            snap["accuracy_history"] = self.acc_history
+        return snap
+
+
+# ---------------------------------------------------------------------- the store
+
+
+class SessionStore:
+    """Sessions by id: created on demand, expired after `idle_seconds` without a request,
+    at most `max_sessions` (creating one more evicts the least recently used)."""
+
+    def __init__(self, default_preset="seed", max_sessions=16, idle_seconds=1800.0):
+        TrainConfig.preset(default_preset)  # refuse an unknown preset now, not on first use
+        self.default_preset = default_preset
+        self.max_sessions = max_sessions
+        self.idle_seconds = idle_seconds
+        self._sessions = {}
+        self._lock = threading.Lock()
+
+    def _expire(self, now):
+        for sid in [sid for sid, s in self._sessions.items() if now - s.touched > self.idle_seconds]:
+            del self._sessions[sid]
+
+    def create(self, body):
+        cfg = parse_config(body, self.default_preset)  # validate before building anything
+        session = Session(cfg)
+        with self._lock:
+            self._expire(time.monotonic())
+            while len(self._sessions) >= self.max_sessions:
+                lru = min(self._sessions.values(), key=lambda s: s.touched)
+                del self._sessions[lru.id]
+            self._sessions[session.id] = session
+        return session
+
+    def get(self, sid):
+        """The live session `sid`, touched; None if unknown or expired."""
+        with self._lock:
+            now = time.monotonic()
+            self._expire(now)
+            s = self._sessions.get(sid)
+            if s is not None:
+                s.touched = now
+            return s
+
+    def delete(self, sid):
+        with self._lock:
+            return self._sessions.pop(sid, None) is not None
+
+    def __len__(self):
+        with self._lock:
+            return len(self._sessions)

@@ -1,0 +1,226 @@
+// micrograd demo — the compute-graph view: layered layout, SVG drawing, pan and zoom.
+//
+//   const view = new GraphView(svgElement);
+//   view.show(graph, {params: true});   // graph = {nodes: [{label, kind, data, grad}], edges: [[child, parent]]}
+//   view.fit();
+//
+// The server traces the graph (micrograd.graph.trace); this file only lays it out and
+// draws it. Layout: a node's column is 1 + the deepest of its children (inputs at 0).
+// Parameters go into a band just left of the neuron that reads them (wrapped into
+// sub-columns, so 51 output weights do not make one endless column). Within a column,
+// nodes are ordered by the mean position of their neighbours (barycenter sweeps) to
+// keep edges short. The layout is recomputed only when the graph's structure changes;
+// each training step just rewrites the numbers, so pan and zoom stay put.
+"use strict";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const NODE_W = 136, NODE_H = 42, GAP_X = 64, GAP_Y = 8, GAP_BAND = 10;
+
+function svgEl(name, attrs, parent) {
+  const el = document.createElementNS(SVG_NS, name);
+  for (const k in attrs) el.setAttribute(k, attrs[k]);
+  if (parent) parent.appendChild(el);
+  return el;
+}
+
+// 4 significant digits, exponent form for very large or small magnitudes.
+function fmtNum(v) {
+  if (v === null || v === undefined) return "nan";
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e4 || a < 1e-3)) return v.toExponential(2);
+  return v.toFixed(4);
+}
+
+// "layers.0.neurons.15.w.1" -> "L0.n15.w1" (the full name stays in the tooltip).
+function shortParamName(name) {
+  const m = /^layers\.(\d+)\.neurons\.(\d+)\.(w\.(\d+)|b)$/.exec(name);
+  if (!m) return name;
+  return `L${m[1]}.n${m[2]}.` + (m[4] !== undefined ? `w${m[4]}` : "b");
+}
+
+function layout(nodes, edges) {
+  const n = nodes.length;
+  const children = nodes.map(() => []), parents = nodes.map(() => []);
+  for (const [c, p] of edges) { children[p].push(c); parents[c].push(p); }
+  // 1) layer = longest path from the leaves (nodes come in topological order)
+  const layer = new Array(n).fill(0);
+  for (let i = 0; i < n; i++) for (const c of children[i]) layer[i] = Math.max(layer[i], layer[c] + 1);
+  // 2) leaves move next to their earliest user: parameters into a band just left of
+  //    their neuron's column (wrapped into sub-columns), inputs/constants one column before
+  const band = new Array(n).fill(false);
+  for (let i = 0; i < n; i++) {
+    if (children[i].length === 0 && parents[i].length > 0) {
+      const first = Math.min(...parents[i].map((p) => layer[p]));
+      band[i] = nodes[i].kind === "param";
+      layer[i] = band[i] ? first : Math.max(0, first - 1);
+    }
+  }
+  const nlayers = Math.max(0, ...layer) + 1;
+  const rows = Array.from({length: nlayers}, () => []), bands = Array.from({length: nlayers}, () => []);
+  for (let i = 0; i < n; i++) (band[i] ? bands : rows)[layer[i]].push(i);
+  // 3) barycenter sweeps: order each column by the mean position of its neighbours
+  const pos = new Array(n).fill(0);
+  const setPos = () => rows.forEach((r) => r.forEach((v, k) => { pos[v] = k / Math.max(1, r.length - 1); }));
+  setPos();
+  const main = (vs) => vs.filter((u) => !band[u]);
+  const bary = (v, nbrs) => (nbrs.length ? nbrs.reduce((s, u) => s + pos[u], 0) / nbrs.length : pos[v]);
+  const both = (v) => main(children[v]).concat(parents[v]);
+  for (let sweep = 0; sweep < 4; sweep++) {
+    for (let L = 1; L < nlayers; L++) {
+      rows[L].sort((a, b) => bary(a, both(a)) - bary(b, both(b)));
+      setPos();
+    }
+    for (let L = nlayers - 2; L >= 0; L--) {
+      rows[L].sort((a, b) => bary(a, parents[a]) - bary(b, parents[b]));
+      setPos();
+    }
+  }
+  // 4) coordinates, left to right: [parameter band of L] [column L], columns centred vertically
+  const maxRows = Math.max(8, ...rows.map((r) => r.length));
+  const tallest = Math.max(...rows.map((r) => r.length), ...bands.map((b) => Math.ceil(b.length / Math.max(1, Math.ceil(b.length / maxRows)))));
+  const xy = new Array(n);
+  let x = 0;
+  const column = (vs, x0, ncols) => {
+    const nrows = Math.ceil(vs.length / ncols);
+    const off = ((tallest - nrows) * (NODE_H + GAP_Y)) / 2;
+    vs.forEach((v, k) => { xy[v] = [x0 + (k % ncols) * (NODE_W + GAP_BAND), off + Math.floor(k / ncols) * (NODE_H + GAP_Y)]; });
+  };
+  for (let L = 0; L < nlayers; L++) {
+    const b = bands[L];
+    if (b.length) {
+      // a neuron's parameters stay together, in the order of their neuron
+      b.sort((u, v) => bary(u, parents[u]) - bary(v, parents[v]) || u - v);
+      const ncols = Math.ceil(b.length / maxRows);
+      column(b, x, ncols);
+      x += ncols * (NODE_W + GAP_BAND) - GAP_BAND + GAP_X * 0.6;
+    }
+    if (rows[L].length) {
+      column(rows[L], x, 1);
+      x += NODE_W + GAP_X;
+    }
+  }
+  return {xy, width: x - GAP_X, height: tallest * (NODE_H + GAP_Y) - GAP_Y};
+}
+
+class GraphView {
+  constructor(svg) {
+    this.svg = svg;
+    this.root = svgEl("g", {class: "viewport"}, svg);
+    this.t = {x: 20, y: 20, k: 1};
+    this.key = null;
+    this.nodeEls = [];
+    this._panZoom();
+  }
+
+  // Draw `graph`; when its structure is unchanged, only the numbers are rewritten.
+  show(graph, opts) {
+    if (!graph) { this.clear(); return; }
+    let {nodes, edges} = graph;
+    let keep = nodes.map((_, i) => i);
+    if (!opts.params) keep = keep.filter((i) => nodes[i].kind !== "param");
+    const key = keep.length + "|" + edges.length + "|" + keep.map((i) => nodes[i].label).join(",");
+    if (key !== this.key) this._build(graph, keep, key);
+    this.kept.forEach((i, j) => this._update(this.nodeEls[j], nodes[i]));
+    this.svg.dataset.nodes = String(keep.length);
+    this.svg.dataset.root = fmtNum(nodes[nodes.length - 1].data);
+  }
+
+  clear() {
+    this.root.replaceChildren();
+    this.key = null;
+    this.nodeEls = [];
+    this.svg.dataset.nodes = "0";
+  }
+
+  _build(graph, keep, key) {
+    const first = this.key === null;
+    this.key = key;
+    this.kept = keep;
+    const newIndex = new Map(keep.map((i, j) => [i, j]));
+    const sub = graph.edges.filter(([c, p]) => newIndex.has(c) && newIndex.has(p)).map(([c, p]) => [newIndex.get(c), newIndex.get(p)]);
+    const {xy, width, height} = layout(keep.map((i) => graph.nodes[i]), sub);
+    this.size = {width, height};
+    this.root.replaceChildren();
+    const edgeLayer = svgEl("g", {class: "edges"}, this.root);
+    for (const [c, p] of sub) {
+      const [x1, y1] = [xy[c][0] + NODE_W, xy[c][1] + NODE_H / 2];
+      const [x2, y2] = [xy[p][0], xy[p][1] + NODE_H / 2];
+      const mx = (x1 + x2) / 2;
+      svgEl("path", {d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`}, edgeLayer);
+    }
+    const nodeLayer = svgEl("g", {class: "nodes"}, this.root);
+    this.nodeEls = keep.map((i, j) => {
+      const node = graph.nodes[i];
+      const g = svgEl("g", {class: `node kind-${node.kind}`, transform: `translate(${xy[j][0]},${xy[j][1]})`}, nodeLayer);
+      svgEl("rect", {width: NODE_W, height: NODE_H, rx: 5}, g);
+      const title = svgEl("title", {}, g);
+      title.textContent = node.title || node.label;
+      const label = svgEl("text", {x: 7, y: 13, class: "label"}, g);
+      label.textContent = node.kind === "param" ? shortParamName(node.label) : node.label;
+      return {
+        g,
+        data: svgEl("text", {x: 7, y: 26, class: "data"}, g),
+        grad: svgEl("text", {x: 7, y: 38, class: "grad"}, g),
+      };
+    });
+    if (first) this.fit();
+  }
+
+  _update(el, node) {
+    el.data.textContent = "data " + fmtNum(node.data);
+    el.grad.textContent = "grad " + fmtNum(node.grad);
+    el.grad.setAttribute("class", "grad " + (node.grad > 0 ? "pos" : node.grad < 0 ? "neg" : "zero"));
+  }
+
+  // ---------------------------------------------------------------- pan and zoom
+  _apply() {
+    this.root.setAttribute("transform", `translate(${this.t.x},${this.t.y}) scale(${this.t.k})`);
+  }
+
+  fit() {
+    if (!this.size) return;
+    const r = this.svg.getBoundingClientRect();
+    const pad = 16;
+    const k = Math.min((r.width - 2 * pad) / this.size.width, (r.height - 2 * pad) / this.size.height, 1.5);
+    this.t = {k, x: (r.width - k * this.size.width) / 2, y: (r.height - k * this.size.height) / 2};
+    this._apply();
+  }
+
+  zoom(factor, cx, cy) {
+    const r = this.svg.getBoundingClientRect();
+    if (cx === undefined) { cx = r.width / 2; cy = r.height / 2; }
+    const k = Math.min(8, Math.max(0.05, this.t.k * factor));
+    const f = k / this.t.k;
+    this.t = {k, x: cx - (cx - this.t.x) * f, y: cy - (cy - this.t.y) * f};
+    this._apply();
+  }
+
+  _panZoom() {
+    const svg = this.svg;
+    let drag = null;
+    svg.addEventListener("wheel", (e) => {
+      e.preventDefault();
+      const r = svg.getBoundingClientRect();
+      this.zoom(Math.exp(-e.deltaY * 0.0015), e.clientX - r.left, e.clientY - r.top);
+    }, {passive: false});
+    svg.addEventListener("pointerdown", (e) => {
+      drag = {x: e.clientX, y: e.clientY, tx: this.t.x, ty: this.t.y};
+      svg.setPointerCapture(e.pointerId);
+      svg.classList.add("dragging");
+    });
+    svg.addEventListener("pointermove", (e) => {
+      if (!drag) return;
+      this.t.x = drag.tx + e.clientX - drag.x;
+      this.t.y = drag.ty + e.clientY - drag.y;
+      this._apply();
+    });
+    const end = () => { drag = null; svg.classList.remove("dragging"); };
+    svg.addEventListener("pointerup", end);
+    svg.addEventListener("pointercancel", end);
+    this._apply();
+  }
+}
+
+window.GraphView = GraphView;
+window.fmtNum = fmtNum;
+window.shortParamName = shortParamName;
