@@ -1,0 +1,180 @@
+"""Tests for micrograd.viz.plots: loss curves, decision boundary, the boundary GIF, and
+`micrograd train --plot DIR [--plot-every K]`. Images are opened with Pillow and checked
+for size and content (not blank; the regions where the model says they are)."""
+
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image, ImageStat
+
+from micrograd import MLP, RNG, Value
+from micrograd.cli import main
+from micrograd.train import TrainConfig, Trainer, fit
+from micrograd.viz.plots import CLASS_COLORS, BoundaryAnimation, _forward_grid, plot_boundary, plot_losses
+
+
+def assert_real_image(path, fmt="PNG", min_size=(400, 300)):
+    with Image.open(path) as im:
+        assert im.format == fmt
+        assert im.width >= min_size[0] and im.height >= min_size[1], im.size
+        rgb = im.convert("RGB")
+        stat = ImageStat.Stat(rgb)
+        assert max(stat.stddev) > 20, "the image is (nearly) blank"
+        assert len(rgb.getcolors(maxcolors=1 << 20)) > 50, "too few colours for a plot"
+        return im.size
+
+
+def hand_model():
+    """A linear 2-class model with logits (x, -x): class 0 right of x=0, class 1 left of it."""
+    m = MLP(2, [2], rng=RNG(1))
+    (n0, n1) = m.layers[0].neurons
+    n0.w[0].data, n0.w[1].data, n0.b.data = 1.0, 0.0, 0.0
+    n1.w[0].data, n1.w[1].data, n1.b.data = -1.0, 0.0, 0.0
+    return m
+
+
+def _hex(c):
+    return tuple(int(c[i : i + 2], 16) for i in (1, 3, 5))
+
+
+# ---------------------------------------------------------------------- loss curves
+
+
+def test_plot_losses_png(tmp_path):
+    history = {"train_loss": [1.1 * 0.95**i for i in range(50)], "val_loss": {0: 1.1, 10: 0.7, 20: 0.5, 30: 0.4}}
+    path = plot_losses(history, tmp_path / "loss.png")
+    w, h = assert_real_image(path)
+    history["val_accuracy"] = {"1": 0.5, "11": 0.9}  # JSON-style string keys are fine
+    history["train_accuracy"] = {1: 0.6, 11: 0.95}
+    w2, _ = assert_real_image(plot_losses(history, tmp_path / "loss2.png"))
+    assert w2 > w  # a second panel for accuracy
+    assert sorted(os.listdir(tmp_path)) == ["loss.png", "loss2.png"]  # no temp files left
+
+
+def test_plot_losses_bad_history(tmp_path):
+    with pytest.raises(ValueError, match="train_loss.*empty"):
+        plot_losses({"train_loss": []}, tmp_path / "x.png")
+    with pytest.raises(TypeError, match="history must be a dict"):
+        plot_losses([1.0, 2.0], tmp_path / "x.png")
+    with pytest.raises(ValueError, match="val_loss"):
+        plot_losses({"train_loss": [1.0], "val_loss": {"a": "b"}}, tmp_path / "x.png")
+    with pytest.raises(FileNotFoundError, match="output directory"):
+        plot_losses({"train_loss": [1.0]}, tmp_path / "nope" / "x.png")
+    assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------------- decision boundary
+
+
+def test_grid_forward_matches_the_scalar_model():
+    model = MLP(2, [5, 4, 3], rng=RNG(3), init="per-weight")
+    pts = np.array([[0.3, -1.2], [1.7, 0.4], [-2.0, 2.0], [0.0, 0.0]])
+    logits, pre = _forward_grid(model, pts)
+    for p, row in zip(pts, logits):
+        want = [v.data for v in model([Value(float(p[0])), Value(float(p[1]))])]
+        assert np.allclose(row, want, rtol=1e-12, atol=1e-15)
+    assert [z.shape for z in pre] == [(4, 5), (4, 4)]
+
+
+def test_boundary_regions_where_the_model_puts_them(tmp_path):
+    model = hand_model()
+    pts = [([x, y], 0 if x > 0 else 1) for x in (-1.5, -0.5, 0.5, 1.5) for y in (-1.0, 1.0)]
+    path = plot_boundary(model, (pts[:6], pts[6:7], pts[7:]), tmp_path / "b.png")
+    assert_real_image(path)
+    with Image.open(path) as im:
+        px = np.asarray(im.convert("RGB"), dtype=float)  # (H, W, 3)
+
+    def columns_tinted(color):  # mean column of pixels close to the light (alpha 0.28 over white) class colour
+        c = np.array(_hex(color))
+        light = 0.28 * c + 0.72 * 255
+        near = np.abs(px - light).sum(axis=2) < 12
+        assert near.sum() > 2000, f"no region of colour {color}"
+        return np.nonzero(near)[1].mean()
+
+    assert columns_tinted(CLASS_COLORS[0]) > columns_tinted(CLASS_COLORS[1])  # class 0 on the right
+
+
+def test_boundary_hidden_lines_and_errors(tmp_path):
+    tr = Trainer(TrainConfig.preset("seed", steps=0))
+    plain = plot_boundary(tr.model, tr.splits, tmp_path / "plain.png")
+    lines = plot_boundary(tr.model, tr.splits, tmp_path / "lines.png", hidden_lines=True)
+    with Image.open(plain) as a, Image.open(lines) as b:
+        assert a.size == b.size
+        diff = np.abs(np.asarray(a.convert("L"), float) - np.asarray(b.convert("L"), float))
+        assert (diff > 30).sum() > 200  # the dashed lines are drawn
+    with pytest.raises(ValueError, match="2-D points"):
+        plot_boundary(tr.model, ([([1.0, 2.0, 3.0], 0)],), tmp_path / "x.png")
+    with pytest.raises(ValueError, match="resolution"):
+        plot_boundary(tr.model, tr.splits, tmp_path / "x.png", resolution=1)
+
+
+def test_boundary_of_any_callable_model(tmp_path):
+    class Sign:  # not an MLP: evaluated point by point
+        def __call__(self, x):
+            return [x[1], -x[1]]
+
+    pts = [([0.1 * i - 1, (-1) ** i * 0.5], int(i % 2 == 1)) for i in range(20)]
+    assert_real_image(plot_boundary(Sign(), pts, tmp_path / "b.png", resolution=30))
+
+
+# ---------------------------------------------------------------------- animation
+
+
+def test_boundary_gif_frames(tmp_path):
+    tr = Trainer(TrainConfig.preset("seed", steps=6))
+    anim = BoundaryAnimation(tr, every=2, resolution=40)
+    fit(trainer=tr, out=None, callbacks=[anim])
+    assert [f[0] for f in anim.frames] == [0, 2, 4, 6]
+    path = anim.save(tmp_path / "b.gif")
+    with Image.open(path) as im:
+        assert im.format == "GIF" and im.is_animated and im.n_frames >= 3
+        assert im.width >= 400
+        first = np.asarray(im.convert("RGB"), float)
+        im.seek(im.n_frames - 1)
+        last = np.asarray(im.convert("RGB"), float)
+    assert np.abs(first - last).sum() > 0  # the boundary moved
+
+
+def test_animation_keeps_a_bounded_number_of_frames():
+    tr = Trainer(TrainConfig.preset("seed", steps=40))
+    anim = BoundaryAnimation(tr, every=1, resolution=10, max_frames=8)
+    fit(trainer=tr, out=None, callbacks=[anim])
+    steps = [f[0] for f in anim.frames]
+    assert len(steps) <= 9 and steps[0] == 0 and steps[-1] == 40 and steps == sorted(steps)
+
+
+# ---------------------------------------------------------------------- the CLI
+
+
+def test_cli_train_plot(tmp_path, capsys):
+    out = tmp_path / "plots" / "run1"  # created, parents too
+    assert main(["train", "--steps", "12", "--plot", str(out), "--plot-every", "4", "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert sorted(os.listdir(out)) == ["boundary.gif", "boundary.png", "loss.png"]
+    assert_real_image(out / "loss.png")
+    assert_real_image(out / "boundary.png")
+    assert_real_image(out / "boundary.gif", fmt="GIF")
+    assert "wrote" not in captured.out and "boundary.png" in captured.err  # stdout stays the run's lines
+    assert main(["train", "--steps", "12", "--no-progress"]) == 0
+    assert capsys.readouterr().out == captured.out
+
+
+def test_cli_plot_errors(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("x")
+    assert main(["train", "--steps", "2", "--plot", str(f)]) == 2
+    assert "--plot must name a directory" in capsys.readouterr().err
+    assert main(["train", "--steps", "2", "--plot-every", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "--plot-every 3 needs --plot DIR" in err and err.count("\n") == 1
+
+
+def test_import_micrograd_does_not_import_matplotlib():
+    code = "import sys, micrograd, micrograd.viz, micrograd.viz.plots, micrograd.progress, micrograd.cli; " \
+           "print(sorted(m for m in ('matplotlib', 'graphviz', 'tqdm', 'PIL') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
