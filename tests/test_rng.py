@@ -127,6 +127,15 @@ def test_randint_counts_are_uniformish():
     assert chi2 < 25.7, counts
 
 
+def test_randint_has_no_modulo_bias():
+    # span = 3 * 2**30: `u32 % span` would give [0, 2**30) twice the weight (1/2 instead of 1/3)
+    r = RNG(31)
+    span = 3 * 2**30
+    n = 6000
+    low = sum(r.randint(0, span - 1) < 2**30 for _ in range(n))
+    assert abs(low / n - 1 / 3) < 5 * (2 / 9 / n) ** 0.5, low / n
+
+
 def test_randint_large_range_stays_in_range():
     r = RNG(9)
     for _ in range(200):
