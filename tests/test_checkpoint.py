@@ -411,3 +411,50 @@ def test_stop_on_signal_stops_at_step_boundary(tmp_path):
     assert signal.getsignal(signal.SIGINT) is previous  # handler restored
     assert info.value.step == 3 and tr.step == 4 and stop.signum == signal.SIGINT
     assert lines[-1].startswith("step 3, train loss")
+
+
+# ---------------------------------------------------------------------- the tensor engine
+
+
+@pytest.mark.parametrize("optimizer", ["seed-adam", "adamw", "sgd"])
+@pytest.mark.parametrize("k", [0, 7, 10])
+def test_tensor_engine_resume_is_bit_identical(tmp_path, optimizer, k):
+    over = {"engine": "tensor", "optimizer": optimizer, "momentum": 0.9 if optimizer == "sgd" else 0.0}
+    full_lines, full_history = run_lines(cfg(**over))
+    tr, lines, history = trained(k, **over)
+    checkpoint.save_trainer(tmp_path / "t.json", tr, history)
+    ck = checkpoint.load(tmp_path / "t.json")
+    if k:  # array state is stored as nested lists of exact floats
+        st = ck.optimizer["state"][0]
+        assert all(isinstance(v, list) and isinstance(v[0], list) for v in st.values())
+    tr2 = make_trainer(ck.train_config())
+    checkpoint.restore(tr2, ck)
+    h2 = fit(trainer=tr2, out=lines.append, history=ck.history)
+    assert lines == full_lines and h2["summary"] == full_history["summary"]
+
+
+def test_tensor_engine_bad_state_shape_refused_untouched(tmp_path):
+    tr, _, _ = trained(3, engine="tensor")
+    checkpoint.save_trainer(tmp_path / "t.json", tr)
+
+    def edit(d):
+        d["payload"]["optimizer"]["state"][1]["m"] = [0.0, 0.0]  # layers.0.bias is (16,)
+
+    rewrite(tmp_path / "t.json", edit)
+    ck = checkpoint.load(tmp_path / "t.json")
+    tr2 = make_trainer(ck.train_config())
+    before = [p.data.copy() for p in tr2.model.parameters()]
+    with pytest.raises(CheckpointError, match=r"optimizer.state\[1\].m has shape \(2,\), its parameter's is \(16,\)"):
+        checkpoint.restore(tr2, ck)
+    assert all((a == p.data).all() for a, p in zip(before, tr2.model.parameters())) and tr2.step == 0
+
+    rewrite(tmp_path / "t.json", lambda d: d["payload"]["model"].update({"layers.1.bias": [[0.0, 0.0, 0.0]]}))
+    ck = checkpoint.load(tmp_path / "t.json")
+    with pytest.raises(CheckpointError, match=r"'layers.1.bias' has shape \(1, 3\), the model's is \(3,\)"):
+        checkpoint.restore(make_trainer(ck.train_config()), ck)
+
+
+def test_scalar_checkpoint_is_not_a_tensor_run(saved):
+    ck = checkpoint.load(saved)
+    with pytest.raises(CheckpointError, match="engine: checkpoint 'scalar', trainer 'tensor'"):
+        checkpoint.restore(make_trainer(ck.train_config(engine="tensor")), ck)

@@ -210,3 +210,45 @@ def test_export_is_atomic(tmp_path, monkeypatch):
         export_checkpoint(ck, out)
     assert out.read_bytes() == b"previous export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt", "run.json"]
+
+
+# ---------------------------------------------------------------------- the tensor engine's MLP
+
+
+def test_tensor_mlp_to_torch_outputs_and_gradients_match():
+    import numpy as np
+
+    from micrograd.tensor.functional import cross_entropy as t_cross_entropy
+    from micrograd.tensor.nn import MLP as TensorMLP
+
+    mlp = TensorMLP(3, [8, 8, 4], activation="relu", init="per-weight", rng=RNG(4))
+    net = to_torch(mlp)
+    X = np.array(inputs(3, n=16, seed=2))
+    y = np.array([i % 4 for i in range(16)])
+    assert np.allclose(mlp(X).data, net(torch.tensor(X)).detach().numpy(), rtol=1e-12, atol=1e-12)
+    t_cross_entropy(mlp(X), y).backward()
+    torch.nn.functional.cross_entropy(net(torch.tensor(X)), torch.tensor(y)).backward()
+    lins = [m for m in net if isinstance(m, torch.nn.Linear)]
+    for layer, lin in zip(mlp.layers, lins):
+        assert np.allclose(layer.weight.grad, lin.weight.grad.numpy(), rtol=1e-10, atol=1e-13)
+        assert np.allclose(layer.bias.grad, lin.bias.grad.numpy(), rtol=1e-10, atol=1e-13)
+
+
+def test_from_torch_to_the_tensor_engine_round_trips_exactly():
+    from micrograd.tensor.nn import MLP as TensorMLP
+
+    mlp = TensorMLP(2, [16, 3], rng=RNG(42))
+    back = from_torch(to_torch(mlp), engine="tensor")
+    assert isinstance(back, TensorMLP) and back.nouts == [16, 3] and back.activation == "tanh"
+    assert all((a.data == b.data).all() for a, b in zip(back.parameters(), mlp.parameters()))
+    with pytest.raises(ValueError, match="engine must be"):
+        from_torch(to_torch(mlp), engine="gpu")
+
+
+def test_export_of_a_tensor_engine_checkpoint(tmp_path):
+    ck = _trained_checkpoint(tmp_path, "--engine", "tensor", "--hidden", "6")
+    out = tmp_path / "model.pt"
+    export_checkpoint(ck, out)
+    sd = torch.load(out, weights_only=True)
+    assert [tuple(v.shape) for v in sd.values()] == [(6, 2), (6,), (3, 6), (3,)]
+    assert all(v.dtype == torch.float64 for v in sd.values())

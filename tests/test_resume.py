@@ -165,3 +165,14 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, setup, args, message):
     rc, out, err = cli(*args, cwd=tmp_path)
     assert rc == 2 and message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_sigint_then_resume_tensor_engine(tmp_path):
+    args = ["--steps", "40", "--engine", "tensor"]
+    rc, full, err = cli("train", *args, cwd=tmp_path)
+    assert rc == 0, err
+    rc, before, err = interrupt_after("step 12, train loss", [*args, "--save", "t.json"], tmp_path)
+    assert rc == 130, err
+    rc, after_lines, err = cli("train", "--resume", "t.json", cwd=tmp_path)
+    assert rc == 0, err
+    assert before + after_lines == full
