@@ -458,3 +458,11 @@ def test_scalar_checkpoint_is_not_a_tensor_run(saved):
     ck = checkpoint.load(saved)
     with pytest.raises(CheckpointError, match="engine: checkpoint 'scalar', trainer 'tensor'"):
         checkpoint.restore(make_trainer(ck.train_config(engine="tensor")), ck)
+
+
+def test_second_ctrl_c_forces_out():
+    with checkpoint.StopOnSignal() as stop:
+        signal.raise_signal(signal.SIGINT)  # first: only noted
+        assert stop.requested
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)  # second: out now
