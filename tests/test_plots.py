@@ -150,6 +150,7 @@ def test_animation_keeps_a_bounded_number_of_frames():
 # ---------------------------------------------------------------------- the CLI
 
 
+@pytest.mark.slow
 def test_cli_train_plot(tmp_path, capsys):
     out = tmp_path / "plots" / "run1"  # created, parents too
     assert main(["train", "--steps", "12", "--plot", str(out), "--plot-every", "4", "--no-progress"]) == 0

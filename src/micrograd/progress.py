@@ -42,8 +42,14 @@ class ProgressBar:
         from tqdm import tqdm
 
         total = trainer.config.steps
-        self.bar = tqdm(total=total, initial=min(trainer.step, total), desc="train", unit="step",
-                        file=self.file, mininterval=self.mininterval, dynamic_ncols=True, leave=True)
+        try:  # a terminal that reports no size (some pseudo-terminals) would get no bar at all
+            size = os.get_terminal_size(self.file.fileno())
+            sized = size.columns > 0 and size.lines > 0
+        except (AttributeError, OSError, ValueError):
+            sized = False
+        shape = {"dynamic_ncols": True} if sized else {"ncols": 100, "nrows": 24}
+        self.bar = tqdm(total=total, initial=min(trainer.step, total), desc="train", unit="step", file=self.file,
+                        mininterval=self.mininterval, leave=True, **shape)
         return self
 
     def __call__(self, trainer, record):

@@ -1,0 +1,152 @@
+"""Tests for micrograd.progress and the train flags --log / --progress: the JSONL records,
+the bar on stderr only (stdout byte-identical with and without it, on a pipe and on a
+terminal), and the bar's absence when stderr is not a terminal."""
+
+import fcntl
+import json
+import math
+import os
+import pty
+import re
+import select
+import subprocess
+import struct
+import sys
+import termios
+
+import pytest
+
+from micrograd.cli import main
+from micrograd.progress import JsonlLogger, ProgressBar, read_jsonl
+from micrograd.train import TrainConfig, Trainer, fit
+
+MICROGRAD = [sys.executable, "-m", "micrograd.cli"]
+
+
+def run(args, **kw):
+    return subprocess.run(MICROGRAD + args, capture_output=True, timeout=300, **kw)
+
+
+# ---------------------------------------------------------------------- JSONL
+
+
+def test_jsonl_logger_records(tmp_path):
+    path = tmp_path / "run.jsonl"
+    tr = Trainer(TrainConfig.preset("seed", steps=12, eval_every=5))
+    with JsonlLogger(path) as log:
+        history = fit(trainer=tr, out=None, callbacks=[log])
+    lines = path.read_text().splitlines()
+    assert len(lines) == 12
+    recs = [json.loads(line) for line in lines]  # each line is a whole JSON object
+    assert [r["step"] for r in recs] == list(range(12))
+    assert [r["train_loss"] for r in recs] == history["train_loss"]
+    assert {r["step"]: r["val_loss"] for r in recs if "val_loss" in r} == history["val_loss"]
+    assert [s for s, r in enumerate(recs) if "val_loss" in r] == [0, 5, 10]
+    assert all(list(r)[:2] == ["step", "train_loss"] and r["seconds"] > 0 for r in recs)
+    assert read_jsonl(path) == recs
+
+
+def test_jsonl_flushed_each_line_and_nonfinite_as_null(tmp_path):
+    path = tmp_path / "run.jsonl"
+
+    class T:
+        pass
+
+    log = JsonlLogger(path)
+    log(T(), {"step": 0, "train_loss": 0.5, "seconds": 0.1})
+    assert json.loads(path.read_text()) == {"step": 0, "train_loss": 0.5, "seconds": 0.1}  # before close
+    log(T(), {"step": 1, "train_loss": math.nan, "val_loss": math.inf, "seconds": 0.1})
+    log.close()
+    assert read_jsonl(path)[1] == {"step": 1, "train_loss": None, "val_loss": None, "seconds": 0.1}
+    with pytest.raises(FileNotFoundError, match="log directory does not exist"):
+        JsonlLogger(tmp_path / "nope" / "x.jsonl")
+
+
+def test_cli_log_matches_printed_lines(tmp_path, capsys):
+    path = tmp_path / "run.jsonl"
+    assert main(["train", "--steps", "25", "--log", str(path)]) == 0
+    printed = capsys.readouterr().out
+    train = {int(s): float(v) for s, v in re.findall(r"^step (\d+), train loss (\S+)$", printed, re.M)}
+    val = {int(s): float(v) for s, v in re.findall(r"^step (\d+), val loss (\S+)$", printed, re.M)}
+    recs = read_jsonl(path)
+    assert {r["step"]: r["train_loss"] for r in recs} == train and len(train) == 25
+    assert {r["step"]: r["val_loss"] for r in recs if "val_loss" in r} == val and sorted(val) == [0, 10, 20]
+
+
+def test_cli_log_bad_path(tmp_path, capsys):
+    assert main(["train", "--steps", "1", "--log", str(tmp_path / "no" / "run.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "log directory does not exist" in err
+
+
+# ---------------------------------------------------------------------- progress bar
+
+
+def test_progress_bar_callback(tmp_path):
+    with open(tmp_path / "bar.txt", "w") as f:
+        tr = Trainer(TrainConfig.preset("seed", steps=7))
+        bar = ProgressBar(tr, file=f, mininterval=0)
+        fit(trainer=tr, out=None, callbacks=[bar])
+        assert bar.bar is None  # closed itself at the last step
+    text = (tmp_path / "bar.txt").read_text()
+    assert "7/7" in text and "step/s" in text and re.search(r"loss \d\.\d{4}, val \d\.\d{4}", text)
+
+
+def golden_last_train_loss():
+    """The seed program's last train loss, from its recorded output (tests/golden)."""
+    path = os.path.join(os.path.dirname(__file__), "golden", "seed_output.txt")
+    with open(path) as f:
+        return float(re.findall(r"train loss (\S+)", f.read())[-1])
+
+
+@pytest.mark.slow
+def test_progress_goes_to_stderr_only():
+    bar = run(["train", "--progress"])
+    plain = run(["train", "--no-progress"])
+    default = run(["train"])  # stderr is a pipe here: no bar
+    assert bar.returncode == plain.returncode == default.returncode == 0
+    assert bar.stdout == plain.stdout == default.stdout  # byte for byte
+    assert len(plain.stdout.decode().splitlines()) == 112  # the seed's 110 lines + the summary
+    err = bar.stderr.decode()
+    assert "100/100" in err and "step/s" in err and f"loss {golden_last_train_loss():.4f}" in err
+    assert plain.stderr == b"" and default.stderr == b""
+
+
+def read_pty(fd, proc):
+    chunks = []
+    while True:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:  # the child closed its end
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    return b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.parametrize("flag, columns", [(None, 100), (None, 0), ("--no-progress", 100)])
+def test_progress_on_a_terminal(flag, columns):
+    """stderr on a terminal: the bar shows by default (not with --no-progress), also on a
+    terminal that reports no size (columns=0); stdout is unchanged."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24 if columns else 0, columns, 0, 0))
+    try:
+        proc = subprocess.Popen(MICROGRAD + ["train", "--steps", "30"] + ([flag] if flag else []),
+                                stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+        os.close(slave)
+        term = read_pty(master, proc)
+        stdout = proc.stdout.read()
+        proc.wait(timeout=120)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0
+    assert stdout == run(["train", "--steps", "30", "--no-progress"]).stdout
+    if flag is None:
+        assert "30/30" in term and "step/s" in term and re.search(r"loss \d\.\d{4}, val \d\.\d{4}", term)
+    else:
+        assert term == ""
