@@ -156,18 +156,51 @@ def _to_plain(x):
 
 
 def _first_nonfinite(x, where):
-    """The path of the first NaN/inf number inside x, or None."""
+    """(path, value) of the first NaN/inf number inside x, or None."""
     stack = [(x, where)]
     while stack:  # iterative: nested lists of any depth
         v, at = stack.pop()
         if isinstance(v, float):
             if not math.isfinite(v):
                 return at, v
-        elif isinstance(v, dict):
-            stack.extend((v[k], f"{at}.{k}") for k in reversed(list(v)))
-        elif isinstance(v, list):
-            stack.extend((item, f"{at}[{i}]") for i, item in reversed(list(enumerate(v))))
+            continue
+        items = v.items() if isinstance(v, dict) else enumerate(v) if isinstance(v, list) else ()
+        children = []
+        for k, item in items:  # numbers checked here: no path string built per element
+            if isinstance(item, float):
+                if not math.isfinite(item):
+                    return (f"{at}.{k}" if isinstance(v, dict) else f"{at}[{k}]"), item
+            elif isinstance(item, (dict, list)):
+                children.append((item, f"{at}.{k}" if isinstance(v, dict) else f"{at}[{k}]"))
+        stack.extend(reversed(children))
     return None
+
+
+def _dumps_readable(doc, indent=" "):
+    """Indented JSON, one object key per line and each list of numbers on one line (a weight
+    row per line, not a float per line). Leaves go through json's fast C encoder."""
+    out, stack = [], [(doc, 0, "")]
+    while stack:  # iterative: (value, depth, text before it); closers are pushed as plain str
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        v, depth, head = item
+        pad, inner = indent * depth, indent * (depth + 1)
+        nested = isinstance(v, dict) and v or isinstance(v, list) and any(isinstance(e, (list, dict)) for e in v)
+        if not nested:
+            out.append(head + json.dumps(v, allow_nan=False))
+            continue
+        entries = list(v.items()) if isinstance(v, dict) else [(None, e) for e in v]
+        out.append(head + ("{" if isinstance(v, dict) else "["))
+        stack.append("\n" + pad + ("}" if isinstance(v, dict) else "]"))
+        for i in range(len(entries) - 1, -1, -1):
+            k, e = entries[i]
+            sep = "," if i < len(entries) - 1 else ""
+            if sep:
+                stack.append(sep)
+            stack.append((e, depth + 1, "\n" + inner + ("" if k is None else json.dumps(k) + ": ")))
+    return "".join(out)
 
 
 def _shape(x, where):
@@ -176,6 +209,8 @@ def _shape(x, where):
         raise CheckpointError(f"{where} must be a number or a list of numbers, got {type(x).__name__} {x!r}")
     if not isinstance(x, list):
         return ()
+    if all(type(v) is float or type(v) is int for v in x):  # the common case, fast: a row of numbers
+        return (len(x),)
     shapes = {_shape(v, f"{where}[{i}]") for i, v in enumerate(x)}
     if len(shapes) > 1:
         raise CheckpointError(f"{where} is a ragged nested list")
@@ -227,12 +262,15 @@ def save(path, model, optimizer, rng, step, config, history=None, data=None):
             "val_loss": {str(k): float(v) for k, v in history.get("val_loss", {}).items()},
         },
     }
-    bad = _first_nonfinite(payload, "payload")
-    if bad:
-        raise ValueError(f"refusing to save a checkpoint with a non-finite number: {bad[0]} = {bad[1]!r} "
-                         "(the run diverged; lower the learning rate)")
-    doc = {"format": FORMAT, "version": VERSION, "sha256": _checksum(payload), "payload": payload}
-    text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
+    try:  # json's C encoder refuses NaN/inf quickly; only then walk the payload to name the value
+        canon = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    except ValueError:
+        at, v = _first_nonfinite(payload, "payload")
+        raise ValueError(f"refusing to save a checkpoint with a non-finite number: {at} = {v!r} "
+                         "(the run diverged; lower the learning rate)") from None
+    sha = hashlib.sha256(canon.encode("ascii")).hexdigest()
+    doc = {"format": FORMAT, "version": VERSION, "sha256": sha, "payload": payload}
+    text = _dumps_readable(doc) + "\n"
     with atomic_write(path, "w") as f:
         f.write(text)
     return path
@@ -304,16 +342,18 @@ def load(path):
     payload = doc["payload"]
     if not isinstance(payload, dict):
         raise bad(f"payload must be an object, got {type(payload).__name__}")
-    if not isinstance(doc["sha256"], str) or _checksum(payload) != doc["sha256"]:
+    canon = _canonical(payload)
+    if not isinstance(doc["sha256"], str) or hashlib.sha256(canon.encode("ascii")).hexdigest() != doc["sha256"]:
         raise bad("checksum mismatch: the payload was modified or corrupted after saving")
-    return _validate_payload(path, payload, bad)
+    # NaN/inf can only be there if the canonical text spells them (walking is slower)
+    return _validate_payload(path, payload, bad, maybe_nonfinite="NaN" in canon or "Infinity" in canon)
 
 
-def _validate_payload(path, payload, bad):
+def _validate_payload(path, payload, bad, maybe_nonfinite=True):
     for key in ("config", "step", "model", "optimizer", "rng"):
         if key not in payload:
             raise bad(f"missing field 'payload.{key}'")
-    found = _first_nonfinite(payload, "payload")
+    found = _first_nonfinite(payload, "payload") if maybe_nonfinite else None
     if found:
         raise bad(f"non-finite number {found[1]!r} at {found[0]}")
 
