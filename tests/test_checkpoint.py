@@ -1,6 +1,5 @@
 """Tests for micrograd.checkpoint: format, exact round trip, atomic save, validated load, restore."""
 
-import copy
 import hashlib
 import json
 import os
