@@ -179,3 +179,16 @@ def test_import_micrograd_does_not_import_matplotlib():
            "print(sorted(m for m in ('matplotlib', 'graphviz', 'tqdm', 'PIL') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_cli_plot_with_3d_data_writes_only_the_loss(tmp_path, capsys):
+    csv = tmp_path / "d3.csv"
+    rows = ["a,b,c,label"] + [f"{i / 10},{(i * 7 % 11) / 10},{(i * 3 % 5) / 5},{i % 2}" for i in range(30)]
+    csv.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "plots"
+    assert main(["train", "--data", str(csv), "--steps", "3", "--plot", str(out), "--quiet"]) == 0
+    assert os.listdir(out) == ["loss.png"]
+    assert_real_image(out / "loss.png")
+    capsys.readouterr()
+    assert main(["train", "--data", str(csv), "--steps", "3", "--plot", str(out), "--plot-every", "1"]) == 2
+    assert "the data has 3 features" in capsys.readouterr().err

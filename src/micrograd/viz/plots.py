@@ -360,13 +360,18 @@ class TrainingPlots:
 
     During training it records train/val accuracy where the val loss is evaluated (and
     boundary frames every K steps); `finish(history)` writes DIR/loss.png,
-    DIR/boundary.png (and DIR/boundary.gif).
+    DIR/boundary.png (and DIR/boundary.gif). The boundary needs 2-D points: with other
+    data only loss.png is written (and --plot-every is refused before training).
     """
 
     def __init__(self, trainer, folder, every=None):
         folder = os.fspath(folder)
         if os.path.exists(folder) and not os.path.isdir(folder):
             raise ValueError(f"--plot must name a directory, got the file {folder!r}")
+        nfeatures = len(trainer.train_split[0][0]) if trainer.train_split else 2
+        self.planar = nfeatures == 2
+        if every and not self.planar:
+            raise ValueError(f"--plot-every draws the decision boundary over 2-D points; the data has {nfeatures} features")
         os.makedirs(folder, exist_ok=True)
         self.trainer, self.folder = trainer, folder
         self.accuracy = {"train": {}, "val": {}}
@@ -388,8 +393,9 @@ class TrainingPlots:
         paths = []
         if h.get("train_loss"):
             paths.append(plot_losses(h, os.path.join(self.folder, "loss.png")))
-        paths.append(plot_boundary(self.trainer.model, self.trainer.splits, os.path.join(self.folder, "boundary.png"),
-                                   hidden_lines=True))
+        if self.planar:
+            paths.append(plot_boundary(self.trainer.model, self.trainer.splits,
+                                       os.path.join(self.folder, "boundary.png"), hidden_lines=True))
         if self.animation is not None:
             paths.append(self.animation.save(os.path.join(self.folder, "boundary.gif")))
         return paths
