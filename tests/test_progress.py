@@ -150,3 +150,24 @@ def test_progress_on_a_terminal(flag, columns):
         assert "30/30" in term and "step/s" in term and re.search(r"loss \d\.\d{4}, val \d\.\d{4}", term)
     else:
         assert term == ""
+
+
+def test_without_tqdm_the_bar_is_skipped_unless_asked_for():
+    """tqdm is an optional extra: a terminal run without it still trains; --progress says what to install."""
+    code = "import sys; sys.modules['tqdm'] = None; from micrograd.cli import main; sys.exit(main(sys.argv[1:]))"
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    try:
+        proc = subprocess.Popen([sys.executable, "-c", code, "train", "--steps", "5"], stdout=subprocess.PIPE,
+                                stderr=slave, stdin=subprocess.DEVNULL)
+        os.close(slave)
+        term = read_pty(master, proc)
+        stdout = proc.stdout.read()
+        proc.wait(timeout=120)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0 and term == ""
+    assert stdout == run(["train", "--steps", "5", "--no-progress"]).stdout
+    asked = subprocess.run([sys.executable, "-c", code, "train", "--steps", "5", "--progress"], capture_output=True,
+                           text=True, timeout=120)
+    assert asked.returncode == 2 and asked.stderr == "micrograd train: error: --progress needs tqdm: pip install 'micrograd[progress]'\n"

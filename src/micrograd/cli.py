@@ -218,8 +218,12 @@ class _Watching:
         if args.progress if args.progress is not None else sys.stderr.isatty():
             from .progress import ProgressBar
 
-            self.bar = ProgressBar(trainer)
-            self.callbacks.append(self.bar)
+            try:
+                self.bar = ProgressBar(trainer)
+                self.callbacks.append(self.bar)
+            except ImportError:  # tqdm is an extra: without it, only an explicit --progress is an error
+                if args.progress:
+                    raise ImportError("--progress needs tqdm: pip install 'micrograd[progress]'") from None
 
     def out(self, out):
         """Step lines go through the bar (so it is not torn), as the same stdout bytes."""
