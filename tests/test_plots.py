@@ -192,3 +192,11 @@ def test_cli_plot_with_3d_data_writes_only_the_loss(tmp_path, capsys):
     capsys.readouterr()
     assert main(["train", "--data", str(csv), "--steps", "3", "--plot", str(out), "--plot-every", "1"]) == 2
     assert "the data has 3 features" in capsys.readouterr().err
+
+
+def test_missing_matplotlib_refused_before_training(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["train", "--steps", "2", "--plot", str(tmp_path / "p")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "micrograd train: error: plots need matplotlib: pip install 'micrograd[viz]'\n"
+    assert captured.out == ""  # refused before the first step

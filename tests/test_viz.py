@@ -367,3 +367,11 @@ def test_cli_graph_from_checkpoint(tmp_path):
     assert f">data {w.data:.4f}<" in text and f">data {loss.data:.4f}<" in text
     assert f">grad {xs[0].grad:.4f}<" in text
     assert main(["graph", "--checkpoint", str(ckpt), "--hidden", "8", "--x", "0", "0", "--label", "0", "--out", str(out)]) == 2
+
+
+def test_missing_graphviz_package_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    c, _, _ = small_graph()
+    with pytest.raises(ImportError, match=r"pip install 'micrograd\[viz\]'"):
+        draw_dot(c, tmp_path / "g.svg")
+    assert os.listdir(tmp_path) == []

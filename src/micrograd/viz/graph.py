@@ -374,7 +374,10 @@ def render(dot_text, format="svg"):
         raise ValueError(f"format must be 'svg' or 'png' to render, got {format!r}")
     if not dot_available():
         raise GraphvizNotFoundError(INSTALL_HELP)
-    import graphviz  # the Python package; it runs the `dot` program
+    try:
+        import graphviz  # the Python package; it runs the `dot` program
+    except ImportError:
+        raise ImportError("rendering graphs needs the graphviz package: pip install 'micrograd[viz]'") from None
 
     try:
         return graphviz.Source(dot_text).pipe(format=format)

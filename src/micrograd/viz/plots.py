@@ -32,8 +32,16 @@ SPLIT_MARKERS = (("train", "o", 36), ("val", "s", 44), ("test", "^", 52))
 # ---------------------------------------------------------------------- matplotlib, lazily
 
 
+def _need_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ImportError("plots need matplotlib: pip install 'micrograd[viz]'") from None
+
+
 def _figure(width, height, layout="constrained"):
     """A matplotlib Figure on the Agg canvas (no pyplot: no global state, no GUI)."""
+    _need_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -372,6 +380,7 @@ class TrainingPlots:
         self.planar = nfeatures == 2
         if every and not self.planar:
             raise ValueError(f"--plot-every draws the decision boundary over 2-D points; the data has {nfeatures} features")
+        _need_matplotlib()  # before training, not after it
         os.makedirs(folder, exist_ok=True)
         self.trainer, self.folder = trainer, folder
         self.accuracy = {"train": {}, "val": {}}
