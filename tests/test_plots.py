@@ -200,3 +200,17 @@ def test_missing_matplotlib_refused_before_training(tmp_path, capsys, monkeypatc
     captured = capsys.readouterr()
     assert captured.err == "micrograd train: error: plots need matplotlib: pip install 'micrograd[viz]'\n"
     assert captured.out == ""  # refused before the first step
+
+
+def test_cli_plot_a_saved_run(tmp_path, capsys):
+    ckpt = tmp_path / "run.ckpt.json"
+    assert main(["train", "--steps", "15", "--save", str(ckpt), "--quiet", "--no-progress"]) == 0
+    out = tmp_path / "pics"
+    assert main(["plot", str(ckpt), "--out", str(out)]) == 0
+    assert sorted(os.listdir(out)) == ["boundary.png", "loss.png"]
+    assert_real_image(out / "loss.png")
+    assert_real_image(out / "boundary.png")
+    capsys.readouterr()
+    assert main(["plot", str(tmp_path / "missing.json"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("micrograd plot: error:") and err.count("\n") == 1

@@ -14,6 +14,7 @@ Bad flags or values exit with status 2 and a one-line message (no traceback).
 
 import argparse
 import math
+import os
 import sys
 
 # ---------------------------------------------------------------------- argument types
@@ -302,6 +303,31 @@ def _graph_trainer(args):
     return trainer
 
 
+def cmd_plot(args):
+    """A saved run's pictures: DIR/loss.png (its history) and DIR/boundary.png (its model)."""
+    from . import checkpoint
+    from .train import make_trainer
+    from .viz.plots import plot_boundary, plot_losses
+
+    ckpt = checkpoint.load(args.checkpoint)
+    trainer = make_trainer(ckpt.train_config())
+    checkpoint.restore(trainer, ckpt)
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise ValueError(f"--out must name a directory, got the file {args.out!r}")
+    os.makedirs(args.out, exist_ok=True)
+    paths = []
+    if ckpt.history and ckpt.history.get("train_loss"):
+        paths.append(plot_losses(ckpt.history, os.path.join(args.out, "loss.png")))
+    if len(trainer.train_split[0][0]) == 2:
+        paths.append(plot_boundary(trainer.model, trainer.splits, os.path.join(args.out, "boundary.png"),
+                                   hidden_lines=not args.no_hidden_lines))
+    if not paths:
+        raise ValueError(f"{args.checkpoint} has no loss history and its data is not 2-D: nothing to plot")
+    for p in paths:
+        print(f"wrote {p}")
+    return 0
+
+
 def cmd_export(args):
     from . import interop
 
@@ -344,6 +370,12 @@ def build_parser():
     p.add_argument("--max-nodes", type=_int(1), default=2000, help="refuse bigger graphs (default 2000)")
     add_train_flags(p)
     p.set_defaults(func=cmd_graph)
+
+    p = sub.add_parser("plot", help="a saved run's loss curves and decision boundary (PNG)")
+    p.add_argument("checkpoint", metavar="CKPT", help="a checkpoint written by train --save")
+    p.add_argument("--out", required=True, metavar="DIR", help="writes DIR/loss.png and DIR/boundary.png")
+    p.add_argument("--no-hidden-lines", action="store_true", help="do not draw the hidden neurons' w.x+b=0 lines")
+    p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("export", help="export a checkpoint's model to PyTorch (torch.save of its state_dict)")
     p.add_argument("checkpoint", metavar="CKPT", help="a checkpoint written by train --save")
