@@ -545,12 +545,12 @@ def _check_pow(base, p, op):
         b, e = np.broadcast_arrays(base, p)
         i = np.argmax(neg_frac)
         raise ValueError(f"{op}: a fractional power of a negative number is not real, got "
-                         f"{b.flat[i]!r} ** {e.flat[i]!r}")
+                         f"{float(b.flat[i])!r} ** {float(e.flat[i])!r}")
     zero_neg = (base == 0) & (p < 0)
     if zero_neg.any():
         b, e = np.broadcast_arrays(base, p)
         i = np.argmax(zero_neg)
-        raise ZeroDivisionError(f"{op}: 0.0 cannot be raised to a negative power, got {b.flat[i]!r} ** {e.flat[i]!r}")
+        raise ZeroDivisionError(f"{op}: 0.0 cannot be raised to a negative power, got {float(b.flat[i])!r} ** {float(e.flat[i])!r}")
 
 
 def _pow_local(x, p):
