@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-STEPS = "30"
+STEPS = "40"  # the latest interrupt point (22) leaves the child 17 steps of margin
 
 
 def cli(*args, cwd):
