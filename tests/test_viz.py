@@ -375,3 +375,10 @@ def test_missing_graphviz_package_says_what_to_install(tmp_path, monkeypatch):
     with pytest.raises(ImportError, match=r"pip install 'micrograd\[viz\]'"):
         draw_dot(c, tmp_path / "g.svg")
     assert os.listdir(tmp_path) == []
+
+
+def test_boxes_are_one_row_in_both_directions():
+    c, a, b = small_graph()
+    assert "{ data 2.0000 | grad" in to_dot(c)  # LR: braces flip the record to a row
+    tb = to_dot(c, rankdir="TB")
+    assert 'label="data 2.0000 | grad' in tb and "{" not in tb.split("\n", 1)[1].replace("digraph micrograd {", "")

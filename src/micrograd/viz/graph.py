@@ -311,7 +311,10 @@ def to_dot(root, rankdir="LR", expand=False, max_nodes=None, params=None, inputs
     for key, (label, data, grad, op, fill, fused) in drawing.nodes.items():
         fields = ([_esc(label)] if label else []) + [f"data {_num(data)}", f"grad {_num(grad)}"]
         style = f', style=filled, fillcolor="{fill}"' if fill else ""
-        lines.append(f'  {key} [shape=record, label="{{ {" | ".join(fields)} }}"{style}];')
+        body = " | ".join(fields)
+        if rankdir in ("LR", "RL"):  # braces turn a record's fields sideways: one row, as in TB
+            body = f"{{ {body} }}"
+        lines.append(f'  {key} [shape=record, label="{body}"{style}];')
         if op:  # the small node naming the op that made this value
             shade = f', style=filled, fillcolor="{FUSED_COLOR}"' if fused else ""
             lines.append(f'  {key}_op [label="{_esc(op)}"{shade}];')
