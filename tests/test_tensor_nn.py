@@ -307,10 +307,9 @@ def test_cli_tensor_engine_prints_the_reference_programs_losses(preset, golden):
     assert_lines_match(loss_lines(lines), golden_lines(golden), rel=1e-10)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("flags", [
-    ["--preset", "seed"],
-    ["--preset", "llm101n"],
+    pytest.param(["--preset", "seed"], marks=pytest.mark.slow),
+    pytest.param(["--preset", "llm101n"], marks=pytest.mark.slow),
     ["--dataset", "simple", "--steps", "40"],
     ["--dataset", "circles", "--steps", "40"],
     ["--dataset", "yinyang", "--steps", "40"],
@@ -319,9 +318,22 @@ def test_cli_tensor_engine_prints_the_reference_programs_losses(preset, golden):
     ["--preset", "llm101n", "--dataset", "moons", "--steps", "40"],
     ["--dataset", "spiral", "--hidden", "8", "8", "--activation", "relu", "--optimizer", "adam", "--steps", "30"],
     ["--dataset", "circles", "--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.05", "--steps", "30"],
-], ids=lambda f: "_".join(a.lstrip("-") for a in f))
+], ids=lambda f: "_".join(a.lstrip("-") for a in f) if isinstance(f, list) else None)
 def test_cli_tensor_engine_prints_the_scalar_engines_losses(flags):
     scalar = cli(*flags, "--engine", "scalar")
     tensor = cli(*flags, "--engine", "tensor")
     assert_lines_match(loss_lines(tensor), loss_lines(scalar), rel=1e-10)
     assert tensor[-1] == scalar[-1]  # the accuracy line
+
+
+def test_cli_tensor_engine_on_a_users_csv_with_four_features(tmp_path):
+    rng = np.random.default_rng(5)
+    X = rng.uniform(-2, 2, size=(60, 4))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
+    path = tmp_path / "points.csv"
+    path.write_text("a,b,c,d,label\n" + "".join(f"{','.join(map(repr, row))},{label}\n" for row, label in zip(X.tolist(), y)))
+    flags = ["--data", str(path), "--hidden", "8", "--steps", "25", "--init", "per-weight"]
+    scalar = cli(*flags, "--engine", "scalar")
+    tensor = cli(*flags, "--engine", "tensor")
+    assert len(loss_lines(tensor)) == 25 + 3
+    assert_lines_match(loss_lines(tensor), loss_lines(scalar), rel=1e-10)
