@@ -13,11 +13,11 @@ from .server import make_server, url
 __all__ = ["make_server", "url", "serve"]
 
 
-def serve(host="127.0.0.1", port=8000, preset="seed", open_browser=True, out=print):
-    """Run the demo server until Ctrl-C; `out(line)` gets the URL line."""
+def serve(host="127.0.0.1", port=8000, preset="seed", open_browser=True, out=None):
+    """Run the demo server until Ctrl-C; `out(line)` gets the URL line (default: stdout, flushed)."""
     httpd = make_server(host, port, preset)
     address = url(httpd)
-    out(f"micrograd demo: serving on {address} (Ctrl-C to stop)")
+    (out or (lambda line: print(line, flush=True)))(f"micrograd demo: serving on {address} (Ctrl-C to stop)")
     if open_browser:
         import webbrowser
 
