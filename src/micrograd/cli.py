@@ -8,6 +8,7 @@
     micrograd train --save run.ckpt.json --save-every 10    # checkpoints; Ctrl-C saves one and exits 130
     micrograd train --resume run.ckpt.json [--steps 200]    # continue, bit for bit
     micrograd export run.ckpt.json --to model.pt            # the model as a torch state_dict
+    micrograd demo [--port 8000] [--preset llm101n] [--no-browser]  # the live browser demo
 
 Bad flags or values exit with status 2 and a one-line message (no traceback).
 """
@@ -342,6 +343,27 @@ def cmd_bench(args):
     return bench_main(args.bench_args)
 
 
+def _port(s):
+    v = _int(0)(s)
+    if v > 65535:
+        raise argparse.ArgumentTypeError(f"must be a TCP port in [0, 65535], got {v}")
+    return v
+
+
+def cmd_demo(args):
+    from .web import serve
+    from .web.server import _is_loopback
+
+    if not _is_loopback(args.host):
+        print(f"micrograd demo: warning: serving on {args.host}: other machines on your network can reach it",
+              file=sys.stderr)
+    try:
+        serve(args.host, args.port, preset=args.preset, open_browser=not args.no_browser)
+    except OSError as e:
+        raise OSError(f"cannot serve on {args.host}:{args.port}: {e.strerror or e}") from None
+    return 0
+
+
 def build_parser():
     parser = _Parser(prog="micrograd", description="A small, exact autograd engine and trainer.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -381,6 +403,13 @@ def build_parser():
     p.add_argument("checkpoint", metavar="CKPT", help="a checkpoint written by train --save")
     p.add_argument("--to", required=True, metavar="MODEL.pt", help="where to write the torch state_dict")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("demo", help="the live browser demo: train in Python, watch it in a web page")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000; 0 = any free port)")
+    p.add_argument("--preset", choices=["seed", "llm101n"], default="seed", help="the page's starting hyperparameters")
+    p.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
+    p.set_defaults(func=cmd_demo)
 
     # everything after `bench` goes to micrograd.bench's own parser (imported only when run)
     p = sub.add_parser("bench", help="speed benchmarks: `bench seed` (vs the seed program), `bench engines` (vs PyTorch)",
