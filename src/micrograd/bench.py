@@ -260,7 +260,8 @@ def seed_table(res, runs):
         rows.append(f"| {name} | `{short(cmd)}` | {runs} | {statistics.median(times):.3f} | {min(times):.3f} | {max(times):.3f} |")
     lines = rows + [
         "",
-        f"**speedup (seed median / micrograd median): {res['ratio']:.1f}x** (target: >= 20x)",
+        f"**speedup (seed median / micrograd median): {res['ratio']:.1f}x** (target: >= 20x); "
+        f"fastest runs: {min(res['seed_times']) / min(res['our_times']):.1f}x",
         "",
         f"output check: {'OK' if res['ok'] else 'FAILED'}: {res['message']}; "
         f"micrograd's {runs} outputs {'identical' if res['identical_runs'] else 'NOT identical'}",
@@ -715,10 +716,18 @@ def engines_header(results, env, same_process, quick, timing, load_before=None):
     lines.append(f"cells: {'one process' if same_process else 'one subprocess each'}; a warm-up step, then timed steps: "
                  f"at least {timing['steps']} and {timing['min_time']:g} s, but no more once {timing['budget']:g} s have passed "
                  f"(slow cells time fewer); a first step of >= {WARM_SECONDS:g} s is timed too, marked (1st){'; --quick' if quick else ''}")
-    if load_before is not None:
-        lines.append(f"load average (1 min) before the run {load_before:.2f}, after it {os.getloadavg()[0]:.2f} "
-                     f"(the benchmark itself adds about 1; more means other work was competing for the {os.cpu_count()} cores)")
-    return [f"- {line}" for line in lines]
+    return [f"- {line}" for line in lines + _load_line(load_before)]
+
+
+def _load():
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
+def _load_line(load_before):
+    if load_before is None:
+        return []
+    return [f"load average (1 min) before the run {load_before:.2f}, after it {_load():.2f} (the benchmark itself "
+            f"adds about 1; more means other work was competing for the {os.cpu_count()} cores)"]
 
 
 def _version():
@@ -792,9 +801,11 @@ def _log(msg):
 def cmd_seed(args):
     env = _env(args)
     program = _seed_program(args)
+    load_before = _load()
     res = bench_seed(program, runs=args.runs, env=env, log=_log)
     lines = ["## micrograd train vs the seed program (whole process)", ""]
-    lines += [f"- {line}" for line in machine_info(env)] + [f"- command: `{_COMMAND}`", ""]
+    lines += [f"- {line}" for line in machine_info(env) + [f"micrograd {_version()}"] + _load_line(load_before)]
+    lines += [f"- command: `{_COMMAND}`", ""]
     lines += seed_table(res, args.runs)
     text = "\n".join(lines) + "\n"
     print(text, end="")
@@ -810,7 +821,7 @@ def cmd_engines(args):
         if getattr(args, key) is not None:
             timing[key] = getattr(args, key)
     engines = list(dict.fromkeys(args.engines))
-    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    load_before = _load()
     program = None
     if "seed" in engines:
         program = _seed_program(args)
