@@ -138,6 +138,9 @@ def machine_info(env=None):
         pass
     env = os.environ if env is None else env
     blas = ", ".join(f"{k}={env[k]}" for k in OPENBLAS_VARS if k in env) or "unset"
+    removed = [k for k in OPENBLAS_VARS if k in os.environ and k not in env]
+    if removed:
+        blas += f" for the benchmarked processes (--unset-openblas-env; this shell has {', '.join(f'{k}={os.environ[k]}' for k in removed)})"
     return [
         f"machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         f"python {platform.python_version()} ({sys.executable})",
