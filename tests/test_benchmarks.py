@@ -139,9 +139,9 @@ def test_bench_seed_times_both_programs_and_checks_the_lines(tmp_path):
                "--runs", "1", "--markdown", md)
     assert proc.returncode == 0, proc.stderr
     header, body = table_rows(proc.stdout, "program")
-    assert header == ["program", "command", "runs", "median s", "min s", "max s"]
+    assert header == ["program", "command", "runs", "median s", "min s", "max s", "median CPU s"]
     assert [row[0] for row in body] == ["seed program", "micrograd train"]
-    assert all(float(row[3]) > 0 for row in body)
+    assert all(float(row[3]) > 0 and float(row[6]) > 0 for row in body)
     assert "110/110 lines match" in proc.stdout and "speedup (seed median / micrograd median)" in proc.stdout
     assert md.read_text() == proc.stdout
 

@@ -204,14 +204,22 @@ def child_env(env=None):
     return env
 
 
+def _children_cpu():
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _timed_run(cmd, env):
-    t0 = time.perf_counter()
+    """(wall seconds, CPU seconds (user+sys), stdout) of one run of `cmd`."""
+    t0, c0 = time.perf_counter(), _children_cpu()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, _children_cpu() - c0
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["(no stderr)"])[-1]
         raise RuntimeError(f"{' '.join(cmd)} exited with status {proc.returncode}: {tail}")
-    return seconds, proc.stdout
+    return seconds, cpu, proc.stdout
 
 
 def bench_seed(seed_program, runs=3, train_args=(), env=None, log=None):
@@ -222,13 +230,15 @@ def bench_seed(seed_program, runs=3, train_args=(), env=None, log=None):
     seed_cmd = [sys.executable, str(seed_program)]
     our_cmd = ours_command() + ["train", *train_args]
     env = child_env(env)
-    seed_times, our_times, checks, our_outputs = [], [], [], []
+    seed_times, our_times, seed_cpu, our_cpu, checks, our_outputs = [], [], [], [], [], []
     for r in range(runs):
         # interleaved, so a slow spell of the machine hits both programs alike
-        s, seed_out = _timed_run(seed_cmd, env)
+        s, sc, seed_out = _timed_run(seed_cmd, env)
         seed_times.append(s)
-        o, our_out = _timed_run(our_cmd, env)
+        seed_cpu.append(sc)
+        o, oc, our_out = _timed_run(our_cmd, env)
         our_times.append(o)
+        our_cpu.append(oc)
         our_outputs.append(our_out)
         checks.append(compare_outputs(seed_out, our_out))
         if log:
@@ -242,7 +252,10 @@ def bench_seed(seed_program, runs=3, train_args=(), env=None, log=None):
         "our_cmd": our_cmd,
         "seed_times": seed_times,
         "our_times": our_times,
+        "seed_cpu": seed_cpu,
+        "our_cpu": our_cpu,
         "ratio": seed_med / our_med,
+        "cpu_ratio": statistics.median(seed_cpu) / statistics.median(our_cpu),
         "ok": ok,
         "message": message,
         "max_rel_diff": worst,
@@ -255,16 +268,18 @@ def seed_table(res, runs):
         return " ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))
 
     rows = [
-        "| program | command | runs | median s | min s | max s |",
-        "|---|---|---:|---:|---:|---:|",
+        "| program | command | runs | median s | min s | max s | median CPU s |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for name, cmd, times in (("seed program", res["seed_cmd"], res["seed_times"]),
-                             ("micrograd train", res["our_cmd"], res["our_times"])):
-        rows.append(f"| {name} | `{short(cmd)}` | {runs} | {statistics.median(times):.3f} | {min(times):.3f} | {max(times):.3f} |")
+    for name, cmd, times, cpu in (("seed program", res["seed_cmd"], res["seed_times"], res["seed_cpu"]),
+                                  ("micrograd train", res["our_cmd"], res["our_times"], res["our_cpu"])):
+        rows.append(f"| {name} | `{short(cmd)}` | {runs} | {statistics.median(times):.3f} | {min(times):.3f} | "
+                    f"{max(times):.3f} | {statistics.median(cpu):.3f} |")
     lines = rows + [
         "",
         f"**speedup (seed median / micrograd median): {res['ratio']:.1f}x** (target: >= 20x); "
-        f"fastest runs: {min(res['seed_times']) / min(res['our_times']):.1f}x",
+        f"fastest runs: {min(res['seed_times']) / min(res['our_times']):.1f}x; "
+        f"CPU time (user+sys, insensitive to other load): {res['cpu_ratio']:.1f}x",
         "",
         f"output check: {'OK' if res['ok'] else 'FAILED'}: {res['message']}; "
         f"micrograd's {runs} outputs {'identical' if res['identical_runs'] else 'NOT identical'}",
@@ -490,25 +505,28 @@ def run_cell(engine, n, hidden, steps, budget, min_time=0.0, seed_program=None, 
         else:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
         out["train_points"] = len(info["data"])
-        t_start = time.perf_counter()
+        # wall-clock seconds per step (what a user waits) and this process's CPU seconds (all
+        # its threads; for the single-threaded engines it is robust to other load on the machine)
+        t_start, c0 = time.perf_counter(), time.process_time()
         losses = [step()]
-        first = time.perf_counter() - t_start
+        first, first_cpu = time.perf_counter() - t_start, time.process_time() - c0
         if first >= WARM_SECONDS:  # a slow cell: its first step is a sample like the others
-            seconds = [first]
+            seconds, cpu = [first], [first_cpu]
         else:  # a fast one: the first step only warmed up caches, allocators, lazy init
-            seconds = []
+            seconds, cpu = [], []
             t_start = time.perf_counter()
         out["first_step_timed"] = bool(seconds)
         while len(seconds) < max_steps:
             elapsed = time.perf_counter() - t_start
             if seconds and (elapsed >= budget or (len(seconds) >= steps and elapsed >= min_time)):
                 break
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             loss = step()
             seconds.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             losses.append(loss)
-        out["seconds"], out["losses"] = seconds, losses
-        out["median"] = statistics.median(seconds)
+        out["seconds"], out["cpu_seconds"], out["losses"] = seconds, cpu, losses
+        out["median"], out["cpu_median"] = statistics.median(seconds), statistics.median(cpu)
         out["rss_peak_mb"] = _maxrss_mb()
         if engine == "scalar":  # graph size, for time per node (untimed)
             from .graph import topo_order
@@ -682,14 +700,17 @@ def engines_table(results):
     # time per node of the scalar engine, and its growth from the smallest workload
     node_rows = [r for r in results if r["engine"] == "scalar" and "error" not in r and r.get("nodes")]
     if node_rows:
-        lines += ["", "| scalar engine: train points | hidden | graph nodes | median s/step | us/node | vs smallest workload |",
-                  "|---:|---:|---:|---:|---:|---:|"]
+        lines += ["", "| scalar engine: train points | hidden | graph nodes | median s/step | us/node | vs smallest | CPU us/node | vs smallest |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for h in sorted({r["hidden"] for r in node_rows}):
             rs = sorted((r for r in node_rows if r["hidden"] == h), key=lambda r: r["n"])
-            base = rs[0]["median"] / rs[0]["nodes"]
+            base, cpu_base = rs[0]["median"] / rs[0]["nodes"], rs[0]["cpu_median"] / rs[0]["nodes"]
             for r in rs:
-                per = r["median"] / r["nodes"]
-                lines.append(f"| {r['train_points']} | {h} | {r['nodes']} | {_fmt_s(r['median'])} | {per * 1e6:.3g} | {per / base:.2f}x |")
+                per, cpu = r["median"] / r["nodes"], r["cpu_median"] / r["nodes"]
+                lines.append(f"| {r['train_points']} | {h} | {r['nodes']} | {_fmt_s(r['median'])} | {per * 1e6:.3g} | "
+                             f"{per / base:.2f}x | {cpu * 1e6:.3g} | {cpu / cpu_base:.2f}x |")
+        lines += ["", "(time per node = median seconds per step / len(topo_order(loss)); CPU = this process's "
+                      "CPU time, which other load on the machine barely moves; target: flat within 1.5x)"]
     return lines
 
 
