@@ -5,8 +5,8 @@
 
 Starts the demo server on a free loopback port, opens the page in headless Chromium
 (Debian's `chromium`, driven by Playwright; no browser download), presses Play until the
-step counter reaches --steps, pauses, turns on the hidden neurons' zero-level lines and
-takes a full-page screenshot (1600 px wide).
+step counter reaches --steps, pauses, turns on the hidden neurons' zero-level lines, traces
+a point near the boundary and takes a full-page screenshot (1600 px wide).
 """
 
 import argparse
@@ -51,6 +51,12 @@ def main(argv=None):
                 page.click("#step")
                 page.wait_for_function("n => +document.getElementById('step-count').textContent > n", arg=n)
             page.check("#show-lines")
+            # trace a point near the boundary: its gradients are far from zero
+            page.fill("#pick-x", "0.25")
+            page.fill("#pick-y", "0.3")
+            page.select_option("#pick-label", "2")
+            page.click("#pick-form button[type=submit]")
+            page.wait_for_function("() => document.getElementById('graph-info').textContent.includes('(0.25, 0.30)')")
             # let the step message fade out: it would cover part of the picture
             page.wait_for_function("() => !document.getElementById('status').classList.contains('show')")
             page.wait_for_timeout(500)

@@ -408,6 +408,15 @@ function renderGraph() {
 
 // ---------------------------------------------------------------------- optimizer table
 
+// the optimizers' state names (PyTorch's), shortened for the column heads
+const MOMENT_NAMES = {exp_avg: "m", exp_avg_sq: "v", momentum_buffer: "buf"};
+const MOMENT_TITLES = {
+  m: "first moment (running mean of the gradient)", v: "second moment (running mean of grad²)",
+  exp_avg: "exp_avg: first moment (running mean of the gradient)",
+  exp_avg_sq: "exp_avg_sq: second moment (running mean of grad²)",
+  momentum_buffer: "momentum_buffer: SGD's velocity",
+  grad: "the gradient the last step used", update: "how much the last step changed the value",
+};
 let optKey = null;
 function renderOptimizer() {
   const o = S.snap.optimizer;
@@ -417,7 +426,12 @@ function renderOptimizer() {
   if (key !== optKey) {
     optKey = key;
     const head = document.createElement("tr");
-    for (const c of o.columns) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
+    for (const c of o.columns) {
+      const th = document.createElement("th");
+      th.textContent = MOMENT_NAMES[c] || c;
+      th.title = MOMENT_TITLES[c] || c;
+      head.appendChild(th);
+    }
     table.tHead.replaceChildren(head);
     const body = table.tBodies[0];
     body.replaceChildren();

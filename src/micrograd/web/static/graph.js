@@ -38,7 +38,7 @@ function shortParamName(name) {
   return `L${m[1]}.n${m[2]}.` + (m[4] !== undefined ? `w${m[4]}` : "b");
 }
 
-function layout(nodes, edges) {
+function layout(nodes, edges, aspect = 2) {
   const n = nodes.length;
   const children = nodes.map(() => []), parents = nodes.map(() => []);
   for (const [c, p] of edges) { children[p].push(c); parents[c].push(p); }
@@ -75,9 +75,30 @@ function layout(nodes, edges) {
       setPos();
     }
   }
-  // 4) coordinates, left to right: [parameter band of L] [column L], columns centred vertically
-  const maxRows = Math.max(8, ...rows.map((r) => r.length));
-  const tallest = Math.max(...rows.map((r) => r.length), ...bands.map((b) => Math.ceil(b.length / Math.max(1, Math.ceil(b.length / maxRows)))));
+  // 4) how tall a parameter band may grow before it wraps: the height whose whole drawing
+  //    fits the view (`aspect` = its width / height) at the largest scale
+  const tallestMain = Math.max(1, ...rows.map((r) => r.length));
+  const extent = (R) => {
+    let w = 0, h = tallestMain;
+    for (let L = 0; L < nlayers; L++) {
+      if (bands[L].length) {
+        const c = Math.ceil(bands[L].length / R);
+        w += c * (NODE_W + GAP_BAND) - GAP_BAND + GAP_X * 0.6;
+        h = Math.max(h, Math.ceil(bands[L].length / c));
+      }
+      if (rows[L].length) w += NODE_W + GAP_X;
+    }
+    return [w - GAP_X, h * (NODE_H + GAP_Y) - GAP_Y];
+  };
+  let maxRows = tallestMain, best = 0;
+  const biggestBand = Math.max(0, ...bands.map((b) => b.length));
+  for (let R = tallestMain; R <= Math.max(tallestMain, biggestBand); R++) {
+    const [w, h] = extent(R);
+    const scale = Math.min(aspect / w, 1 / h);
+    if (scale > best * 1.0001) { best = scale; maxRows = R; }
+  }
+  const tallest = Math.max(tallestMain, ...bands.map((b) => Math.ceil(b.length / Math.max(1, Math.ceil(b.length / maxRows)))));
+  // 5) coordinates, left to right: [parameter band of L] [column L], columns centred vertically
   const xy = new Array(n);
   let x = 0;
   const column = (vs, x0, ncols) => {
@@ -138,7 +159,9 @@ class GraphView {
     this.kept = keep;
     const newIndex = new Map(keep.map((i, j) => [i, j]));
     const sub = graph.edges.filter(([c, p]) => newIndex.has(c) && newIndex.has(p)).map(([c, p]) => [newIndex.get(c), newIndex.get(p)]);
-    const {xy, width, height} = layout(keep.map((i) => graph.nodes[i]), sub);
+    const r = this.svg.getBoundingClientRect();
+    const aspect = r.width > 0 && r.height > 0 ? r.width / r.height : 2;
+    const {xy, width, height} = layout(keep.map((i) => graph.nodes[i]), sub, aspect);
     this.size = {width, height};
     this.root.replaceChildren();
     const edgeLayer = svgEl("g", {class: "edges"}, this.root);
