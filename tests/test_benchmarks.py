@@ -156,7 +156,8 @@ def test_bench_seed_fails_when_ours_prints_other_numbers(tmp_path):
 
 
 def test_bench_cli_errors_are_one_line():
-    for args in (["bench"], ["bench", "engines", "--steps", "0"], ["bench", "seed", "--seed-program", "/no/such.py"]):
+    for args in (["bench"], ["bench", "engines", "--steps", "0"], ["bench", "seed", "--seed-program", "/no/such.py"],
+                 ["bench", "engines", "--markdown", "/no/such/dir/table.md"]):
         proc = run("-m", "micrograd.cli", *args)
         assert proc.returncode == 2, args
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, proc.stderr

@@ -15,8 +15,10 @@ a line-by-line check that ours prints the seed's lines (numbers within 1e-10 rel
 `engines`: one cell per (workload, engine), each in a fresh subprocess (so its peak RSS,
 `ru_maxrss`, is its own; the table shows it and its growth over the post-import baseline).
 A cell builds the run from `micrograd.data.simple(RNG(42), n)` then the model, so every
-engine starts from the same data and weights, takes 1 untimed warm-up step, then times
-steps until `--steps` or the cell's time budget is reached. Engines:
+engine starts from the same data and weights, takes an untimed warm-up step, then times
+at least `--steps` steps and `--min-time` seconds, stopping early once `--budget` seconds
+have passed (slow cells time fewer steps; a first step of >= 2 s is timed too). The
+table shows wall-clock medians; CPU times are in the JSON and the time-per-node table. Engines:
   - seed:        the seed program's own classes (its file's class/function definitions,
                  exec'd without its training loop), stepped as its loop does (GC on, as there)
   - scalar:      `micrograd.train.Trainer` (Adam, PyTorch's, so it matches torch step by step)
@@ -26,7 +28,7 @@ steps until `--steps` or the cell's time budget is reached. Engines:
                  forwarded alone, the per-point losses averaged, one backward
 The seed engine recurses, so it cannot train on more than ~900 points: those cells are not run.
 Every engine's first loss (before any update) must agree to 1e-10 relative, and the Adam
-engines' losses to 1e-9 on every timed step, else the benchmark exits 1.
+engines' losses pairwise to 1e-9 over their first 20 common steps, else the benchmark exits 1.
 """
 
 import argparse
@@ -118,11 +120,25 @@ def _write_atomic(path, text):
     """Write `text` to `path` via a temp file in the same directory (never half-written)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _output_file(s):
+    """An output path whose directory exists (checked before a long benchmark, not after)."""
+    parent = Path(s).resolve().parent
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"directory {str(parent)!r} does not exist (for {s!r})")
+    if Path(s).is_dir():
+        raise argparse.ArgumentTypeError(f"{s!r} is a directory; give a file name")
+    return s
 
 
 def machine_info(env=None):
@@ -774,7 +790,7 @@ def build_parser(prog="micrograd bench"):
     p.add_argument("--seed-program", type=_existing_file, default=None, metavar="PATH",
                    help="the seed program (default: ../shared/seed/seed_program.py next to the repository)")
     p.add_argument("--runs", "-k", type=_positive_int, default=3, help="runs of each program (default 3)")
-    p.add_argument("--markdown", metavar="FILE", help="also write the table to FILE")
+    p.add_argument("--markdown", type=_output_file, metavar="FILE", help="also write the table to FILE")
     p.add_argument("--unset-openblas-env", action="store_true",
                    help="remove OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE from the benchmarked processes' environment")
 
@@ -796,8 +812,8 @@ def build_parser(prog="micrograd bench"):
     p.add_argument("--same-process", action="store_true", help="run every cell in this process (no per-cell memory isolation)")
     p.add_argument("--threads", type=_positive_int, default=None,
                    help="cap torch's and the BLAS's threads (default: theirs, one per core); 1 is steadier on a busy machine")
-    p.add_argument("--markdown", metavar="FILE", help="also write the table to FILE")
-    p.add_argument("--json", metavar="FILE", help="also write the raw results (every step's time and loss) to FILE")
+    p.add_argument("--markdown", type=_output_file, metavar="FILE", help="also write the table to FILE")
+    p.add_argument("--json", type=_output_file, metavar="FILE", help="also write the raw results (every step's time and loss) to FILE")
     p.add_argument("--unset-openblas-env", action="store_true",
                    help="remove OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE from the cells' environment")
     return parser
