@@ -16,6 +16,7 @@ import torch
 from catalogue import OPS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 from micrograd.engine import Value
 from micrograd.tensor import Tensor, cross_entropy, linear, log_softmax, no_grad, unbroadcast
@@ -124,6 +125,24 @@ def test_catalogue_tensor_equals_value_element_by_element(op, data):
         assert math.isclose(got[k], out.data, rel_tol=1e-12, abs_tol=1e-15), (k, got[k], out.data)
         for g, v in zip(grads, vs):
             assert math.isclose(g[k], v.grad, rel_tol=1e-12, abs_tol=1e-14), (k, g[k], v.grad)
+
+
+BINARY_OPS = [op for op in OPS if op.arity == 2]
+
+
+@pytest.mark.parametrize("op", BINARY_OPS, ids=[op.name for op in BINARY_OPS])
+@settings(max_examples=12, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3), seed=st.integers(0, 2**16))
+def test_catalogue_any_broadcast_matches_torch(op, shapes, seed):
+    rng = np.random.default_rng(seed)
+    arrays = [draw(rng, d, s) for d, s in zip(op.domain, shapes.input_shapes)]
+    w = rng.uniform(-1, 1, size=shapes.result_shape)
+    v1, g1 = ours(op.fn, arrays, w)
+    v2, g2 = theirs(op.fn, arrays, w)
+    close(v1, v2)
+    for a, b, x in zip(g1, g2, arrays):
+        assert a.shape == x.shape
+        close(a, b)
 
 
 # ---------------------------------------------------------------------- tensor ops vs torch

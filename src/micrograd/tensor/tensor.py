@@ -432,6 +432,7 @@ class Function:
 
     __slots__ = ("needs",)
     name = "?"  # the node's label in the graph view
+    binary = False  # for @tensor_op: a binary op lifts numbers and gets a reflected dunder
 
     @classmethod
     def apply(cls, *inputs, **options):
@@ -511,7 +512,7 @@ class Sub(Function):
     """f(a, b) = a - b;  df/da = 1, df/db = -1.  (Tensor.__sub__/__rsub__ call it.)"""
 
     __slots__ = ("sa", "sb")
-    name, binary = "-", True
+    name = "-"
 
     def forward(self, a, b):
         self.sa, self.sb = a.shape, b.shape
@@ -624,7 +625,8 @@ class Div(Function):
 class Neg(Function):
     """f(x) = -x;  f'(x) = -1."""
 
-    name, binary = "neg", False
+    __slots__ = ()
+    name = "neg"
 
     def forward(self, x):
         return -x
@@ -638,7 +640,7 @@ class ReLU(Function):
     """f(x) = max(0, x);  f'(x) = 1 if x > 0 else 0 (f'(0) = 0, as PyTorch)."""
 
     __slots__ = ("x",)
-    name, binary = "ReLU", False
+    name = "ReLU"
 
     def forward(self, x):
         self.x = x
@@ -653,7 +655,7 @@ class Tanh(Function):
     """f(x) = tanh(x);  f'(x) = 1 - tanh(x)**2."""
 
     __slots__ = ("t",)
-    name, binary = "tanh", False
+    name = "tanh"
 
     def forward(self, x):
         self.t = np.tanh(x)
@@ -669,7 +671,7 @@ class Exp(Function):
     """f(x) = e**x;  f'(x) = e**x.  Overflow gives inf, as PyTorch."""
 
     __slots__ = ("e",)
-    name, binary = "exp", False
+    name = "exp"
 
     def forward(self, x):
         with np.errstate(over="ignore"):
@@ -685,7 +687,7 @@ class Log(Function):
     """f(x) = ln(x) for x > 0;  f'(x) = 1/x."""
 
     __slots__ = ("x",)
-    name, binary = "log", False
+    name = "log"
 
     def forward(self, x):
         bad = ~(x > 0)  # catches NaN too
@@ -703,7 +705,7 @@ class Sigmoid(Function):
     """f(x) = 1 / (1 + e**-x), without overflow;  f'(x) = f(x) * (1 - f(x))."""
 
     __slots__ = ("s",)
-    name, binary = "sigmoid", False
+    name = "sigmoid"
 
     def forward(self, x):
         e = np.exp(-np.abs(x))  # e**-x for x >= 0, e**x for x < 0: never overflows
