@@ -424,6 +424,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:  # `micrograd train | head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     # bad input found after parsing (a CSV file, a checkpoint, an unwritable --save path, torch missing)
     except (ValueError, TypeError, OSError, ImportError) as e:
         print(f"micrograd {args.command}: error: {e}", file=sys.stderr)
