@@ -122,6 +122,24 @@ def test_trace_gradients_are_zeroed_and_match_finite_differences():
     assert {n["label"] for n in g1["nodes"] if n["kind"] == "input"} == {"x[0]", "x[1]"}
 
 
+def test_expanded_graph_has_the_same_leaves_and_loss():
+    s = Session(parse_config({"hidden": [3]}))
+    s.step(2)
+    fused = s.trace(0.4, -0.1, 0)
+    expanded = s.trace(0.4, -0.1, 0, expand=True)
+    assert expanded.get("expanded") and "note" not in expanded
+    assert len(expanded["nodes"]) > len(fused["nodes"])
+    assert not any(n["label"].endswith("(dot)") or n["label"].startswith("cross_entropy") for n in expanded["nodes"])
+    leaves = lambda g: sorted((n["label"], n["data"], n["grad"]) for n in g["nodes"] if n["kind"] in ("param", "input"))  # noqa: E731
+    assert [leaf[:2] for leaf in leaves(expanded)] == [leaf[:2] for leaf in leaves(fused)]
+    for a, b in zip(leaves(expanded), leaves(fused)):
+        assert a[2] == pytest.approx(b[2], rel=1e-9, abs=1e-12), a
+    assert expanded["nodes"][-1]["kind"] == "loss"
+    assert expanded["nodes"][-1]["data"] == pytest.approx(fused["nodes"][-1]["data"], rel=1e-12)
+    # edges point from earlier to later nodes: the order is topological
+    assert all(c < p for c, p in expanded["edges"])
+
+
 def test_tracing_between_steps_does_not_change_training():
     a, b = Session(parse_config({})), Session(parse_config({}))
     la, lb = [], []
@@ -204,6 +222,27 @@ def test_diverging_run_is_a_conflict_not_a_crash():
         s.step(1)
     snap = s.snapshot()
     json.dumps(snap, allow_nan=False)  # still valid JSON for the page
+
+
+def test_history_stays_bounded_and_keeps_its_ends():
+    records = [{"step": i} for i in range(web_session.MAX_HISTORY + 1)]
+    thinned = web_session.thin(records)
+    assert len(thinned) <= web_session.MAX_HISTORY
+    assert thinned[0] == records[0] and thinned[-1] == records[-1]
+    assert thinned[-5000:] == records[-5000:]  # recent steps are all there
+    steps = [r["step"] for r in thinned]
+    assert steps == sorted(set(steps))
+    assert web_session.thin(records[:10]) == records[:10]
+
+
+def test_server_preset_sets_the_defaults():
+    httpd = make_server("127.0.0.1", 0, preset="llm101n")
+    try:
+        s = httpd.store.create({})
+        assert s.config.dataset == "yinyang" and s.config.hidden == [8] and s.config.optimizer == "adamw"
+        assert web_server.options("llm101n")["preset"] == "llm101n"
+    finally:
+        httpd.server_close()
 
 
 @pytest.mark.parametrize("body, message", [
@@ -338,6 +377,7 @@ def malformed_requests(sid):
         ("POST", f"/api/sessions/{sid}/pick", b'{"x": 0, "y": 1e300, "label": 0}', j, 400, "y must be in"),
         ("POST", f"/api/sessions/{sid}/pick", b'{"x": 0, "y": 0, "label": 7}', j, 400, "label must be in"),
         ("POST", f"/api/sessions/{sid}/pick", b'{"x": null, "y": 0, "label": 0}', j, 400, "x must be a finite number"),
+        ("POST", f"/api/sessions/{sid}/pick", b'{"x": 0, "y": 0, "label": 0, "expand": 1}', j, 400, "expand must be"),
         ("POST", f"/api/sessions/{sid}/points", b'{"op": "move"}', j, 400, "op must be"),
         ("POST", f"/api/sessions/{sid}/points", b'{"op": "add", "x": 0, "y": 0, "label": -1}', j, 400, "label"),
         ("POST", f"/api/sessions/{sid}/reset", b'{"activation": "gelu"}', j, 400, "activation must be"),

@@ -157,6 +157,12 @@ def test_pick_a_datapoint_and_see_the_graph_update(demo):
     page.mouse.up()
     assert transform() != zoomed
     page.click("#graph-fit")
+    # fused nodes (neurons, the loss) drawn as their primitive ops
+    fused_nodes = int(demo.attr("#graph", "data-nodes"))
+    page.check("#expand")
+    expect(page.locator("#graph-info")).to_contain_text("fused nodes expanded")
+    assert int(demo.attr("#graph", "data-nodes")) > fused_nodes
+    assert page.locator("#graph .node.kind-loss").count() == 1
     assert demo.errors == []
 
 

@@ -16,7 +16,7 @@ API (JSON in, JSON out; errors are 4xx with {"error": message}):
     DELETE /api/sessions/ID                                     -> 204
     POST   /api/sessions/ID/step           {"steps": k}         -> records + snapshot
     POST   /api/sessions/ID/reset          {config fields}      -> snapshot (with history)
-    POST   /api/sessions/ID/pick           {"x", "y", "label"}  -> snapshot (graph of that point)
+    POST   /api/sessions/ID/pick           {"x", "y", "label", "expand"?} -> snapshot (graph of that point)
     POST   /api/sessions/ID/points         {"op": "add", x, y, label} | {"op": "remove", x, y}
 Config fields: preset, dataset, n, hidden, activation, init, optimizer, lr, seed.
 
@@ -242,9 +242,12 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
                 s.reset(sessions.parse_config(body, store.default_preset))
                 return 200, s.snapshot()
             if action == "pick":
-                point = sessions.parse_point(body, s.nclasses)
+                point = sessions.parse_point(body, s.nclasses, extra=("expand",))
+                expand = body.get("expand", False)
+                if not isinstance(expand, bool):
+                    raise sessions.BadRequest(f"expand must be true or false, got {expand!r}")
                 s.trace(*point)  # a point that cannot be traced now is refused (409), not kept
-                s.pick = point
+                s.pick, s.expand = point, expand
                 return 200, s.snapshot(history=False)
             # points
             if not isinstance(body, dict) or body.get("op") not in ("add", "remove"):

@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 
+from ..engine import Value
 from ..graph import trace
 from ..losses import cross_entropy
 from ..train import OPTIMIZERS, TrainConfig, make_trainer
@@ -42,6 +43,7 @@ LIMITS = {
 STEP_BUDGET_SECONDS = 1.0  # a /step request stops early rather than hold the session longer
 GRID = 48  # decision-boundary grid is GRID x GRID cells
 MAX_GRAPH_NODES = 5000  # a traced graph bigger than this is refused (the page could not draw it)
+MAX_HISTORY = 10000  # records kept per session; past it the older half is thinned (a tab may play for hours)
 CONFIG_FIELDS = ("preset", "dataset", "n", "hidden", "activation", "init", "optimizer", "lr", "seed")
 SPLITS = ("train", "val", "test")
 
@@ -131,10 +133,11 @@ def parse_config(body, default_preset="seed"):
     return cfg
 
 
-def parse_point(body, nclasses, need_label=True):
-    """(x, y, label) from {"x", "y", "label"}; label is None when not needed and absent."""
+def parse_point(body, nclasses, need_label=True, extra=()):
+    """(x, y, label) from {"x", "y", "label"}; label is None when not needed and absent.
+    `extra` names more fields the caller reads itself."""
     fields = ("x", "y", "label")
-    _only(body, fields, "point")
+    _only(body, fields + tuple(extra), "point")
     for f in fields[: 3 if need_label else 2]:
         if f not in body:
             raise BadRequest(f"point needs field {f!r}")
@@ -147,6 +150,15 @@ def parse_point(body, nclasses, need_label=True):
 def check_steps(body):
     _only(body, ("steps",), "step request")
     return _int(body, "steps", *LIMITS["steps"]) if "steps" in body else 1
+
+
+def thin(records, limit=MAX_HISTORY):
+    """`records` if at most `limit` long, else every other one of the older half, then the
+    newer half: memory stays bounded, the curve keeps its shape and its recent detail."""
+    if len(records) <= limit:
+        return records
+    half = len(records) // 2
+    return records[:half:2] + records[half:]
 
 
 # ---------------------------------------------------------------------- recording the optimizer
@@ -201,6 +213,7 @@ class Session:
         self.history = []  # per step: {"step", "train_loss", "val_loss"}
         self.acc_history = []  # [step, val accuracy %, test accuracy %] after each step request
         self.pick = old_pick if old_pick and old_pick[2] < self.nclasses else None  # (x, y, label) traced
+        self.expand = getattr(self, "expand", False)  # show fused nodes as primitive ops
         self.domain = self._domain()
         self.acc_history.append([0, *self._accuracies()])
 
@@ -221,6 +234,7 @@ class Session:
                 break
         self.history.extend(records)
         self.acc_history.append([self.trainer.step, *self._accuracies()])
+        self.history, self.acc_history = thin(self.history), thin(self.acc_history)
         return records
 
     def _accuracies(self):
@@ -325,50 +339,51 @@ class Session:
                 "columns": ["parameter", "value", "grad", *keys, "update"], "rows": rows}
 
     # ------------------------------------------------------------------ compute graph
-    def trace(self, x, y, label):
+    def trace(self, x, y, label, expand=False):
         """The compute graph of one datapoint's loss, with data and grad on every node.
 
         Gradients are zeroed before the backward pass (the course's page forgot, so its
         graph showed this point's gradient plus the last training step's), and again after
-        it, so tracing never leaks into training.
+        it, so tracing never leaks into training. `expand=True` shows the fused nodes as
+        the primitive ops they stand for, when `micrograd.viz.graph` can expand them.
         """
         self.model.zero_grad()
         try:
+            xs = [Value(x), Value(y)]  # the inputs, as leaves we can name
             try:
-                loss = cross_entropy(self.model([x, y]), label)
+                loss = cross_entropy(self.model(xs), label)
             except (ValueError, OverflowError) as e:  # a diverged model: non-finite logits
                 raise Conflict(f"cannot trace this point: {e}") from None
             loss.backward()
             nodes, edges = trace(loss)
             if len(nodes) > MAX_GRAPH_NODES:
                 raise Conflict(f"the graph has {len(nodes)} nodes, more than the {MAX_GRAPH_NODES} the page can draw; use smaller hidden layers")
-            return self._graph_json(nodes, edges, (x, y, label))
+            graph = self._graph_json(nodes, edges, xs, (x, y, label))
+            if expand:
+                try:
+                    graph = {**self._expanded_json(loss, xs), "point": graph["point"]}
+                except Exception as e:  # an optional view: never let it break the page
+                    graph["note"] = f"fused nodes could not be expanded ({type(e).__name__}: {e})"
+            return graph
         finally:
             self.model.zero_grad()
 
-    def _graph_json(self, nodes, edges, point):
+    def _graph_json(self, nodes, edges, xs, point):
         """Nodes as {label, kind, title, data, grad}; edges as [child index, parent index].
 
         A neuron is one fused node (op 'dot', or 'tanh(dot)'/'relu(dot)' with its
         activation) whose children are (b, w..., x...): it is named after its bias
-        parameter, "layers.L.neurons.J.b", and its x children in layer 0 are the inputs.
+        parameter, "layers.L.neurons.J.b".
         """
         label = point[2]
         index = {id(v): i for i, v in enumerate(nodes)}
         pname = {id(p): n for n, p in self.model.named_parameters()}
-        neuron, inputs = {}, {}  # node id -> (layer, j); input leaf id -> position
-        for v in nodes:
-            parts = pname.get(id(v._prev[0]), "").split(".") if v._prev else []
-            if len(parts) == 5 and parts[0] == "layers" and parts[4] == "b":
-                layer, j = int(parts[1]), int(parts[3])
-                neuron[id(v)] = (layer, j)
-                if layer == 0:
-                    for k, c in enumerate(v._prev[1 + (len(v._prev) - 1) // 2:]):
-                        inputs.setdefault(id(c), k)
+        inputs = {id(v): k for k, v in enumerate(xs)}
         last = len(self.model.layers) - 1
         out = []
         for v in nodes:
             node = {"data": _f(v.data, 9), "grad": _f(v.grad, 9)}
+            parts = pname.get(id(v._prev[0]), "").split(".") if v._prev else []
             if not v._prev:
                 if id(v) in pname:
                     node.update(kind="param", label=pname[id(v)], title=f"parameter {pname[id(v)]}")
@@ -377,8 +392,8 @@ class Session:
                     node.update(kind="input", label=f"x[{k}]", title=f"input coordinate {k} of the datapoint")
                 else:
                     node.update(kind="const", label="const", title="a constant")
-            elif id(v) in neuron:
-                layer, j = neuron[id(v)]
+            elif len(parts) == 5 and parts[0] == "layers" and parts[4] == "b":
+                layer, j = int(parts[1]), int(parts[3])
                 act = v._op.split("(")[0] if v._op.endswith("(dot)") else None
                 formula = f"{act}(b+Σw·x)" if act else "b+Σw·x"
                 if layer == last:
@@ -395,6 +410,50 @@ class Session:
             out.append(node)
         return {"nodes": out, "edges": [[index[id(c)], index[id(p)]] for c, p in edges],
                 "point": {"x": point[0], "y": point[1], "label": label}}
+
+    def _expanded_json(self, loss, xs):
+        """The graph with fused nodes drawn as their primitive ops, from micrograd.viz.graph
+        (which recomputes the inner nodes' data and grads from what a fused node holds)."""
+        from ..viz import graph as vizgraph
+
+        params = dict(self.model.named_parameters())
+        drawing = vizgraph._layout(loss, expand=True, max_nodes=MAX_GRAPH_NODES, params=params,
+                                   inputs={f"x[{k}]": v for k, v in enumerate(xs)}, labels={"loss": loss})
+        keys = list(drawing.nodes)
+        index = {k: i for i, k in enumerate(keys)}
+        edges = [[index[c], index[p]] for c, p in drawing.edges]
+        # topological order (children first) whatever order the drawing keeps
+        nkids = [0] * len(keys)
+        parents = [[] for _ in keys]
+        for c, p in edges:
+            nkids[p] += 1
+            parents[c].append(p)
+        order = [i for i in range(len(keys)) if nkids[i] == 0]
+        for i in order:  # grows while we walk it (Kahn's algorithm)
+            for p in parents[i]:
+                nkids[p] -= 1
+                if nkids[p] == 0:
+                    order.append(p)
+        if len(order) != len(keys):
+            raise ValueError("the expanded drawing is not a DAG")
+        pos = {old: new for new, old in enumerate(order)}
+        has_kids = {p for _, p in edges}
+        out = []
+        for i in order:
+            label, data, grad, op, fill, fused = drawing.nodes[keys[i]]
+            node = {"data": _f(data, 9), "grad": _f(grad, 9)}
+            if label in params:
+                node.update(kind="param", label=label, title=f"parameter {label}")
+            elif label.startswith("x["):
+                node.update(kind="input", label=label, title="input coordinate of the datapoint")
+            elif label == "loss":
+                node.update(kind="loss", label=f"loss = {op}", title="the loss (last op of the cross-entropy chain)")
+            elif i not in has_kids:
+                node.update(kind="const", label=f"const {op}".strip(), title="a constant of the primitive graph")
+            else:
+                node.update(kind="op", label=op + (" (fused)" if fused else ""), title=f"op {op}")
+            out.append(node)
+        return {"nodes": out, "edges": [[pos[c], pos[p]] for c, p in edges], "expanded": True}
 
     # ------------------------------------------------------------------ what the page gets
     def snapshot(self, history=True):
@@ -414,7 +473,7 @@ class Session:
         }
         if self.pick:
             try:
-                snap["graph"] = self.trace(*self.pick)
+                snap["graph"] = self.trace(*self.pick, expand=self.expand)
             except Conflict as e:  # the page shows the message instead of the graph
                 snap["graph_error"] = str(e)
         if history:

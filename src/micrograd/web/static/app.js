@@ -77,16 +77,23 @@ async function pickFirstPoint() {
 
 // ---------------------------------------------------------------------- actions
 
+// The server's rule (session.thin): past 10000 records, every other one of the older half.
+function thin(records) {
+  if (records.length <= 10000) return records;
+  const half = Math.floor(records.length / 2);
+  return records.slice(0, half).filter((_, i) => i % 2 === 0).concat(records.slice(half));
+}
+
 async function doStep(k) {
   const snap = await sessionCall("step", {steps: k});
-  S.history.push(...snap.records);
-  S.accHistory.push(snap.accuracy);
+  S.history = thin(S.history.concat(snap.records));
+  S.accHistory = thin(S.accHistory.concat([snap.accuracy]));
   applySnap(snap);
   return snap;
 }
 
 async function pick(x, y, label) {
-  const snap = await sessionCall("pick", {x, y, label});
+  const snap = await sessionCall("pick", {x, y, label, expand: $("expand").checked});
   applySnap(snap);
   $("pick-x").value = +x.toFixed(4);
   $("pick-y").value = +y.toFixed(4);
@@ -400,7 +407,8 @@ function renderGraph() {
   if (g) {
     const {x, y, label} = g.point;
     const loss = g.nodes[g.nodes.length - 1].data;
-    $("graph-info").textContent = `point (${x.toFixed(2)}, ${y.toFixed(2)}), label ${label} · loss ${fmtNum(loss)} · ${g.nodes.length} nodes`;
+    $("graph-info").textContent = `point (${x.toFixed(2)}, ${y.toFixed(2)}), label ${label} · loss ${fmtNum(loss)} · ${g.nodes.length} nodes` +
+      (g.expanded ? " (fused nodes expanded)" : "") + (g.note ? ` · ${g.note}` : "");
   } else if (S.snap && S.snap.graph_error) {
     $("graph-info").textContent = S.snap.graph_error;
   }
@@ -577,6 +585,10 @@ async function main() {
     const x = parseFloat($("pick-x").value), y = parseFloat($("pick-y").value);
     if (!isFinite(x) || !isFinite(y)) return fail(new Error("type numbers for x and y"));
     guard(pick)(x, y, +$("pick-label").value);
+  });
+  $("expand").addEventListener("change", () => {
+    const g = S.snap && S.snap.graph;
+    if (g) guard(pick)(g.point.x, g.point.y, g.point.label);
   });
   $("graph-fit").addEventListener("click", () => S.graphView.fit());
   $("graph-in").addEventListener("click", () => S.graphView.zoom(1.25));
