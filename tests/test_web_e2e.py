@@ -106,8 +106,12 @@ def test_load_play_pause_and_step(demo):
               " && +document.getElementById('loss-chart').dataset.points >= 5")
     page.click("#play")  # pause
     expect(page.locator("#play")).to_contain_text("Play")
-    page.wait_for_timeout(300)  # the request in flight when pausing lands
     paused_at = demo.num("#step-count")
+    for _ in range(20):  # the request in flight when pausing lands, then nothing moves
+        page.wait_for_timeout(300)
+        if demo.num("#step-count") == paused_at:
+            break
+        paused_at = demo.num("#step-count")
     points = page.evaluate(LOSS_POINTS)
     page.wait_for_timeout(600)
     assert demo.num("#step-count") == paused_at  # paused means paused
@@ -228,6 +232,17 @@ def test_each_tab_has_its_own_session_and_a_reload_keeps_it(demo):
     page.reload()
     page.wait_for_selector("body[data-ready='1']")
     assert demo.num("#step-count") == 2  # sessionStorage is per tab: the reload found its run
+
+
+def test_an_expired_session_is_replaced_transparently(demo, server):
+    page = demo.page
+    sid = page.evaluate("() => sessionStorage.getItem('micrograd-session')")
+    assert server.store.delete(sid)  # as if it had been idle too long
+    page.click("#step")
+    expect(page.locator("#status")).to_contain_text("expired")
+    demo.wait("() => +document.getElementById('step-count').textContent === 1")
+    assert page.evaluate("() => sessionStorage.getItem('micrograd-session')") != sid
+    demo.errors.clear()  # Chromium logs the 404 that told the page
 
 
 def test_everything_is_served_locally(demo):
