@@ -610,3 +610,11 @@ def test_conveniences():
     assert not d.requires_grad and d.data is t.data
     with pytest.raises(ValueError, match="one element"):
         t.item()
+
+
+def test_a_tensor_index_must_hold_whole_numbers():
+    t = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    t[Tensor([2.0, 0.0])].sum().backward()
+    close(t.grad, [1.0, 0.0, 1.0])
+    with pytest.raises(IndexError, match="whole numbers"):
+        t[Tensor([0.5])]

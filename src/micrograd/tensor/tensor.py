@@ -14,7 +14,9 @@ How it fits together:
   - An op is one `Function` subclass with its `forward` (arrays in, array out) and
     `backward` (the output's gradient in, one gradient per input out) side by side,
     registered as a `Tensor` method by the `@tensor_op` decorator right above it. Adding
-    an op touches that one place (plus a row in tests/catalogue.py).
+    an elementwise op touches that one place (plus a row in tests/catalogue.py); an op
+    with options (an axis, a shape, a number exponent) also gets a short Tensor method
+    that checks them. Fused network ops (linear, cross_entropy) live in functional.py.
   - A node keeps its children (`_prev`, a tuple, in order) and its Function instance
     (`_ctx`), which keeps only the arrays backward needs: no closures, no reference to
     the node itself, so graphs have no cycles and are freed by reference counting.
@@ -262,24 +264,9 @@ class Tensor:
                     old = get(child)
                     acc[child] = cg if old is None else old + cg  # never in place: arrays may be shared
 
-    # ------------------------------------------------------------------ derived ops
-    # (the ops themselves are registered below, each beside its backward)
-    def __sub__(self, other):  # self - other
-        other = _lift(other)
-        return NotImplemented if other is NotImplemented else Sub.apply(self, other)
-
-    def __rsub__(self, other):  # other - self
-        other = _lift(other)
-        return NotImplemented if other is NotImplemented else Sub.apply(other, self)
-
-    def __truediv__(self, other):  # self / other
-        other = _lift(other)
-        return NotImplemented if other is NotImplemented else Div.apply(self, other)
-
-    def __rtruediv__(self, other):  # other / self
-        other = _lift(other)
-        return NotImplemented if other is NotImplemented else Div.apply(other, self)
-
+    # ------------------------------------------------------------------ ops with options
+    # (elementwise ops are attached to Tensor by @tensor_op below, each beside its backward;
+    # these methods check their options, then call their Function)
     def __pow__(self, other):  # self ** other
         if isinstance(other, Tensor):
             return PowTensor.apply(self, other)
@@ -381,10 +368,11 @@ class Tensor:
         return self.log_softmax(axis, dim=dim).exp()
 
     def __getitem__(self, index):
+        """Ints, slices, `...`, None, int arrays/lists (a Tensor of whole numbers too), bool ndarrays."""
         if isinstance(index, Tensor):
-            index = index._data.astype(np.intp) if index._data.dtype.kind == "f" else index._data
+            index = _int_index(index)
         elif isinstance(index, tuple):
-            index = tuple(i._data.astype(np.intp) if isinstance(i, Tensor) else i for i in index)
+            index = tuple(_int_index(i) if isinstance(i, Tensor) else i for i in index)
         try:
             out = self._data[index]
         except IndexError as e:
@@ -393,6 +381,14 @@ class Tensor:
 
     # Tensors are hashed by identity (graph walks keep them in sets); `==` stays identity too.
     __hash__ = object.__hash__
+
+
+def _int_index(t):
+    """A Tensor used as an index: its (float) values must be whole numbers."""
+    d = t._data
+    if not np.array_equal(d, np.floor(d)):
+        raise IndexError(f"a Tensor used as an index must hold whole numbers, got {d.tolist()!r}")
+    return d.astype(np.intp)
 
 
 def _dim_alias(axis, keepdims, dim, keepdim):
@@ -508,11 +504,12 @@ class Add(Function):
         return unbroadcast(g, self.sa), unbroadcast(g, self.sb)
 
 
+@tensor_op("__sub__", reflected="__rsub__")
 class Sub(Function):
-    """f(a, b) = a - b;  df/da = 1, df/db = -1.  (Tensor.__sub__/__rsub__ call it.)"""
+    """f(a, b) = a - b;  df/da = 1, df/db = -1."""
 
     __slots__ = ("sa", "sb")
-    name = "-"
+    name, binary = "-", True
 
     def forward(self, a, b):
         self.sa, self.sb = a.shape, b.shape
@@ -602,11 +599,12 @@ class PowTensor(Function):
         return ga, gb
 
 
+@tensor_op("__truediv__", reflected="__rtruediv__")
 class Div(Function):
-    """f(a, b) = a / b;  df/da = 1/b, df/db = -a/b**2.  (Tensor.__truediv__ calls it.)"""
+    """f(a, b) = a / b;  df/da = 1/b, df/db = -a/b**2.  Division by zero raises, as the scalar engine."""
 
     __slots__ = ("a", "b")
-    name = "/"
+    name, binary = "/", True
 
     def forward(self, a, b):
         zero = b == 0
