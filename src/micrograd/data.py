@@ -119,6 +119,9 @@ def spiral(rng, n=100, noise=0.2):
     return split(pts)
 
 
+gen_data = simple  # the seed's name for it
+
+
 DATASETS = {"simple": simple, "circles": circles, "yinyang": yinyang, "moons": moons, "spiral": spiral}
 
 
