@@ -491,8 +491,9 @@ def run_cell(engine, n, hidden, steps, budget, min_time=0.0, seed_program=None, 
     a warm-up (untimed) unless it takes WARM_SECONDS or more. `threads` caps torch's and
     the BLAS's threads.
 
-    Returns {"seconds": [...], "losses": [...], "first_loss", "nodes", "rss_*", ...} or
-    {"error": "..."} if the engine is not available or fails.
+    Returns {"seconds", "cpu_seconds": per timed step, "median", "cpu_median", "losses": every
+    step's train loss (the first is before any update), "rss_base_mb", "rss_peak_mb",
+    "nodes" (scalar engine), ...} or {"error": "..."} if the engine is missing or fails.
     """
     out = {"engine": engine, "n": n, "hidden": hidden}
     try:
