@@ -578,7 +578,11 @@ def _run_spec(spec):
 
 def _run_cell_subprocess(spec, env):
     cmd = [sys.executable, "-m", "micrograd.bench", "_cell", json.dumps(spec)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    timeout = max(900.0, 30 * spec["budget"])  # a step may be slow (100 s), but never this slow
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {**{k: spec[k] for k in ("engine", "n", "hidden")}, "error": f"the cell's process took over {timeout:.0f} s; stopped"}
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
