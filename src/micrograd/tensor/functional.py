@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from .tensor import _TINY, Function, Tensor, _leaf
+from .tensor import _TINY, Function, Tensor, _leaf, tanh_
 
 __all__ = ["linear", "log_softmax", "cross_entropy", "relu", "tanh", "sigmoid"]
 
@@ -45,7 +45,7 @@ class Linear(Function):
         if b is not None:
             out += b
         if act == "tanh":
-            np.tanh(out, out=out)
+            tanh_(out)
         elif act == "relu":
             np.maximum(out, 0.0, out=out)
         self.x, self.w, self.out = x, w, out

@@ -33,6 +33,7 @@ backward() calls until zeroed; interior nodes hold the gradient of the latest ca
 """
 
 import numbers
+import os
 
 import numpy as np
 
@@ -41,6 +42,42 @@ from ..graph import topo_order
 _f64 = np.float64
 _new = object.__new__
 _TINY = np.finfo(np.float64).tiny  # the smallest normal float
+
+# ---------------------------------------------------------------------- threaded elementwise kernels
+# NumPy runs a ufunc on one core; PyTorch splits big elementwise ops across its threads.
+# np.tanh is the most expensive op of an MLP step and releases the GIL, so on big arrays
+# we run it on contiguous chunks in a small thread pool: the same function on every
+# element, so the bits are the same as one np.tanh call.
+_PARALLEL_MIN = 1 << 16  # elements; below this a thread hand-off costs more than it saves
+_pool = None
+
+
+def _threads():
+    env = os.environ.get("MICROGRAD_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def tanh_(a):
+    """np.tanh(a, out=a) for a C-contiguous float64 array, split across threads when big."""
+    n = _threads()
+    if a.size < _PARALLEL_MIN or n < 2 or not a.flags.c_contiguous:
+        return np.tanh(a, out=a)
+    global _pool
+    if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="micrograd-tanh")
+    flat = a.reshape(-1)
+    step = -(-flat.size // n)
+    chunks = [flat[i : i + step] for i in range(0, flat.size, step)]
+    for _ in _pool.map(lambda c: np.tanh(c, out=c), chunks):
+        pass
+    return a
 
 # ---------------------------------------------------------------------- grad mode
 
@@ -656,7 +693,7 @@ class Tanh(Function):
     name = "tanh"
 
     def forward(self, x):
-        self.t = np.tanh(x)
+        self.t = tanh_(np.array(x, dtype=np.float64, order="C"))
         return self.t
 
     def backward(self, g):
