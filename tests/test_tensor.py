@@ -618,3 +618,15 @@ def test_a_tensor_index_must_hold_whole_numbers():
     close(t.grad, [1.0, 0.0, 1.0])
     with pytest.raises(IndexError, match="whole numbers"):
         t[Tensor([0.5])]
+
+
+def test_threaded_tanh_gives_the_same_bits_as_one_np_tanh(monkeypatch):
+    from micrograd.tensor.tensor import _PARALLEL_MIN, tanh_
+
+    monkeypatch.setenv("MICROGRAD_NUM_THREADS", "3")
+    a = np.random.default_rng(0).normal(scale=3.0, size=(_PARALLEL_MIN // 7 + 5, 7))  # uneven chunks
+    expected = np.tanh(a)
+    got = tanh_(a.copy())
+    assert got.shape == a.shape and np.array_equal(got, expected)
+    monkeypatch.setenv("MICROGRAD_NUM_THREADS", "1")
+    assert np.array_equal(tanh_(a.copy()), expected)
