@@ -21,6 +21,21 @@ class StateDictError(RuntimeError, ValueError):
     """A state dict that does not fit the model (PyTorch raises RuntimeError; it is also a ValueError)."""
 
 
+def check_state_dict_keys(module, names, state_dict):
+    """Raise StateDictError unless `state_dict` has exactly the keys `names` (both engines use this)."""
+    if not isinstance(state_dict, dict):
+        raise TypeError(f"load_state_dict() expects a dict, got {type(state_dict).__name__}")
+    wanted = set(names)
+    missing = [n for n in names if n not in state_dict]
+    unexpected = [k for k in state_dict if k not in wanted]
+    if missing or unexpected:
+        more = lambda xs: "..." if len(xs) > 5 else ""  # noqa: E731
+        raise StateDictError(
+            f"state dict does not fit {type(module).__name__}: "
+            f"missing keys {missing[:5]}{more(missing)}, unexpected keys {unexpected[:5]}{more(unexpected)}"
+        )
+
+
 # ---------------------------------------------------------------------- Module
 
 
@@ -47,18 +62,9 @@ class Module:
 
     def load_state_dict(self, state_dict):
         """Set every parameter from `state_dict`; nothing changes unless all of it fits."""
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"load_state_dict() expects a dict, got {type(state_dict).__name__}")
         named = self.named_parameters()
         names = [n for n, _ in named]
-        missing = [n for n in names if n not in state_dict]
-        unexpected = [k for k in state_dict if k not in set(names)]
-        if missing or unexpected:
-            raise StateDictError(
-                f"state dict does not fit {type(self).__name__}: "
-                f"missing keys {missing[:5]}{'...' if len(missing) > 5 else ''}, "
-                f"unexpected keys {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}"
-            )
+        check_state_dict_keys(self, names, state_dict)
         values = []
         for n in names:
             v = state_dict[n]

@@ -36,6 +36,19 @@ def _check_number(name, value, low=0.0, high=None, high_open=True):
     return float(value)
 
 
+def _adam_hyper(lr, betas, eps, weight_decay):
+    """The checked hyperparameters of an Adam-family optimizer (torch.optim's messages)."""
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+        raise ValueError(f"Invalid betas: expected a pair, got {betas!r}")
+    return {
+        "lr": _check_number("learning rate", lr),
+        "beta1": _check_number("beta parameter at index 0", betas[0], 0.0, 1.0),
+        "beta2": _check_number("beta parameter at index 1", betas[1], 0.0, 1.0),
+        "eps": _check_number("epsilon", eps),
+        "weight_decay": _check_number("weight_decay", weight_decay),
+    }
+
+
 class Optimizer:
     """Base: holds the parameter list, per-parameter state, and `zero_grad()`."""
 
@@ -122,16 +135,7 @@ class Adam(Optimizer):
     decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
-            raise ValueError(f"Invalid betas: expected a pair, got {betas!r}")
-        hyper = {
-            "lr": _check_number("learning rate", lr),
-            "beta1": _check_number("beta parameter at index 0", betas[0], 0.0, 1.0),
-            "beta2": _check_number("beta parameter at index 1", betas[1], 0.0, 1.0),
-            "eps": _check_number("epsilon", eps),
-            "weight_decay": _check_number("weight_decay", weight_decay),
-        }
-        super().__init__(params, hyper)
+        super().__init__(params, _adam_hyper(lr, betas, eps, weight_decay))
 
     def _update(self, p, g, st):
         h = self.hyper
@@ -165,16 +169,7 @@ class SeedAdam(Optimizer):
     """The seed's hand-written Adam: no bias correction, then p -= weight_decay * p."""
 
     def __init__(self, params, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4):
-        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
-            raise ValueError(f"Invalid betas: expected a pair, got {betas!r}")
-        hyper = {
-            "lr": _check_number("learning rate", lr),
-            "beta1": _check_number("beta parameter at index 0", betas[0], 0.0, 1.0),
-            "beta2": _check_number("beta parameter at index 1", betas[1], 0.0, 1.0),
-            "eps": _check_number("epsilon", eps),
-            "weight_decay": _check_number("weight_decay", weight_decay),
-        }
-        super().__init__(params, hyper)
+        super().__init__(params, _adam_hyper(lr, betas, eps, weight_decay))
 
     def _update(self, p, g, st):
         h = self.hyper

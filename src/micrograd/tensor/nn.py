@@ -19,7 +19,7 @@ Parameter names follow PyTorch (`layers.0.weight`, `layers.0.bias`, ...);
 
 import numpy as np
 
-from ..nn import ACTIVATIONS, INITS, StateDictError, _check_choice, _check_size
+from ..nn import ACTIVATIONS, INITS, StateDictError, _check_choice, _check_size, check_state_dict_keys
 from ..rng import RNG, global_rng
 from .functional import linear
 from .tensor import Tensor, _leaf
@@ -47,15 +47,8 @@ class Module:
 
     def load_state_dict(self, state_dict):
         """Set every parameter from `state_dict` (nested lists or arrays); nothing changes unless all of it fits."""
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"load_state_dict() expects a dict, got {type(state_dict).__name__}")
         named = self.named_parameters()
-        names = [n for n, _ in named]
-        missing = [n for n in names if n not in state_dict]
-        unexpected = [k for k in state_dict if k not in set(names)]
-        if missing or unexpected:
-            raise StateDictError(f"state dict does not fit {type(self).__name__}: missing keys {missing[:5]}, "
-                                 f"unexpected keys {unexpected[:5]}")
+        check_state_dict_keys(self, [n for n, _ in named], state_dict)
         arrays = []
         for n, p in named:
             v = state_dict[n]
