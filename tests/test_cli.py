@@ -225,6 +225,7 @@ BAD = [
     (["train", "--data", "missing.csv"], "missing.csv"),
     (["train", "--data", "{bad}"], "line 4"),
     (["train", "--data", "{bad}", "--dataset", "simple"], "--dataset"),
+    (["train", "--preset", "llm101n", "--seed", "0"], "nonzero seed"),  # RNG(0): yinyang could never draw
     (["fly"], "fly"),
     ([], "COMMAND"),
 ]

@@ -211,6 +211,12 @@ def test_rng_must_be_an_rng(name, rng):
         getattr(data, name)(rng, 100)
 
 
+def test_yinyang_with_a_degenerate_rng_raises_instead_of_hanging():
+    # RNG(0) draws only zeros: the rejection sampler can never accept a point
+    with pytest.raises(ValueError, match=r"yinyang.*class 0.*nonzero seed"):
+        data.yinyang(RNG(0), 100)
+
+
 def test_unknown_dataset_name():
     with pytest.raises(ValueError, match="'blobs'"):
         data.make("blobs", RNG(1), 100)

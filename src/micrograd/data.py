@@ -73,13 +73,23 @@ def _yinyang_class(x, y, r_small=0.1, r_big=0.5):
     return 0 if is_yin else 1
 
 
+_YINYANG_MAX_TRIES = 100_000  # draws per point before the RNG is declared degenerate
+
+
 def yinyang(rng, n=100, r_small=0.1, r_big=0.5):
     """The course's yin-yang: point i has class i % 3, drawn by rejection in the big circle."""
     _check(rng, n)
     pts = []
     for i in range(n):
         goal = i % 3
+        tries = 0
         while True:
+            # a degenerate RNG (RNG(0) draws only zeros) would otherwise loop forever; a real one
+            # finds each class in ~16 draws, so this bound is never reached by chance
+            tries += 1
+            if tries > _YINYANG_MAX_TRIES:
+                raise ValueError(f"yinyang: no point of class {goal} in {_YINYANG_MAX_TRIES} draws (rng={rng!r}, "
+                                 f"r_small={r_small!r}, r_big={r_big!r}); RNG(0) draws only zeros: use a nonzero seed")
             x = rng.uniform(0, 2 * r_big)
             y = rng.uniform(0, 2 * r_big)
             if ((x - r_big) ** 2 + (y - r_big) ** 2) ** 0.5 > r_big:
