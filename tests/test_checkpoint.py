@@ -256,6 +256,12 @@ def test_not_json_and_binary_refused(saved):
         checkpoint.load(saved)
 
 
+def test_deeply_nested_json_refused(saved):
+    saved.write_text("[" * 100_000 + "]" * 100_000)  # json.loads would raise RecursionError
+    with pytest.raises(CheckpointError, match="nested too deeply"):
+        checkpoint.load(saved)
+
+
 @pytest.mark.parametrize("edit, message", [
     (lambda d: d.update(format="something-else"), "not a micrograd checkpoint"),
     (lambda d: d.update(version=2), "unsupported version 2"),
@@ -325,6 +331,7 @@ def test_missing_payload_field_refused(saved, field):
     (lambda p: p.update(step=-3), "step must be an int >= 0"),
     (lambda p: p.update(step="5"), "step must be an int >= 0"),
     (lambda p: p.update(rng=12345), "rng must be the RNG state as a decimal string"),
+    (lambda p: p.update(rng="9" * 5000), "rng is not a usable RNG state"),  # past int()'s digit limit
     (lambda p: p["optimizer"].pop("state"), "optimizer must be an object with"),
     (lambda p: p["model"].update({"layers.0.neurons.0.b": "zero"}), "must be a number"),
     (lambda p: p.update(history={"train_loss": "x"}), "history must be"),

@@ -327,6 +327,8 @@ def load(path):
         doc = json.loads(raw.decode("utf-8"), parse_constant=lambda c: float(c))
     except UnicodeDecodeError:
         raise bad("not a text file (not UTF-8)") from None
+    except RecursionError:  # e.g. '[[[[...' thousands deep: json recurses per level
+        raise bad("not a checkpoint: JSON nested too deeply") from None
     except json.JSONDecodeError as e:
         ends_early = e.pos >= len(raw.rstrip()) or not raw.rstrip().endswith(b"}")
         hint = " (the file ends early: truncated?)" if ends_early else ""
@@ -398,6 +400,10 @@ def _validate_payload(path, payload, bad, maybe_nonfinite=True):
     rng = payload["rng"]
     if not isinstance(rng, str) or not rng.isdigit():
         raise bad(f"payload.rng must be the RNG state as a decimal string, got {rng!r}")
+    try:
+        rng = int(rng)
+    except ValueError:  # Python's limit on digits in int(str), or a non-ASCII digit
+        raise bad(f"payload.rng is not a usable RNG state: {rng[:40]!r}{'...' if len(rng) > 40 else ''} ({len(rng)} characters)") from None
 
     data_sha = payload.get("data_sha256")
     if data_sha is not None and not isinstance(data_sha, str):
@@ -414,7 +420,7 @@ def _validate_payload(path, payload, bad, maybe_nonfinite=True):
         history = {"train_loss": [float(v) for v in history["train_loss"]],
                    "val_loss": {int(k): float(v) for k, v in history["val_loss"].items()}}
 
-    return Checkpoint(path=path, config=cfg, step=step, model=model, optimizer=opt, rng=int(rng),
+    return Checkpoint(path=path, config=cfg, step=step, model=model, optimizer=opt, rng=rng,
                       data_sha256=data_sha, history=history)
 
 
