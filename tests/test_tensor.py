@@ -10,6 +10,8 @@ indexing, log_softmax, cross_entropy), no_grad, gradient semantics, and the erro
 import gc
 import math
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -630,3 +632,18 @@ def test_threaded_tanh_gives_the_same_bits_as_one_np_tanh(monkeypatch):
     assert got.shape == a.shape and np.array_equal(got, expected)
     monkeypatch.setenv("MICROGRAD_NUM_THREADS", "1")
     assert np.array_equal(tanh_(a.copy()), expected)
+
+
+def test_tune_allocator_applies_on_glibc_and_respects_the_opt_out(monkeypatch):
+    import platform
+
+    import micrograd.tensor.tensor as tt
+
+    monkeypatch.setattr(tt, "_allocator_tuned", False)
+    monkeypatch.setenv("MICROGRAD_TUNE_MALLOC", "0")
+    assert tt.tune_allocator() is False
+    monkeypatch.delenv("MICROGRAD_TUNE_MALLOC")
+    for k in [k for k in os.environ if k.startswith("MALLOC_")]:
+        monkeypatch.delenv(k)
+    glibc_linux = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert tt.tune_allocator() is glibc_linux

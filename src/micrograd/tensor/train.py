@@ -18,7 +18,7 @@ import numpy as np
 from ..train import Trainer, make_optimizer
 from .functional import cross_entropy
 from .nn import MLP
-from .tensor import _leaf, no_grad
+from .tensor import _leaf, no_grad, tune_allocator
 
 
 class TensorTrainer(Trainer):
@@ -26,6 +26,7 @@ class TensorTrainer(Trainer):
 
     def __init__(self, config=None):
         super().__init__(config)  # data, then the scalar model's draws: the RNG ends where the scalar run's does
+        tune_allocator()  # big per-step arrays stay in the heap: no page faults every step
         self.model = MLP.from_scalar(self.model)
         self.optimizer = make_optimizer(self.config, self.model.parameters())
         self._batches = {}
