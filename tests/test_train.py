@@ -208,6 +208,8 @@ def test_trainer_from_a_csv(tmp_path):
         ({"init": "xavier"}, ValueError, "init"),
         ({"dataset": "blobs"}, ValueError, "dataset"),
         ({"seed": "42"}, TypeError, "seed"),
+        ({"momentum": 0.9}, ValueError, "momentum=0.9.*'seed-adam'"),  # would be ignored by the Adams
+        ({"optimizer": "adamw", "momentum": 0.5}, ValueError, "momentum=0.5.*'adamw'"),
     ],
 )
 def test_bad_config_values_raise(overrides, exc, name):

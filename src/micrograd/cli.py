@@ -100,7 +100,11 @@ RUN_KEYS = ("dataset", "data", "n", "hidden", "activation", "init", "optimizer",
 def config_from_args(args):
     from .train import TrainConfig
 
-    return TrainConfig.preset(args.preset or "seed", **{k: getattr(args, k, None) for k in RUN_KEYS})
+    cfg = TrainConfig.preset(args.preset or "seed", **{k: getattr(args, k, None) for k in RUN_KEYS})
+    betas = [f"{_flag(k)} {getattr(args, k)}" for k in ("beta1", "beta2") if getattr(args, k, None) is not None]
+    if betas and cfg.optimizer == "sgd":  # a flag that would change nothing is an error, not a silent no-op
+        raise ValueError(f"{' '.join(betas)}: betas are used only by the Adam optimizers, not --optimizer sgd")
+    return cfg
 
 
 def _flag(key):

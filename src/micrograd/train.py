@@ -102,6 +102,8 @@ class TrainConfig:
         need(0 <= self.beta2 < 1, f"beta2 must be in [0, 1), got {self.beta2}")
         need(self.weight_decay >= 0, f"weight_decay must be >= 0, got {self.weight_decay}")
         need(self.momentum >= 0, f"momentum must be >= 0, got {self.momentum}")
+        need(self.momentum == 0 or self.optimizer == "sgd",  # the Adams have no momentum: never ignore it silently
+             f"momentum={self.momentum} is used only by optimizer 'sgd', got optimizer {self.optimizer!r}")
         self.hidden = list(self.hidden)
 
     def to_dict(self):
