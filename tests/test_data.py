@@ -310,3 +310,17 @@ def test_load_csv_missing_file(tmp_path):
     path = str(tmp_path / "nope.csv")
     with pytest.raises(FileNotFoundError, match="nope.csv"):
         data.load_csv(path)
+
+
+def test_load_csv_without_header_is_refused_not_one_row_short(tmp_path):
+    # the first data row would otherwise be taken as the header and silently dropped
+    path = write(tmp_path, "".join(f"{i * 0.1},{-i * 0.2},{i % 3}\n" for i in range(20)))
+    with pytest.raises(ValueError, match=r"points.csv line 1: expected a header"):
+        data.load_csv(path)
+
+
+def test_load_csv_binary_file_names_the_file(tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_bytes(b"x,y,label\n\xff\xfe\x00\x01,2,0\n")
+    with pytest.raises(ValueError, match=r"points.csv: not a UTF-8 text file"):
+        data.load_csv(str(path))

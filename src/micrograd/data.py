@@ -159,38 +159,57 @@ def load_csv(path):
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"data file not found: {path}")
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return _read_csv(path, f)
+    except UnicodeDecodeError as e:  # name the file: the bare codec message does not
+        raise ValueError(f"{path}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
+
+
+def _is_number(cell):
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_csv(path, f):
+    """The rows of an open CSV file (see load_csv); ValueErrors name the file and line."""
     pts = []
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None or not any(h.strip() for h in header):
-            raise ValueError(f"{path}: empty file; expected a header line like 'x1,x2,label'")
-        ncols = len(header)
-        if ncols < 2:
-            raise ValueError(f"{path} line 1: header needs at least one coordinate and a label column, got {header}")
-        for row in reader:
-            line = reader.line_num
-            if not row or all(not c.strip() for c in row):
-                continue  # blank line
-            if len(row) != ncols:
-                raise ValueError(f"{path} line {line}: expected {ncols} columns like the header, got {len(row)}")
-            coords = []
-            for j, cell in enumerate(row[:-1]):
-                try:
-                    v = float(cell)
-                except ValueError:
-                    raise ValueError(f"{path} line {line}: column {j + 1} ({header[j].strip()}) is not a number: {cell!r}") from None
-                if not math.isfinite(v):
-                    raise ValueError(f"{path} line {line}: column {j + 1} ({header[j].strip()}) is not finite: {cell!r}")
-                coords.append(v)
-            cell = row[-1].strip()
+    reader = csv.reader(f)
+    header = next(reader, None)
+    if header is None or not any(h.strip() for h in header):
+        raise ValueError(f"{path}: empty file; expected a header line like 'x1,x2,label'")
+    ncols = len(header)
+    if ncols < 2:
+        raise ValueError(f"{path} line 1: header needs at least one coordinate and a label column, got {header}")
+    if all(_is_number(h) for h in header):  # a data row where the header belongs: it would be lost silently
+        raise ValueError(f"{path} line 1: expected a header line like 'x1,x2,label', got numbers {header}; "
+                         "add a header line")
+    for row in reader:
+        line = reader.line_num
+        if not row or all(not c.strip() for c in row):
+            continue  # blank line
+        if len(row) != ncols:
+            raise ValueError(f"{path} line {line}: expected {ncols} columns like the header, got {len(row)}")
+        coords = []
+        for j, cell in enumerate(row[:-1]):
             try:
-                label = int(cell)
+                v = float(cell)
             except ValueError:
-                label = -1
-            if label < 0:
-                raise ValueError(f"{path} line {line}: label must be a non-negative integer, got {row[-1]!r}")
-            pts.append((coords, label))
+                raise ValueError(f"{path} line {line}: column {j + 1} ({header[j].strip()}) is not a number: {cell!r}") from None
+            if not math.isfinite(v):
+                raise ValueError(f"{path} line {line}: column {j + 1} ({header[j].strip()}) is not finite: {cell!r}")
+            coords.append(v)
+        cell = row[-1].strip()
+        try:
+            label = int(cell)
+        except ValueError:
+            label = -1
+        if label < 0:
+            raise ValueError(f"{path} line {line}: label must be a non-negative integer, got {row[-1]!r}")
+        pts.append((coords, label))
     if len(pts) < 10:
         raise ValueError(f"{path}: needs at least 10 data rows so that every split gets a point, got {len(pts)}")
     return split(pts)
