@@ -143,12 +143,24 @@ def test_zero_grad_zeroes():
         (lambda ps: AdamW(ps, weight_decay=-0.1), "weight_decay"),
         (lambda ps: SeedAdam(ps, lr=-0.1), "learning rate"),
         (lambda ps: SGD([], lr=0.1), "empty parameter list"),
+        (lambda ps: Adam(ps, lr=float("nan")), "learning rate"),  # torch.optim: ValueError too
+        (lambda ps: SGD(ps, lr=0.1, momentum=float("nan")), "momentum"),
         (lambda ps: Adam([ps[0], ps[0]]), "more than once"),
     ],
 )
 def test_invalid_hyperparameters_raise_value_error(make, match):
     with pytest.raises(ValueError, match=match):
         make([Value(1.0)])
+
+
+def test_numpy_scalar_hyperparameters_accepted_as_torch_does():
+    import numpy as np
+
+    p = Value(1.0)
+    p.grad = 0.5
+    opt = Adam([p], lr=np.float32(0.5), betas=(np.float64(0.9), 0.99))
+    opt.step()
+    assert type(p.data) is float and abs(p.data - 0.5) < 1e-6  # the first Adam step moves p by about lr
 
 
 def test_non_numeric_hyperparameters_and_params_raise_type_error():

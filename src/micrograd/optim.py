@@ -14,6 +14,7 @@ only uses arithmetic that floats and arrays share. State lives in the optimizer
 """
 
 import math
+import numbers
 
 
 def _zero_like(x):
@@ -29,9 +30,10 @@ def _sqrt(x):
 
 
 def _check_number(name, value, low=0.0, high=None, high_open=True):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy floats are numbers too
         raise TypeError(f"Invalid {name}: expected a number, got {value!r}")
-    if value < low or (high is not None and (value >= high if high_open else value > high)):
+    # NaN is a number out of range: ValueError, as torch.optim ("Invalid learning rate: nan")
+    if math.isnan(value) or value < low or (high is not None and (value >= high if high_open else value > high)):
         raise ValueError(f"Invalid {name} value: {value}")
     return float(value)
 
