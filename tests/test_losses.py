@@ -70,6 +70,18 @@ def test_cross_entropy_refuses_bad_targets(target, exc):
         cross_entropy([Value(0.1), Value(0.2), Value(0.3)], target)
 
 
+def test_numpy_int_targets_work_like_python_ints():
+    # labels often come from a numpy array (sklearn's make_moons, np.loadtxt): torch takes them too
+    import numpy as np
+
+    logits = [0.1, -0.4, 0.3]
+    for t in (np.int64(2), np.int32(2), np.uint8(2)):
+        assert cross_entropy(logits, t).data == cross_entropy(logits, 2).data
+        assert hinge(logits, t).data == hinge(logits, 2).data
+    with pytest.raises(IndexError, match="target 3"):
+        cross_entropy(logits, np.int64(3))
+
+
 def test_cross_entropy_refuses_bad_logits():
     with pytest.raises(ValueError, match="empty"):
         cross_entropy([], 0)

@@ -7,6 +7,7 @@
 """
 
 import math
+import numbers
 
 from .engine import Value, _lift_all
 
@@ -23,9 +24,11 @@ def _values(xs, name):
 
 
 def _class_index(target, n):
-    """Check a class index the way PyTorch does: an int in [0, n)."""
-    if isinstance(target, bool) or not isinstance(target, int):
-        raise TypeError(f"target must be an int class index, got {type(target).__name__} {target!r}")
+    """Check a class index the way PyTorch does: an int in [0, n) (numpy ints too, e.g. labels from an array)."""
+    if type(target) is not int:  # the common case costs one check (this runs once per sample)
+        if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+            raise TypeError(f"target must be an int class index, got {type(target).__name__} {target!r}")
+        target = int(target)
     if not 0 <= target < n:
         raise IndexError(f"target {target} is out of bounds for {n} classes (expected 0 <= target < {n})")
     return target
