@@ -263,6 +263,14 @@ def test_draw_dot_writes_dot_text_without_graphviz(tmp_path, no_dot):
     assert open(path).read() == to_dot(c)
 
 
+def test_draw_dot_to_a_directory_says_so_and_leaves_no_temp_file(tmp_path):
+    c, _, _ = small_graph()
+    (tmp_path / "out").mkdir()
+    with pytest.raises(IsADirectoryError, match=r"out'?: it is a directory"):
+        draw_dot(c, tmp_path / "out", format="dot")
+    assert sorted(os.listdir(tmp_path)) == ["out"] and os.listdir(tmp_path / "out") == []
+
+
 def test_missing_dot_says_how_to_install(tmp_path, no_dot):
     c, _, _ = small_graph()
     target = tmp_path / "g.svg"

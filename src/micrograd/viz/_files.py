@@ -33,6 +33,8 @@ def atomic_path(path):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"output directory does not exist: {folder!r} (for {path!r})")
+    if os.path.isdir(path):  # else the temp file is written, then os.replace fails with a confusing message
+        raise IsADirectoryError(f"cannot write {path!r}: it is a directory; give a file name")
     base = os.path.basename(path)
     suffix = os.path.splitext(base)[1]
     fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".tmp{suffix}", dir=folder)
