@@ -110,6 +110,8 @@ def test_boundary_hidden_lines_and_errors(tmp_path):
         plot_boundary(tr.model, ([([1.0, 2.0, 3.0], 0)],), tmp_path / "x.png")
     with pytest.raises(ValueError, match="resolution"):
         plot_boundary(tr.model, tr.splits, tmp_path / "x.png", resolution=1)
+    with pytest.raises(ValueError, match="2 inputs.*with 3"):  # a 3-input model cannot be drawn on the plane
+        plot_boundary(MLP(3, [4, 3], rng=RNG(1)), tr.splits, tmp_path / "x.png")
 
 
 def test_boundary_of_any_callable_model(tmp_path):

@@ -287,8 +287,11 @@ def plot_boundary(model, splits, path, hidden_lines=False, title=None, resolutio
     import numpy as np
 
     named = _points(splits)
+    arrays = _mlp_arrays(model)
+    if arrays is not None and arrays[0][0].shape[1] != 2:  # else numpy's matmul message, naming nothing of ours
+        raise ValueError(f"plot_boundary needs a model with 2 inputs (the plane it draws), got one with {arrays[0][0].shape[1]}")
     if resolution is None:
-        resolution = 200 if _mlp_arrays(model) is not None else 60
+        resolution = 200 if arrays is not None else 60
     if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 2000:
         raise ValueError(f"resolution must be an int in [2, 2000], got {resolution!r}")
     grid = _BoundaryGrid(named, resolution)
