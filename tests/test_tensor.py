@@ -604,7 +604,13 @@ def test_ndarray_operands_defer_to_tensor():
 
 def test_conveniences():
     t = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    assert t.shape == (2, 2) and t.ndim == 2 and t.size == 4 and len(t) == 2
+    assert t.shape == (2, 2) and t.ndim == 2 and len(t) == 2
+    # PyTorch's size() and numel() (a torch user calls t.size(), t.size(0), t.numel())
+    ref = torch.zeros(2, 2)
+    assert t.size() == tuple(ref.size()) and t.size(0) == ref.size(0) and t.size(-1) == ref.size(-1)
+    assert t.numel() == ref.numel() == 4
+    with pytest.raises(IndexError, match="dim=2"):
+        t.size(2)
     assert Tensor(2.5).item() == 2.5 and float(Tensor([2.5])) == 2.5
     assert t.tolist() == [[1.0, 2.0], [3.0, 4.0]]
     assert "requires_grad=True" in repr(t)

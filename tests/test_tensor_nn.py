@@ -133,7 +133,7 @@ def test_parameters_and_names_follow_torch():
     net.add_module("layers", torch.nn.ModuleList([torch.nn.Linear(2, 16), torch.nn.Linear(16, 3)]))
     assert names == list(net.state_dict())
     assert all(p.requires_grad for p in t.parameters())
-    assert sum(p.size for p in t.parameters()) == 2 * 16 + 16 + 16 * 3 + 3
+    assert sum(p.numel() for p in t.parameters()) == 2 * 16 + 16 + 16 * 3 + 3
 
 
 def test_state_dict_round_trip_through_json():

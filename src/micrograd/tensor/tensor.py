@@ -262,7 +262,21 @@ class Tensor:
 
     shape = property(lambda self: self._data.shape, doc="The shape, a tuple (as ndarray.shape).")
     ndim = property(lambda self: self._data.ndim)
-    size = property(lambda self: self._data.size)
+
+    def size(self, dim=None):
+        """The shape, or its length along `dim`: PyTorch's `size()` (NumPy's `.size` is `numel()` here)."""
+        if dim is None:
+            return self._data.shape
+        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+            raise TypeError(f"size(dim) expects an int, got {type(dim).__name__} {dim!r}")
+        if not -self._data.ndim <= dim < self._data.ndim:
+            raise IndexError(f"size(dim={dim}): dimension out of range for a tensor with {self._data.ndim} dimensions")
+        return self._data.shape[dim]
+
+    def numel(self):
+        """The number of elements (PyTorch's name)."""
+        return self._data.size
+
     dtype = property(lambda self: self._data.dtype)
     is_leaf = property(lambda self: self._ctx is None, doc="Made by the user, not by an op.")
 
