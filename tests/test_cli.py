@@ -233,6 +233,12 @@ BAD = [
 ]
 
 
+def test_version(tmp_path):
+    import micrograd
+
+    assert ok("--version", cwd=tmp_path) == f"micrograd {micrograd.__version__}\n"
+
+
 @pytest.mark.parametrize("argv, mentions", BAD, ids=[" ".join(b[0]) or "(none)" for b in BAD])
 def test_bad_flags_exit_2_with_one_line(tmp_path, argv, mentions):
     bad = malformed_csv(tmp_path)

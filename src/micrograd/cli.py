@@ -370,6 +370,9 @@ def cmd_demo(args):
 
 def build_parser():
     parser = _Parser(prog="micrograd", description="A small, exact autograd engine and trainer.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"micrograd {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
