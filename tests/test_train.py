@@ -217,6 +217,18 @@ def test_bad_config_values_raise(overrides, exc, name):
         TrainConfig.preset("seed", **overrides)
 
 
+@pytest.mark.parametrize("config", ["seed", {"steps": 3}, 42])
+def test_config_that_is_not_a_train_config_is_a_type_error(config):
+    for call in (lambda: fit(config, out=None), lambda: make_trainer(config), lambda: Trainer(config)):
+        with pytest.raises(TypeError, match="config must be a TrainConfig"):
+            call()
+
+
+def test_out_must_be_callable():
+    with pytest.raises(TypeError, match="out must be a function"):
+        fit(TrainConfig.preset("seed", steps=1), out="stdout")
+
+
 def test_unknown_preset():
     with pytest.raises(ValueError, match="'nope'"):
         TrainConfig.preset("nope")

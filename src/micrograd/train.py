@@ -164,8 +164,7 @@ class Trainer:
     stepped one training step at a time. `fit()` drives it; the demo and resume do too."""
 
     def __init__(self, config=None):
-        cfg = config or TrainConfig()
-        cfg.validate()
+        cfg = _config(config)
         self.config = cfg
         self.rng = RNG(cfg.seed)
         if cfg.data is not None:
@@ -232,10 +231,19 @@ class Trainer:
         return out
 
 
+def _config(config):
+    """A validated TrainConfig (the default one for None); anything else is a TypeError naming it."""
+    if config is None:
+        config = TrainConfig()
+    elif not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig (e.g. TrainConfig.preset('seed')), got {type(config).__name__} {config!r:.60}")
+    config.validate()
+    return config
+
+
 def make_trainer(config=None):
     """The Trainer for a config's engine: `Trainer` (scalar Values) or the tensor engine's."""
-    cfg = config or TrainConfig()
-    cfg.validate()
+    cfg = _config(config)
     if cfg.engine == "tensor":
         from .tensor.train import TensorTrainer
 
@@ -257,6 +265,8 @@ def fit(config=None, callbacks=(), out=print, trainer=None, history=None):
     "val_loss": {step: loss}, "summary": {split: {"loss", "correct", "total"}}}.
     Pass `history` (e.g. a checkpoint's, when resuming) to extend it in place.
     """
+    if out is not None and not callable(out):
+        raise TypeError(f"out must be a function taking a line (e.g. print) or None, got {type(out).__name__} {out!r:.60}")
     tr = trainer or make_trainer(config)
     if history is None:
         history = {"train_loss": [], "val_loss": {}}
