@@ -121,6 +121,12 @@ def test_from_torch_refuses_what_is_not_an_mlp(module, message):
         from_torch(module)
 
 
+@pytest.mark.parametrize("thing", ["model.pt", None, {"0.weight": torch.zeros(3, 2)}])
+def test_from_torch_of_a_non_module_is_a_type_error(thing):
+    with pytest.raises(TypeError, match="expects a torch.nn.Module"):
+        from_torch(thing)
+
+
 def test_from_torch_refuses_non_finite_weights():
     net = torch.nn.Linear(2, 2)
     with torch.no_grad():

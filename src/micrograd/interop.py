@@ -85,6 +85,8 @@ def from_torch(module, engine="scalar"):
     nn = torch.nn
     if engine not in ("scalar", "tensor"):
         raise ValueError(f"engine must be 'scalar' or 'tensor', got {engine!r}")
+    if not isinstance(module, nn.Module):  # not a module at all: the wrong type, not an unsupported model
+        raise TypeError(f"from_torch() expects a torch.nn.Module, got {type(module).__name__} {module!r:.60}")
     if isinstance(module, nn.Linear):
         children = [("0", module)]
     elif isinstance(module, nn.Sequential):
