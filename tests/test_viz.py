@@ -342,6 +342,9 @@ def test_cli_graph_expand_dot_text_without_graphviz(tmp_path, no_dot):
     (["--x", "1", "2", "--label", "5"], r"--label must be a class index in \[0, 3\), got 5"),
     (["--x", "1", "2", "--label", "0", "--max-nodes", "100"], r"the graph has \d+ nodes, more than --max-nodes 100"),
     (["--x", "1", "2", "--label", "0", "--engine", "tensor"], "scalar engine"),
+    # training flags cannot change the initial model drawn: not silently an untrained graph
+    (["--x", "1", "2", "--label", "0", "--steps", "50"], "--steps 50: micrograd graph draws the run's initial model"),
+    (["--x", "1", "2", "--label", "0", "--lr", "0.5"], "--lr 0.5: .*--checkpoint"),
 ])
 def test_cli_graph_errors(tmp_path, capsys, argv, message):
     out = tmp_path / "g.svg"

@@ -95,6 +95,8 @@ def add_train_flags(p):
 
 RUN_KEYS = ("dataset", "data", "n", "hidden", "activation", "init", "optimizer", "lr", "beta1", "beta2",
             "weight_decay", "momentum", "steps", "eval_every", "seed", "engine")
+# the flags that shape training only (not the data or the initial model)
+TRAINING_ONLY_KEYS = ("optimizer", "lr", "beta1", "beta2", "weight_decay", "momentum", "steps", "eval_every")
 
 
 def config_from_args(args):
@@ -290,6 +292,11 @@ def _graph_trainer(args):
     from .train import make_trainer
 
     if not args.checkpoint:
+        # training flags cannot change the initial model: `--steps 50` must not silently draw an untrained one
+        inert = [f"{_flag(k)} {getattr(args, k)}" for k in TRAINING_ONLY_KEYS if getattr(args, k, None) is not None]
+        if inert:
+            raise ValueError(f"{', '.join(inert)}: micrograd graph draws the run's initial model, which training flags "
+                             "do not change; to draw a trained model, train with --save CKPT and pass --checkpoint CKPT")
         cfg = config_from_args(args)
         if cfg.engine != "scalar":
             raise ValueError("micrograd graph draws the scalar engine's graph; drop --engine tensor")
