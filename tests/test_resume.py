@@ -152,6 +152,27 @@ def test_resume_with_agreeing_flags_is_fine(tmp_path):
     assert rc == 0, err
 
 
+def test_resume_a_csv_run_whose_file_moved(tmp_path):
+    # the checkpoint keeps the path it was given (here relative); --data may name the file's new place,
+    # and the points' fingerprint decides whether it is the same data
+    rows = ["x1,x2,label"] + [f"{(i % 7) / 3 - 1},{(i % 5) / 2 - 1},{i % 3}" for i in range(40)]
+    (tmp_path / "pts.csv").write_text("\n".join(rows) + "\n")
+    rc, full, err = cli("train", "--data", "pts.csv", "--steps", "6", cwd=tmp_path)
+    assert rc == 0, err
+    rc, _, err = cli("train", "--data", "pts.csv", "--steps", "3", "--save", "c.json", "--quiet", cwd=tmp_path)
+    assert rc == 0, err
+    (tmp_path / "elsewhere").mkdir()
+    os.replace(tmp_path / "pts.csv", tmp_path / "elsewhere" / "pts.csv")
+    rc, out, err = cli("train", "--resume", "c.json", "--steps", "6", cwd=tmp_path)
+    assert rc == 2 and "pts.csv" in err  # not found where the checkpoint says
+    rc, out, err = cli("train", "--resume", "c.json", "--steps", "6", "--data", "elsewhere/pts.csv", cwd=tmp_path)
+    assert rc == 0, err
+    assert out == [line for line in full if not line.startswith(("step 0", "step 1,", "step 2,"))]
+    (tmp_path / "other.csv").write_text("\n".join(rows[:-1] + ["0.5,0.5,1"]) + "\n")
+    rc, out, err = cli("train", "--resume", "c.json", "--steps", "6", "--data", "other.csv", cwd=tmp_path)
+    assert rc == 2 and "data differ" in err and out == []
+
+
 @pytest.mark.parametrize("setup, args, message", [
     (None, ["train", "--resume", "missing.json"], "no checkpoint file 'missing.json'"),
     ("garbage", ["train", "--resume", "c.json"], "not valid JSON"),

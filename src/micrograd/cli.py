@@ -121,15 +121,17 @@ def _resume_config(args, ckpt):
     given = {k: getattr(args, k) for k in RUN_KEYS if getattr(args, k, None) is not None}
     # with --preset, every field the preset implies counts as given
     wanted = TrainConfig.preset(args.preset, **given).to_dict() if args.preset else given
+    # a CSV run may point --data at the file's new place: the points' fingerprint (checked on restore) keeps it honest
+    moved = "data" in given and saved.get("data") is not None and ckpt.data_sha256 is not None
     for k, v in wanted.items():
-        if k != "steps" and v != saved.get(k):
+        if k != "steps" and v != saved.get(k) and not (k == "data" and moved):
             what = f"--preset {args.preset}" if k not in given else f"{_flag(k)} {v}"
             raise ValueError(f"--resume: {what} conflicts with the checkpoint's {k}={saved.get(k)!r} "
                              "(a resumed run keeps its definition; only --steps may change)")
     steps = given.get("steps", saved["steps"])
     if steps < ckpt.step:
         raise ValueError(f"--steps {steps} is before the checkpoint's step {ckpt.step}")
-    return ckpt.train_config(steps=steps)
+    return ckpt.train_config(steps=steps, **({"data": given["data"]} if moved else {}))
 
 
 def _start_run(args):
