@@ -548,11 +548,13 @@ def test_cli_demo_prints_the_url_and_serves():
 
 
 @pytest.mark.parametrize("args, word", [(["--port", "70000"], "--port"), (["--port", "x"], "--port"),
-                                        (["--preset", "nope"], "--preset")])
+                                        (["--preset", "nope"], "--preset"),
+                                        (["--host", "no-such-host.invalid", "--port", "0"], "--host 'no-such-host.invalid'")])
 def test_cli_demo_bad_flags(args, word):
     r = subprocess.run([sys.executable, "-m", "micrograd.cli", "demo", "--no-browser", *args],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and word in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr  # one line: no warning before the error
 
 
 def test_importing_the_package_does_not_start_the_web_stack():

@@ -368,6 +368,12 @@ def cmd_demo(args):
     from .web.server import _is_loopback
 
     if not _is_loopback(args.host):
+        import socket
+
+        try:  # a host that does not resolve is an error (one line), not a warning followed by one
+            socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as e:
+            raise ValueError(f"--host {args.host!r} does not resolve to an address: {getattr(e, 'strerror', None) or e}") from None
         print(f"micrograd demo: warning: serving on {args.host}: other machines on your network can reach it",
               file=sys.stderr)
     try:
