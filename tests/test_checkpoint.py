@@ -231,6 +231,20 @@ def test_save_refuses_bad_targets_and_nan(tmp_path):
     assert not (tmp_path / "c.json").exists()
 
 
+def test_unwritable_directory_is_found_before_training(tmp_path):
+    # /proc exists but no regular file can be created in it (even as root): like a read-only mount
+    with pytest.raises(OSError, match=r"cannot save to '/proc/c.json': cannot create a file in '/proc'"):
+        checkpoint.check_target("/proc/c.json", "--save")
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "micrograd.cli", "train", "--save", "/proc/c.json"],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert p.returncode == 2 and p.stdout == ""  # refused before the first step, not after the run
+    assert "cannot save to '/proc/c.json'" in p.stderr and len(p.stderr.splitlines()) == 1
+    assert not [f for f in os.listdir(tmp_path) if "probe" in f]
+
+
 # ---------------------------------------------------------------------- validated load
 
 

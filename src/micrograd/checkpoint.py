@@ -80,14 +80,25 @@ def _check_path(path, name="path"):
     return path
 
 
-def check_target(path, name="path"):
-    """Raise now (before a long run) if `path` cannot be saved to; returns its directory."""
+def check_target(path, name="path", probe=True):
+    """Raise now (before a long run) if `path` cannot be saved to; returns its directory.
+
+    With `probe`, a file is created and removed in the directory: a read-only directory
+    or file system is found now, not when the run's checkpoint is due.
+    """
     path = _check_path(path, name)
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"cannot save to {path!r}: directory {directory!r} does not exist")
     if os.path.isdir(path):
         raise IsADirectoryError(f"cannot save to {path!r}: it is a directory")
+    if probe:
+        tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.probe")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except OSError as e:  # OSError(errno, ...) is PermissionError for EACCES, and so on
+            raise OSError(e.errno, f"cannot save to {path!r}: cannot create a file in {directory!r} ({e.strerror})") from None
+        os.unlink(tmp)
     return directory
 
 
@@ -97,7 +108,7 @@ def atomic_write(path, mode="w"):
 
     On any exception the temporary file is removed and `path` is left as it was.
     """
-    directory = check_target(path)
+    directory = check_target(path, probe=False)  # the temporary file below is the probe
     path = os.fspath(path)
     # a fresh name in the same directory (os.replace is atomic only within one filesystem);
     # mode 0o666 lets the umask decide the permissions, as for any file the user writes
