@@ -114,6 +114,16 @@ def test_boundary_hidden_lines_and_errors(tmp_path):
         plot_boundary(MLP(3, [4, 3], rng=RNG(1)), tr.splits, tmp_path / "x.png")
 
 
+def test_unwritable_plot_directory_is_refused_before_training():
+    # /proc exists but takes no regular files (even as root): like a read-only mount
+    from micrograd.viz.plots import TrainingPlots
+
+    with pytest.raises(OSError, match=r"--plot '/proc': cannot create a file there"):
+        TrainingPlots(Trainer(TrainConfig.preset("seed", steps=1)), "/proc")
+    with pytest.raises(OSError, match=r"cannot write '/proc/loss.png': cannot create a file in '/proc'"):
+        plot_losses({"train_loss": [1.0, 0.5], "val_loss": {}}, "/proc/loss.png")
+
+
 def test_boundary_of_any_callable_model(tmp_path):
     class Sign:  # not an MLP: evaluated point by point
         def __call__(self, x):

@@ -37,7 +37,10 @@ def atomic_path(path):
         raise IsADirectoryError(f"cannot write {path!r}: it is a directory; give a file name")
     base = os.path.basename(path)
     suffix = os.path.splitext(base)[1]
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".tmp{suffix}", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".tmp{suffix}", dir=folder)
+    except OSError as e:  # name the user's path, not our temporary one (OSError(errno, ...) keeps the subclass)
+        raise OSError(e.errno, f"cannot write {path!r}: cannot create a file in {folder!r} ({e.strerror})") from None
     os.close(fd)
     os.chmod(tmp, _file_mode(path))  # mkstemp makes it private (0600); give it a normal file's mode
     try:
@@ -49,6 +52,16 @@ def atomic_path(path):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def check_writable_dir(folder, what):
+    """Raise now (before a long run) if no file can be created in `folder`."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".probe.", dir=folder)
+    except OSError as e:
+        raise OSError(e.errno, f"{what} {folder!r}: cannot create a file there ({e.strerror})") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def write_atomic(path, data):

@@ -22,7 +22,7 @@ same float64 arithmetic); any other model is called point by point on a coarser 
 import math
 import os
 
-from ._files import atomic_path
+from ._files import atomic_path, check_writable_dir
 
 # class colours (points) and their light versions (regions): ColorBrewer-like, colour-blind friendly
 CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
@@ -385,6 +385,7 @@ class TrainingPlots:
             raise ValueError(f"--plot-every draws the decision boundary over 2-D points; the data has {nfeatures} features")
         _need_matplotlib()  # before training, not after it
         os.makedirs(folder, exist_ok=True)
+        check_writable_dir(folder, "--plot")  # a read-only directory fails now, not after the run
         self.trainer, self.folder = trainer, folder
         self.accuracy = {"train": {}, "val": {}}
         self.animation = BoundaryAnimation(trainer, every) if every else None
