@@ -24,8 +24,11 @@ import types
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEED_PROGRAM = SHARED / "seed" / "seed_program.py"
-SEED_OUTPUT = SHARED / "seed" / "seed_output.txt"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+# ../shared/seed/ beside the repository (as in CI); else the copies kept in tests/golden/
+_seed_dir = SHARED / "seed" if (SHARED / "seed" / "seed_program.py").is_file() else GOLDEN
+SEED_PROGRAM = _seed_dir / "seed_program.py"
+SEED_OUTPUT = _seed_dir / "seed_output.txt"
 
 KEEP = ("Value", "RNG", "Module", "Neuron", "Layer", "MLP", "nll_loss", "gen_data", "eval_split")
 

@@ -217,6 +217,16 @@ def test_value_refuses_non_reals(bad):
         Value(bad)
 
 
+def test_value_of_a_huge_int_names_the_argument():
+    with pytest.raises(OverflowError, match=r"Value\(data\).*too large"):
+        Value(10**400)
+
+
+def test_dot_refuses_mismatched_lengths():
+    with pytest.raises(ValueError, match="2 inputs for 3 weights"):
+        dot([Value(1.0)] * 3, [1.0, 2.0], Value(0.0))
+
+
 def test_value_data_is_always_a_float():
     import numpy as np
     from fractions import Fraction

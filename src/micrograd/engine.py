@@ -41,7 +41,10 @@ def _as_float(data, what="Value(data)"):
         return data
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
         raise TypeError(f"{what} expects a real number (int or float), got {type(data).__name__} {data!r}")
-    return float(data)
+    try:
+        return float(data)
+    except OverflowError:
+        raise OverflowError(f"{what}: {type(data).__name__} too large for a float (about {len(str(abs(data)))} digits)") from None
 
 
 def _pow(base, exponent, op):
@@ -311,6 +314,8 @@ def dot(w, x, b, act=None, xd=None):
             x = _lift_all(x, "x")
             xd = [xi.data for xi in x]
     wd = [wi.data for wi in w]
+    if len(wd) != len(xd):
+        raise ValueError(f"dot() needs as many inputs as weights, got {len(xd)} inputs for {len(wd)} weights")
     s = b.data
     for wi, xi in zip(wd, xd):
         s = s + wi * xi
