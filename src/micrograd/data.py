@@ -40,28 +40,25 @@ def _check(rng, n):
 # ---------------------------------------------------------------------- generators
 
 
-def simple(rng, n=100):
-    """The seed's `gen_data`: three quadrant-like regions."""
+def _square(rng, n, label_of):
+    """n points drawn x then y, uniform in [-2, 2) (the seed's draw order), labelled by a rule."""
     _check(rng, n)
     pts = []
     for _ in range(n):
         x = rng.uniform(-2.0, 2.0)
         y = rng.uniform(-2.0, 2.0)
-        label = 0 if x < 0 else 1 if y < 0 else 2
-        pts.append(([x, y], label))
+        pts.append(([x, y], label_of(x, y)))
     return split(pts)
+
+
+def simple(rng, n=100):
+    """The seed's `gen_data`: three quadrant-like regions."""
+    return _square(rng, n, lambda x, y: 0 if x < 0 else 1 if y < 0 else 2)
 
 
 def circles(rng, n=100):
     """The seed's commented-out rule: concentric rings."""
-    _check(rng, n)
-    pts = []
-    for _ in range(n):
-        x = rng.uniform(-2.0, 2.0)
-        y = rng.uniform(-2.0, 2.0)
-        label = 0 if x**2 + y**2 < 1 else 1 if x**2 + y**2 < 2 else 2
-        pts.append(([x, y], label))
-    return split(pts)
+    return _square(rng, n, lambda x, y: 0 if x**2 + y**2 < 1 else 1 if x**2 + y**2 < 2 else 2)
 
 
 def _yinyang_class(x, y, r_small=0.1, r_big=0.5):
