@@ -83,6 +83,19 @@ def _check_size(name, n):
     return n
 
 
+def check_mlp_sizes(nin, nouts):
+    """An MLP's sizes checked (both engines use this): returns nouts as a list."""
+    _check_size("nin", nin)
+    if isinstance(nouts, (int, str)) or not hasattr(nouts, "__iter__"):
+        raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__} {nouts!r}")
+    nouts = list(nouts)
+    if not nouts:
+        raise ValueError("nouts must list at least one layer size, got []")
+    for i, n in enumerate(nouts):
+        _check_size(f"nouts[{i}]", n)
+    return nouts
+
+
 def _check_choice(name, value, choices):
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
@@ -159,14 +172,7 @@ class MLP(Module):
     """
 
     def __init__(self, nin, nouts, activation="tanh", init="per-neuron", rng=None):
-        _check_size("nin", nin)
-        if isinstance(nouts, (int, str)) or not hasattr(nouts, "__iter__"):
-            raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__} {nouts!r}")
-        nouts = list(nouts)
-        if not nouts:
-            raise ValueError("nouts must list at least one layer size, got []")
-        for i, n in enumerate(nouts):
-            _check_size(f"nouts[{i}]", n)
+        nouts = check_mlp_sizes(nin, nouts)
         if rng is None:
             rng = global_rng()
         sz = [nin] + nouts

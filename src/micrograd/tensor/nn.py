@@ -19,7 +19,7 @@ Parameter names follow PyTorch (`layers.0.weight`, `layers.0.bias`, ...);
 
 import numpy as np
 
-from ..nn import ACTIVATIONS, INITS, StateDictError, _check_choice, _check_size, check_state_dict_keys
+from ..nn import ACTIVATIONS, INITS, StateDictError, _check_choice, _check_size, check_mlp_sizes, check_state_dict_keys
 from ..rng import RNG, global_rng
 from .functional import linear
 from .tensor import Tensor, _leaf
@@ -123,14 +123,7 @@ class MLP(Module):
     """
 
     def __init__(self, nin, nouts, activation="tanh", init="per-neuron", rng=None):
-        _check_size("nin", nin)
-        if isinstance(nouts, (int, str)) or not hasattr(nouts, "__iter__"):
-            raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__} {nouts!r}")
-        nouts = list(nouts)
-        if not nouts:
-            raise ValueError("nouts must list at least one layer size, got []")
-        for i, n in enumerate(nouts):
-            _check_size(f"nouts[{i}]", n)
+        nouts = check_mlp_sizes(nin, nouts)
         _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("init", init, INITS)
         rng = _rng(rng)
