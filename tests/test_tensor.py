@@ -653,3 +653,16 @@ def test_tune_allocator_applies_on_glibc_and_respects_the_opt_out(monkeypatch):
         monkeypatch.delenv(k)
     glibc_linux = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
     assert tt.tune_allocator() is glibc_linux
+
+
+def test_fast_tanh_is_within_an_ulp_of_np_tanh_everywhere(monkeypatch):
+    from micrograd.tensor.tensor import _PARALLEL_MIN, fast_tanh_
+
+    rng = np.random.default_rng(1)
+    a = np.concatenate([rng.normal(scale=s, size=_PARALLEL_MIN // 2) for s in (1e-8, 0.3, 3.0, 400.0)])
+    a = np.concatenate([a, [0.0, -0.0, 1e308, -1e308, np.inf, -np.inf]]).reshape(-1, 2)
+    for threads in ("1", "2"):
+        monkeypatch.setenv("MICROGRAD_NUM_THREADS", threads)
+        got = fast_tanh_(a.copy())
+        assert np.abs(got - np.tanh(a)).max() <= 4.5e-16
+    assert np.isnan(fast_tanh_(np.array([np.nan]))[0])
