@@ -100,7 +100,8 @@ def fast_tanh_(a):
     """tanh in place as 1 - 2/(exp(2a) + 1): about twice as fast as np.tanh on float64 (NumPy's
     exp is vectorized, its tanh is not), within 4e-16 of it in absolute terms (relative error
     grows only where tanh itself is tiny). Used inside the fused linear layer; the `tanh` op
-    keeps np.tanh. Split across threads when big."""
+    keeps np.tanh, and so do arrays too small for the difference to matter. Split across
+    threads when big."""
     def work_on(blk):
         with np.errstate(over="ignore"):  # exp(2a) = inf for a > 354 gives exactly 1.0: no warning
             np.multiply(blk, 2.0, out=blk)
@@ -109,7 +110,9 @@ def fast_tanh_(a):
         np.divide(2.0, blk, out=blk)
         np.subtract(1.0, blk, out=blk)
 
-    if a.ndim == 0 or not a.flags.c_contiguous:
+    if a.size < _PARALLEL_MIN:  # small: one np.tanh call is cheaper than five ufunc calls
+        return np.tanh(a, out=a)
+    if not a.flags.c_contiguous:
         work_on(a)
         return a
     flat = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(-1, 1)
