@@ -137,20 +137,11 @@ def _parallel_rows(work, a):
 
 
 def tanh_(a):
-    """np.tanh(a, out=a) for a C-contiguous float64 array, split across threads when big."""
-    n = _threads()
-    if a.size < _PARALLEL_MIN or n < 2 or not a.flags.c_contiguous:
+    """np.tanh(a, out=a) for a float64 array, split across threads when big (same bits)."""
+    if a.size < _PARALLEL_MIN or not a.flags.c_contiguous:
         return np.tanh(a, out=a)
-    global _pool
-    if _pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="micrograd-tanh")
-    flat = a.reshape(-1)
-    step = -(-flat.size // n)
-    chunks = [flat[i : i + step] for i in range(0, flat.size, step)]
-    for _ in _pool.map(lambda c: np.tanh(c, out=c), chunks):
-        pass
+    flat = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(-1, 1)
+    _parallel_rows(lambda lo, hi: np.tanh(flat[lo:hi], out=flat[lo:hi]), flat)
     return a
 
 # ---------------------------------------------------------------------- grad mode
