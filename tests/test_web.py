@@ -12,7 +12,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -22,6 +21,7 @@ from micrograd.web import make_server, url
 from micrograd.web import server as web_server
 from micrograd.web import session as web_session
 from micrograd.web.session import BadRequest, Conflict, Session, SessionStore, parse_config
+from webserver import serving
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -30,13 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 @pytest.fixture
 def server():
-    httpd = make_server("127.0.0.1", 0)
-    t = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    t.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    t.join(5)
+    with serving() as httpd:
+        yield httpd
 
 
 def request(httpd, method, path, body=None, headers=None, raw=None):

@@ -12,11 +12,11 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 
 import pytest
 
-from micrograd.web import make_server, url
+from micrograd.web import url
+from webserver import serving
 
 from playwright.sync_api import expect, sync_playwright
 
@@ -36,13 +36,8 @@ def chromium_path():
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = make_server("127.0.0.1", 0)
-    t = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    t.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    t.join(5)
+    with serving() as httpd:
+        yield httpd
 
 
 @pytest.fixture(scope="module")
