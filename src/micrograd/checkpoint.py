@@ -311,7 +311,7 @@ class Checkpoint:
 
     def train_config(self, **overrides):
         """The run's TrainConfig (with `overrides`, e.g. steps=200 to extend it)."""
-        from .train import TrainConfig
+        from .config import TrainConfig
 
         return TrainConfig(**{**self.config, **overrides})
 
@@ -371,7 +371,7 @@ def _validate_payload(path, payload, bad, maybe_nonfinite=True):
         raise bad(f"non-finite number {found[1]!r} at {found[0]}")
 
     # config: exactly TrainConfig's fields, and valid
-    from .train import TrainConfig
+    from .config import TrainConfig
 
     cfg = payload["config"]
     if not isinstance(cfg, dict):

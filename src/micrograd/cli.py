@@ -100,7 +100,7 @@ TRAINING_ONLY_KEYS = ("optimizer", "lr", "beta1", "beta2", "weight_decay", "mome
 
 
 def config_from_args(args):
-    from .train import TrainConfig
+    from .config import TrainConfig
 
     cfg = TrainConfig.preset(args.preset or "seed", **{k: getattr(args, k, None) for k in RUN_KEYS})
     betas = [f"{_flag(k)} {getattr(args, k)}" for k in ("beta1", "beta2") if getattr(args, k, None) is not None]
@@ -115,7 +115,7 @@ def _flag(key):
 
 def _resume_config(args, ckpt):
     """The checkpoint's config; flags given with --resume must agree with it (--steps may extend it)."""
-    from .train import TrainConfig
+    from .config import TrainConfig
 
     saved = ckpt.config
     given = {k: getattr(args, k) for k in RUN_KEYS if getattr(args, k, None) is not None}

@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-from ..train import Trainer, make_optimizer
+from ..config import make_optimizer
+from ..train import Trainer
 from .functional import cross_entropy
 from .nn import MLP
 from .tensor import _leaf, no_grad, tune_allocator

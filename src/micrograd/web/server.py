@@ -38,7 +38,7 @@ import sys
 import traceback
 
 from .. import data as datasets
-from ..train import OPTIMIZERS, TrainConfig
+from ..config import OPTIMIZERS, TrainConfig
 from . import session as sessions
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")

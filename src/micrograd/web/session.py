@@ -23,7 +23,8 @@ import uuid
 from ..engine import Value
 from ..graph import trace
 from ..losses import cross_entropy
-from ..train import OPTIMIZERS, TrainConfig, make_trainer
+from ..config import OPTIMIZERS, TrainConfig
+from ..train import make_trainer
 
 # ---------------------------------------------------------------------- limits
 
