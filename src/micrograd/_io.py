@@ -64,8 +64,14 @@ def check_target(path, name="path", probe=True, verb="save to"):
         try:
             _probe(directory)
         except OSError as e:
-            raise OSError(e.errno, f"cannot {verb} {path!r}: cannot create a file in {directory!r} ({e.strerror})") from None
+            raise _cannot_create(e, verb, path, directory) from None
     return directory
+
+
+def _cannot_create(e, verb, path, directory):
+    """The OSError for a file that cannot be created beside `path`, naming the user's path
+    (OSError(errno, ...) keeps the subclass: PermissionError for EACCES, and so on)."""
+    return OSError(e.errno, f"cannot {verb} {path!r}: cannot create a file in {directory!r} ({e.strerror})")
 
 
 # ---------------------------------------------------------------------- atomic writing
@@ -94,7 +100,7 @@ def _replacing(path, verb):
     try:  # same suffix: writers that infer the format from the name still work
         fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".tmp{os.path.splitext(base)[1]}", dir=directory)
     except OSError as e:
-        raise OSError(e.errno, f"cannot {verb} {path!r}: cannot create a file in {directory!r} ({e.strerror})") from None
+        raise _cannot_create(e, verb, path, directory) from None
     try:
         os.chmod(tmp, _file_mode(path))  # mkstemp makes it private (0600); give it a normal file's mode
         yield fd, tmp

@@ -172,7 +172,8 @@ def _check_field(f, v):
             isinstance(h, int) and not isinstance(h, bool) and (low is None or h >= low) and (high is None or h < high)
             for h in v)
         if not ok:
-            raise ValueError(f"{name} must be a list of {meta.get('items') or 'ints ' + describe_range(meta)}, got {v!r}")
+            what = meta.get("items") or "ints " + describe_range(meta)
+            raise ValueError(f"{name} must be a list of {what}, got {v!r}")
         return
     if (low is not None and v < low) or (high is not None and v >= high):
         raise ValueError(f"{name} must be {describe_range(meta)}, got {v}")
