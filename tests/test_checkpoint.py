@@ -9,7 +9,7 @@ import pytest
 
 from micrograd import checkpoint
 from micrograd.checkpoint import CheckpointError
-from micrograd.train import TrainConfig, fit, make_trainer
+from micrograd.train import StopOnSignal, TrainConfig, TrainingInterrupted, fit, make_trainer
 
 STEPS = 12
 
@@ -78,10 +78,12 @@ def test_file_is_versioned_readable_json_with_checksum(saved):
 
 
 def test_no_pickle_anywhere():
+    import micrograd._checkpoint_json as helpers
     import micrograd.checkpoint as mod
 
-    src = open(mod.__file__).read()
-    assert "import pickle" not in src and "pickle." not in src
+    for m in (mod, helpers):
+        src = open(m.__file__).read()
+        assert "import pickle" not in src and "pickle." not in src
 
 
 def test_floats_round_trip_exactly(saved):
@@ -191,7 +193,7 @@ def test_crash_mid_write_leaves_old_file_intact(tmp_path, monkeypatch):
         def __exit__(self, *exc):
             return self.f.__exit__(*exc)
 
-    monkeypatch.setattr(checkpoint.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
+    monkeypatch.setattr(os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
     with pytest.raises(OSError, match="disk full"):
         checkpoint.save_trainer(path, tr)
     monkeypatch.undo()
@@ -210,7 +212,7 @@ def test_crash_before_rename_leaves_old_file_intact(tmp_path, monkeypatch):
     def boom(*a):
         raise OSError("power cut (simulated)")
 
-    monkeypatch.setattr(checkpoint.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError, match="power cut"):
         checkpoint.save_trainer(path, tr)
     monkeypatch.undo()
@@ -338,8 +340,17 @@ def test_missing_payload_field_refused(saved, field):
         checkpoint.load(saved)
 
 
+def test_config_missing_a_field_loads_with_its_default(saved):
+    # a checkpoint saved before a field existed: the field takes its default (here lr's, 0.1, the value saved)
+    rewrite(saved, lambda d: d["payload"]["config"].pop("lr"))
+    ck = checkpoint.load(saved)
+    assert ck.config["lr"] == TrainConfig().lr and list(ck.config) == list(TrainConfig().to_dict())
+    tr = make_trainer(ck.train_config())
+    checkpoint.restore(tr, ck)
+    assert tr.step == 5
+
+
 @pytest.mark.parametrize("edit, message", [
-    (lambda p: p["config"].pop("lr"), r"config does not match TrainConfig: missing \['lr'\]"),
     (lambda p: p["config"].update(colour="red"), r"unknown \['colour'\]"),
     (lambda p: p["config"].update(lr=-1.0), "config is invalid: lr must be >= 0"),
     (lambda p: p.update(step=-3), "step must be an int >= 0"),
@@ -425,8 +436,8 @@ def test_stop_on_signal_stops_at_step_boundary(tmp_path):
             signal.raise_signal(signal.SIGINT)  # a real signal, handled by StopOnSignal
 
     previous = signal.getsignal(signal.SIGINT)
-    with checkpoint.StopOnSignal() as stop:
-        with pytest.raises(checkpoint.TrainingInterrupted) as info:
+    with StopOnSignal() as stop:
+        with pytest.raises(TrainingInterrupted) as info:
             fit(trainer=tr, out=lines.append, callbacks=[send_at_3, stop.callback])
     assert signal.getsignal(signal.SIGINT) is previous  # handler restored
     assert info.value.step == 3 and tr.step == 4 and stop.signum == signal.SIGINT
@@ -481,7 +492,7 @@ def test_scalar_checkpoint_is_not_a_tensor_run(saved):
 
 
 def test_second_ctrl_c_forces_out():
-    with checkpoint.StopOnSignal() as stop:
+    with StopOnSignal() as stop:
         signal.raise_signal(signal.SIGINT)  # first: only noted
         assert stop.requested
         with pytest.raises(KeyboardInterrupt):

@@ -227,7 +227,7 @@ BAD = [
     (["train", "--data", "{bad}", "--dataset", "simple"], "--dataset"),
     (["train", "--preset", "llm101n", "--seed", "0"], "nonzero seed"),  # RNG(0): yinyang could never draw
     (["train", "--momentum", "0.9"], "momentum=0.9"),  # seed-adam has no momentum: not silently ignored
-    (["train", "--optimizer", "sgd", "--beta2", "0.5"], "--beta2 0.5"),  # nor SGD betas
+    (["train", "--optimizer", "sgd", "--beta2", "0.5"], "beta2=0.5 is used only by"),  # nor SGD betas
     (["fly"], "fly"),
     ([], "COMMAND"),
 ]

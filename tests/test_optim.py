@@ -1,15 +1,12 @@
-"""Tests for micrograd.optim: each optimizer against torch.optim (float64) for 20 steps,
-SeedAdam against the seed program's hand-written update, and the hyperparameter checks."""
-
-import math
+"""Tests for micrograd.optim: SeedAdam against the seed program's hand-written update, the
+state, the hyperparameter checks, and the OPTIMIZERS registry (each class's declarations).
+The comparisons with torch.optim are in test_optim_torch.py (skipped without torch)."""
 
 import pytest
-import torch
 
 from micrograd import Value
-from micrograd.optim import SGD, Adam, AdamW, SeedAdam
-
-torch.set_default_dtype(torch.float64)
+from micrograd.config import TrainConfig, make_optimizer
+from micrograd.optim import OPTIMIZERS, SGD, Adam, AdamW, SeedAdam
 
 INIT = [0.5, -1.2, 0.3, 2.0, -0.7]
 C = [1.5, -0.5, 2.0, 0.25, -1.0]
@@ -34,52 +31,6 @@ def run_ours(make_opt, steps=20):
         opt.zero_grad()
         trace.append([p.data for p in ps])
     return trace
-
-
-def run_torch(make_opt, steps=20):
-    ps = [torch.tensor(x, requires_grad=True) for x in INIT]
-    opt = make_opt(ps)
-    trace = []
-    for _ in range(steps):
-        opt.zero_grad()
-        loss_fn(ps).backward()
-        opt.step()
-        trace.append([p.item() for p in ps])
-    return trace
-
-
-CASES = {
-    "sgd": (lambda ps: SGD(ps, lr=0.1), lambda ps: torch.optim.SGD(ps, lr=0.1)),
-    "sgd-momentum-wd": (
-        lambda ps: SGD(ps, lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01),
-        lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01),
-    ),
-    "sgd-nesterov": (
-        lambda ps: SGD(ps, lr=0.05, momentum=0.8, nesterov=True),
-        lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True),
-    ),
-    "adam": (lambda ps: Adam(ps, lr=0.1), lambda ps: torch.optim.Adam(ps, lr=0.1)),
-    "adam-l2": (
-        lambda ps: Adam(ps, lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
-        lambda ps: torch.optim.Adam(ps, lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
-    ),
-    "adamw": (lambda ps: AdamW(ps, lr=0.1), lambda ps: torch.optim.AdamW(ps, lr=0.1)),
-    "adamw-course": (
-        lambda ps: AdamW(ps, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4),
-        lambda ps: torch.optim.AdamW(ps, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4),
-    ),
-}
-
-
-@pytest.mark.parametrize("name", list(CASES))
-def test_optimizer_matches_torch_step_for_step(name):
-    ours, theirs = CASES[name]
-    a, b = run_ours(ours), run_torch(theirs)
-    for step, (pa, pb) in enumerate(zip(a, b)):
-        for x, y in zip(pa, pb):
-            assert math.isclose(x, y, rel_tol=1e-11, abs_tol=1e-13), f"{name} step {step}: torch {pb}, ours {pa}"
-    # and the run really moved the parameters
-    assert max(abs(x - y) for x, y in zip(a[-1], INIT)) > 1e-2
 
 
 def test_seed_adam_is_the_seed_programs_update():
@@ -168,3 +119,44 @@ def test_non_numeric_hyperparameters_and_params_raise_type_error():
         Adam([Value(1.0)], lr="abc")
     with pytest.raises(TypeError, match=r"params\[0\]"):
         SGD([1.0], lr=0.1)
+
+
+# ---------------------------------------------------------------------- the registry
+
+# one row per optimizer: (name, class, the config hyperparameters it takes, its state's keys)
+REGISTRY = [
+    ("seed-adam", SeedAdam, {"lr", "beta1", "beta2", "weight_decay"}, {"m", "v"}),
+    ("adam", Adam, {"lr", "beta1", "beta2", "weight_decay"}, {"exp_avg", "exp_avg_sq"}),
+    ("adamw", AdamW, {"lr", "beta1", "beta2", "weight_decay"}, {"exp_avg", "exp_avg_sq"}),
+    ("sgd", SGD, {"lr", "momentum", "weight_decay"}, {"momentum_buffer"}),
+]
+
+
+def test_registry_has_one_row_per_optimizer():
+    assert list(OPTIMIZERS) == [row[0] for row in REGISTRY]
+
+
+@pytest.mark.parametrize("name, cls, takes, keys", REGISTRY, ids=[r[0] for r in REGISTRY])
+def test_each_optimizer_declares_what_it_takes_and_keeps(name, cls, takes, keys):
+    assert OPTIMIZERS[name] is cls and set(cls.takes) == takes and cls.state_keys == keys
+    over = {"momentum": 0.9} if "momentum" in takes else {}
+    cfg = TrainConfig.preset("seed", optimizer=name, lr=0.05, weight_decay=0.01, **over)
+    ps = [Value(x) for x in INIT]
+    opt = make_optimizer(cfg, ps)
+    assert type(opt) is cls and opt.hyper["lr"] == 0.05 and opt.hyper["weight_decay"] == 0.01
+    for _ in range(2):
+        loss_fn(ps).backward()
+        opt.step()
+        opt.zero_grad()
+    assert all(set(st) == keys for st in opt.state)  # the state it declares is the state it keeps
+
+
+@pytest.mark.parametrize("name, cls, takes, keys", REGISTRY, ids=[r[0] for r in REGISTRY])
+def test_a_hyperparameter_the_optimizer_does_not_take_is_refused(name, cls, takes, keys):
+    for key, value in (("momentum", 0.5), ("beta1", 0.8), ("beta2", 0.9)):
+        if key not in takes:
+            with pytest.raises(ValueError, match=rf"{key}={value} is used only by .*got optimizer '{name}'"):
+                TrainConfig.preset("seed", optimizer=name, **{key: value})
+            cfg = TrainConfig.preset("seed", optimizer=name)  # at its default it changes nothing: accepted,
+            with pytest.raises(ValueError, match=rf"{key}=.* is used only by"):  # unless given explicitly
+                cfg.check_taken([key])

@@ -14,48 +14,47 @@ Bad flags or values exit with status 2 and a one-line message (no traceback).
 """
 
 import argparse
+import dataclasses
 import math
 import os
 import sys
 
+from .config import TrainConfig, describe_range, field_default, run_keys, training_only_keys
+
 # ---------------------------------------------------------------------- argument types
+# Flags that define a run only convert text to numbers here; their ranges are TrainConfig's
+# (one check, one message). The range checks below are for the flags the CLI owns.
 
 
-def _int(lo):
+def _int(lo=None):
     def parse(s):
         try:
             v = int(s)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected an integer, got {s!r}") from None
-        if v < lo:
-            raise argparse.ArgumentTypeError(f"must be >= {lo}, got {v}")
-        return v
-
-    return parse
-
-
-def _float(lo=None, hi=None):
-    def parse(s):
-        try:
-            v = float(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
-        if not math.isfinite(v):
-            raise argparse.ArgumentTypeError(f"must be finite, got {s!r}")
         if lo is not None and v < lo:
             raise argparse.ArgumentTypeError(f"must be >= {lo}, got {v}")
-        if hi is not None and v >= hi:
-            raise argparse.ArgumentTypeError(f"must be < {hi}, got {v}")
         return v
 
     return parse
 
 
-def _seed(s):
+def _float(s):
     try:
-        return int(s)
+        return float(s)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {s!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
+
+
+def _finite(s):
+    v = _float(s)
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"must be finite, got {s!r}")
+    return v
+
+
+# how a TrainConfig field's text becomes its value (a list field's items are ints)
+_TEXT_TO = {int: _int(), float: _float, str: str, list: _int()}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,44 +67,59 @@ class _Parser(argparse.ArgumentParser):
 # ---------------------------------------------------------------------- commands
 
 
-def add_train_flags(p):
-    """Flags that define a run (shared by train and the commands that rebuild a run)."""
-    from .data import DATASETS
-
+def add_train_flags(p, config_class=TrainConfig):
+    """Flags that define a run (shared by train and the commands that rebuild a run): one per
+    field of `config_class`, built from the field's metadata (see micrograd.config.setting)."""
     # default None (= seed) so that --resume can tell a given --preset from the default
-    p.add_argument("--preset", choices=["seed", "llm101n"], default=None, help="starting point (default: seed)")
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--dataset", choices=list(DATASETS), help="generated dataset")
-    src.add_argument("--data", metavar="FILE.csv", help="your own points: header, then x1,...,xk,label rows")
-    p.add_argument("--n", type=_int(10), help="number of generated points (split 80/10/10)")
-    p.add_argument("--hidden", type=_int(1), nargs="+", metavar="SIZE", help="hidden layer sizes, e.g. --hidden 8 8")
-    p.add_argument("--activation", choices=["tanh", "relu"])
-    p.add_argument("--init", choices=["per-neuron", "per-weight"])
-    p.add_argument("--optimizer", choices=["seed-adam", "adam", "adamw", "sgd"])
-    p.add_argument("--lr", type=_float(0.0))
-    p.add_argument("--beta1", type=_float(0.0, 1.0))
-    p.add_argument("--beta2", type=_float(0.0, 1.0))
-    p.add_argument("--weight-decay", type=_float(0.0))
-    p.add_argument("--momentum", type=_float(0.0), help="for --optimizer sgd")
-    p.add_argument("--steps", type=_int(0))
-    p.add_argument("--eval-every", type=_int(0), help="evaluate val loss every K steps (0 = never)")
-    p.add_argument("--seed", type=_seed)
-    p.add_argument("--engine", choices=["scalar", "tensor"], help="scalar Values (default) or the NumPy tensor engine")
+    p.add_argument("--preset", choices=list(config_class.PRESETS), default=None, help="starting point (default: seed)")
+    groups = {}
+    for f in dataclasses.fields(config_class):
+        meta = f.metadata
+        if not meta.get("flag", True):
+            continue
+        kw = {"dest": f.name, "default": None, "help": _help(config_class, f)}
+        if meta.get("choices") is not None:
+            kw["choices"] = list(meta["choices"])
+        elif f.type is bool:
+            kw["action"] = argparse.BooleanOptionalAction
+        else:
+            kw["type"] = _TEXT_TO.get(f.type, str)
+        for key in ("nargs", "metavar"):
+            if meta.get(key):
+                kw[key] = meta[key]
+        group = meta.get("group")
+        if group and group not in groups:
+            groups[group] = p.add_mutually_exclusive_group()
+        target = groups[group] if group else p
+        target.add_argument(_flag(f.name), **kw)
+    p.set_defaults(config_class=config_class)
 
 
-RUN_KEYS = ("dataset", "data", "n", "hidden", "activation", "init", "optimizer", "lr", "beta1", "beta2",
-            "weight_decay", "momentum", "steps", "eval_every", "seed", "engine")
-# the flags that shape training only (not the data or the initial model)
-TRAINING_ONLY_KEYS = ("optimizer", "lr", "beta1", "beta2", "weight_decay", "momentum", "steps", "eval_every")
+def _help(config_class, f):
+    """The field's help, with its default and its range: 'learning rate (default: 0.1; >= 0)'."""
+    default = field_default(config_class, f.name)
+    shown = " ".join(map(str, default)) if isinstance(default, list) else default
+    extras = [] if default is None else [f"default: {shown}"]
+    if describe_range(f.metadata):
+        extras.append(("each " if f.type is list else "") + describe_range(f.metadata))
+    return f.metadata.get("help", "") + (f" ({'; '.join(extras)})" if extras else "")
+
+
+# derived from TrainConfig's fields, never listed by hand
+RUN_KEYS = run_keys()  # the fields with a flag
+TRAINING_ONLY_KEYS = training_only_keys()  # the flags that shape training only (not the data or the initial model)
+
+
+def _config_class(args):
+    return getattr(args, "config_class", TrainConfig)
 
 
 def config_from_args(args):
-    from .config import TrainConfig
-
-    cfg = TrainConfig.preset(args.preset or "seed", **{k: getattr(args, k, None) for k in RUN_KEYS})
-    betas = [f"{_flag(k)} {getattr(args, k)}" for k in ("beta1", "beta2") if getattr(args, k, None) is not None]
-    if betas and cfg.optimizer == "sgd":  # a flag that would change nothing is an error, not a silent no-op
-        raise ValueError(f"{' '.join(betas)}: betas are used only by the Adam optimizers, not --optimizer sgd")
+    """The run's config: the preset, then every flag given (a flag the optimizer would ignore is refused)."""
+    cls = _config_class(args)
+    given = {k: getattr(args, k) for k in run_keys(cls) if getattr(args, k, None) is not None}
+    cfg = cls.preset(args.preset or "seed", **given)
+    cfg.check_taken(given)  # a flag that would change nothing is an error, not a silent no-op
     return cfg
 
 
@@ -115,12 +129,11 @@ def _flag(key):
 
 def _resume_config(args, ckpt):
     """The checkpoint's config; flags given with --resume must agree with it (--steps may extend it)."""
-    from .config import TrainConfig
-
+    cls = _config_class(args)
     saved = ckpt.config
-    given = {k: getattr(args, k) for k in RUN_KEYS if getattr(args, k, None) is not None}
+    given = {k: getattr(args, k) for k in run_keys(cls) if getattr(args, k, None) is not None}
     # with --preset, every field the preset implies counts as given
-    wanted = TrainConfig.preset(args.preset, **given).to_dict() if args.preset else given
+    wanted = cls.preset(args.preset, **given).to_dict() if args.preset else given
     # a CSV run may point --data at the file's new place: the points' fingerprint (checked on restore) keeps it honest
     moved = "data" in given and saved.get("data") is not None and ckpt.data_sha256 is not None
     for k, v in wanted.items():
@@ -145,7 +158,7 @@ def _start_run(args):
         checkpoint.check_target(args.save, "--save")  # fail before training, not after
     if not args.resume:
         return make_trainer(config_from_args(args)), None
-    ckpt = checkpoint.load(args.resume)
+    ckpt = checkpoint.load(args.resume, config_class=_config_class(args))
     trainer = make_trainer(_resume_config(args, ckpt))
     checkpoint.restore(trainer, ckpt)
     return trainer, ckpt.history
@@ -160,11 +173,11 @@ class _Checkpointing:
     """
 
     def __init__(self, args, trainer, history):
-        from . import checkpoint
+        from .train import StopOnSignal
 
         self.args, self.trainer, self.status = args, trainer, 0
         self.history = history if history is not None else {"train_loss": [], "val_loss": {}}
-        self.stop = checkpoint.StopOnSignal()
+        self.stop = StopOnSignal()
         self.callbacks = [self._every, self.stop.callback]  # the stop check last: the step is whole
 
     def _save(self, path):
@@ -182,9 +195,10 @@ class _Checkpointing:
 
     def __exit__(self, etype, exc, tb):
         from . import checkpoint
+        from .train import TrainingInterrupted
 
         try:  # the handlers stay on while saving: a first Ctrl-C now must not cut the final save
-            if etype is not None and not issubclass(etype, checkpoint.TrainingInterrupted):
+            if etype is not None and not issubclass(etype, TrainingInterrupted):
                 return False
             if etype is None and self.args.save:
                 self._save(self.args.save)
@@ -295,7 +309,8 @@ def _graph_trainer(args):
 
     if not args.checkpoint:
         # training flags cannot change the initial model: `--steps 50` must not silently draw an untrained one
-        inert = [f"{_flag(k)} {getattr(args, k)}" for k in TRAINING_ONLY_KEYS if getattr(args, k, None) is not None]
+        keys = training_only_keys(_config_class(args))
+        inert = [f"{_flag(k)} {getattr(args, k)}" for k in keys if getattr(args, k, None) is not None]
         if inert:
             raise ValueError(f"{', '.join(inert)}: micrograd graph draws the run's initial model, which training flags "
                              "do not change; to draw a trained model, train with --save CKPT and pass --checkpoint CKPT")
@@ -303,12 +318,13 @@ def _graph_trainer(args):
         if cfg.engine != "scalar":
             raise ValueError("micrograd graph draws the scalar engine's graph; drop --engine tensor")
         return make_trainer(cfg)
-    given = [_flag(k) for k in RUN_KEYS if getattr(args, k, None) is not None] + (["--preset"] if args.preset else [])
+    given = [_flag(k) for k in run_keys(_config_class(args)) if getattr(args, k, None) is not None]
+    given += ["--preset"] if args.preset else []
     if given:
         raise ValueError(f"--checkpoint defines the model; drop {', '.join(given)}")
     from . import checkpoint
 
-    ckpt = checkpoint.load(args.checkpoint)
+    ckpt = checkpoint.load(args.checkpoint, config_class=_config_class(args))
     cfg = ckpt.train_config()
     if cfg.engine != "scalar":
         raise ValueError(f"micrograd graph draws the scalar engine's graph; {args.checkpoint} is a {cfg.engine}-engine run")
@@ -348,12 +364,6 @@ def cmd_export(args):
     interop.export_checkpoint(args.checkpoint, args.to)
     print(f"wrote {args.to} (torch state_dict; load with torch.load(path, weights_only=True))")
     return 0
-
-
-def cmd_bench(args):
-    from .bench import main as bench_main
-
-    return bench_main(args.bench_args)
 
 
 def _port(s):
@@ -405,7 +415,7 @@ def build_parser():
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("graph", help="draw one datapoint's forward+backward compute graph (SVG, PNG or DOT)")
-    p.add_argument("--x", type=_float(), nargs="+", required=True, metavar="X", help="the datapoint's inputs, e.g. --x 0.5 -1")
+    p.add_argument("--x", type=_finite, nargs="+", required=True, metavar="X", help="the datapoint's inputs, e.g. --x 0.5 -1")
     p.add_argument("--label", type=_int(0), required=True, help="its class")
     p.add_argument("--out", required=True, metavar="FILE", help="graph.svg, graph.png (need Graphviz) or graph.dot (text)")
     p.add_argument("--checkpoint", metavar="CKPT", help="the model in this checkpoint (default: the run's initial model)")
@@ -429,15 +439,10 @@ def build_parser():
     p = sub.add_parser("demo", help="the live browser demo: train in Python, watch it in a web page")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000; 0 = any free port)")
-    p.add_argument("--preset", choices=["seed", "llm101n"], default="seed", help="the page's starting hyperparameters")
+    p.add_argument("--preset", choices=list(TrainConfig.PRESETS), default="seed", help="the page's starting hyperparameters")
     p.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
     p.set_defaults(func=cmd_demo)
 
-    # everything after `bench` goes to micrograd.bench's own parser (imported only when run)
-    p = sub.add_parser("bench", help="speed benchmarks: `bench seed` (vs the seed program), `bench engines` (vs PyTorch)",
-                       add_help=False, prefix_chars="+")
-    p.add_argument("bench_args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_bench)
     return parser
 
 

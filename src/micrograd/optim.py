@@ -11,6 +11,15 @@ A parameter is anything with `.data` and `.grad`: a `Value` (floats) or a tensor
 (`micrograd.tensor.Tensor`, NumPy arrays); the same code serves both engines because it
 only uses arithmetic that floats and arrays share. State lives in the optimizer
 (`state_dict()` / `load_state_dict()`), never on the parameters.
+
+`OPTIMIZERS` (at the end) names every optimizer a run can choose ("seed-adam", "adam",
+"adamw", "sgd"); the CLI, the demo's form, `TrainConfig` and the checkpoint read it. Each
+class declares what the rest of the package needs to know about it, so adding an optimizer
+touches this file only (plus its test row):
+  - `takes`: the `TrainConfig` hyperparameters it uses (lr, beta1, beta2, weight_decay,
+    momentum); a config setting one it does not take is refused, never silently ignored;
+  - `state_keys`: the keys of its per-parameter state (a checkpoint's state is checked against them);
+  - `from_hyperparameters(params, **hyper)`: the optimizer from those flat values.
 """
 
 import math
@@ -29,6 +38,24 @@ def _sqrt(x):
     return math.sqrt(x) if isinstance(x, float) else x**0.5
 
 
+# The range of each hyperparameter, checked by the constructors (torch.optim's names and rules;
+# `TrainConfig` reads its fields' ranges from here): key -> (torch's name, low, high or None), high excluded.
+RANGES = {
+    "lr": ("learning rate", 0.0, None),
+    "beta1": ("beta parameter at index 0", 0.0, 1.0),
+    "beta2": ("beta parameter at index 1", 0.0, 1.0),
+    "eps": ("epsilon", 0.0, None),
+    "weight_decay": ("weight_decay", 0.0, None),
+    "momentum": ("momentum", 0.0, None),
+    "dampening": ("dampening", 0.0, None),
+}
+
+
+def _check(key, value):
+    name, low, high = RANGES[key]
+    return _check_number(name, value, low, high)
+
+
 def _check_number(name, value, low=0.0, high=None, high_open=True):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy floats are numbers too
         raise TypeError(f"Invalid {name}: expected a number, got {value!r}")
@@ -43,16 +70,26 @@ def _adam_hyper(lr, betas, eps, weight_decay):
     if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
         raise ValueError(f"Invalid betas: expected a pair, got {betas!r}")
     return {
-        "lr": _check_number("learning rate", lr),
-        "beta1": _check_number("beta parameter at index 0", betas[0], 0.0, 1.0),
-        "beta2": _check_number("beta parameter at index 1", betas[1], 0.0, 1.0),
-        "eps": _check_number("epsilon", eps),
-        "weight_decay": _check_number("weight_decay", weight_decay),
+        "lr": _check("lr", lr),
+        "beta1": _check("beta1", betas[0]),
+        "beta2": _check("beta2", betas[1]),
+        "eps": _check("eps", eps),
+        "weight_decay": _check("weight_decay", weight_decay),
     }
 
 
 class Optimizer:
     """Base: holds the parameter list, per-parameter state, and `zero_grad()`."""
+
+    takes = ()  # the TrainConfig hyperparameters this optimizer uses
+    state_keys = frozenset()  # the keys of one parameter's state (empty before the first step)
+
+    @classmethod
+    def from_hyperparameters(cls, params, **hyper):
+        """The optimizer from flat hyperparameters named as TrainConfig's fields (beta1, beta2 -> betas)."""
+        if "beta1" in hyper or "beta2" in hyper:
+            hyper["betas"] = (hyper.pop("beta1"), hyper.pop("beta2"))
+        return cls(params, **hyper)
 
     def __init__(self, params, hyper):
         params = list(params)
@@ -105,12 +142,15 @@ class Optimizer:
 class SGD(Optimizer):
     """torch.optim.SGD: p -= lr * (g + wd*p), with (Nesterov) momentum."""
 
+    takes = ("lr", "momentum", "weight_decay")
+    state_keys = frozenset({"momentum_buffer"})
+
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         hyper = {
-            "lr": _check_number("learning rate", lr),
-            "momentum": _check_number("momentum", momentum),
-            "dampening": _check_number("dampening", dampening),
-            "weight_decay": _check_number("weight_decay", weight_decay),
+            "lr": _check("lr", lr),
+            "momentum": _check("momentum", momentum),
+            "dampening": _check("dampening", dampening),
+            "weight_decay": _check("weight_decay", weight_decay),
             "nesterov": bool(nesterov),
         }
         if nesterov and (momentum <= 0 or dampening != 0):
@@ -134,6 +174,8 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """torch.optim.Adam (bias-corrected; weight_decay is L2 added to the gradient)."""
 
+    takes = ("lr", "beta1", "beta2", "weight_decay")
+    state_keys = frozenset({"exp_avg", "exp_avg_sq"})
     decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
@@ -170,6 +212,9 @@ class AdamW(Adam):
 class SeedAdam(Optimizer):
     """The seed's hand-written Adam: no bias correction, then p -= weight_decay * p."""
 
+    takes = ("lr", "beta1", "beta2", "weight_decay")
+    state_keys = frozenset({"m", "v"})
+
     def __init__(self, params, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4):
         super().__init__(params, _adam_hyper(lr, betas, eps, weight_decay))
 
@@ -181,3 +226,9 @@ class SeedAdam(Optimizer):
         st["m"], st["v"] = m, v
         p = p - h["lr"] * m / (v**0.5 + h["eps"])
         return p - h["weight_decay"] * p
+
+
+# ---------------------------------------------------------------------- the registry
+
+# name -> class: every optimizer a run can choose (TrainConfig.optimizer, --optimizer, the demo's form)
+OPTIMIZERS = {"seed-adam": SeedAdam, "adam": Adam, "adamw": AdamW, "sgd": SGD}

@@ -23,6 +23,8 @@ import math
 import os
 import sys
 
+from ._io import check_target
+
 # ---------------------------------------------------------------------- progress bar
 
 
@@ -107,11 +109,8 @@ class JsonlLogger:
         if mode not in ("w", "a"):
             raise ValueError(f"mode must be 'w' or 'a', got {mode!r}")
         self.path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(folder):
-            raise FileNotFoundError(f"log directory does not exist: {folder!r} (for --log {self.path!r})")
-        if os.path.isdir(self.path):
-            raise ValueError(f"log file must be a file, got the directory {self.path!r}")
+        # the log grows line by line (readers follow it), so it is not written atomically; only checked
+        check_target(self.path, "path", probe=False, verb="write the log")
         self.file = open(self.path, mode, encoding="utf-8")
 
     def __call__(self, trainer, record):

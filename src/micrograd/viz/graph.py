@@ -34,7 +34,7 @@ import math
 import shutil
 
 from ..graph import trace
-from ._files import write_atomic
+from .._io import write_atomic
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 FORMATS = ("svg", "png", "dot")

@@ -22,7 +22,7 @@ same float64 arithmetic); any other model is called point by point on a coarser 
 import math
 import os
 
-from ._files import atomic_path, check_writable_dir
+from .._io import atomic_path, check_writable_dir
 
 # class colours (points) and their light versions (regions): ColorBrewer-like, colour-blind friendly
 CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]

@@ -18,7 +18,8 @@ API (JSON in, JSON out; errors are 4xx with {"error": message}):
     POST   /api/sessions/ID/reset          {config fields}      -> snapshot (with history)
     POST   /api/sessions/ID/pick           {"x", "y", "label", "expand"?} -> snapshot (graph of that point)
     POST   /api/sessions/ID/points         {"op": "add", x, y, label} | {"op": "remove", x, y}
-Config fields: preset, dataset, n, hidden, activation, init, optimizer, lr, seed.
+Config fields: preset, then TrainConfig's demo settings (today dataset, n, hidden, activation,
+init, optimizer, lr, seed): /api/options lists them under "fields" (see web/forms.py).
 
 Robustness: bodies over 64 KiB, malformed JSON, wrong types, out-of-range values and
 unknown sessions get a 4xx with a message; a slow client times out; a busy session
@@ -37,8 +38,8 @@ import socket
 import sys
 import traceback
 
-from .. import data as datasets
-from ..config import OPTIMIZERS, TrainConfig
+from ..config import TrainConfig
+from . import forms
 from . import session as sessions
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
@@ -168,7 +169,7 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
                 self._static(path)
             else:
                 raise HTTPError(405, f"{method} is not allowed on {path}")
-        except (HTTPError, sessions.BadRequest) as e:
+        except (HTTPError, forms.BadRequest) as e:
             if not self._consumed and self.headers.get("Content-Length", "0").strip() != "0":
                 self.close_connection = True
             self._error(e.status, str(e))
@@ -235,30 +236,30 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
             if action is None:
                 return 200, s.snapshot()
             if action == "step":
-                steps = sessions.check_steps(body)
+                steps = forms.check_steps(body)
                 records = s.step(steps)
                 return 200, {**s.snapshot(history=False), "records": records}
             if action == "reset":
-                s.reset(sessions.parse_config(body, store.default_preset))
+                s.reset(forms.parse_config(body, store.default_preset))
                 return 200, s.snapshot()
             if action == "pick":
-                point = sessions.parse_point(body, s.nclasses, extra=("expand",))
+                point = forms.parse_point(body, s.nclasses, extra=("expand",))
                 expand = body.get("expand", False)
                 if not isinstance(expand, bool):
-                    raise sessions.BadRequest(f"expand must be true or false, got {expand!r}")
+                    raise forms.BadRequest(f"expand must be true or false, got {expand!r}")
                 s.trace(*point)  # a point that cannot be traced now is refused (409), not kept
                 s.pick, s.expand = point, expand
                 return 200, s.snapshot(history=False)
             # points
             if not isinstance(body, dict) or body.get("op") not in ("add", "remove"):
                 op = body.get("op") if isinstance(body, dict) else body
-                raise sessions.BadRequest(f"op must be 'add' or 'remove', got {op!r}")
+                raise forms.BadRequest(f"op must be 'add' or 'remove', got {op!r}")
             point = {k: v for k, v in body.items() if k != "op"}
             if body["op"] == "add":
-                s.add_point(*sessions.parse_point(point, s.nclasses))
+                s.add_point(*forms.parse_point(point, s.nclasses))
                 out = {"added": True}
             else:
-                x, y, _ = sessions.parse_point(point, s.nclasses, need_label=False)
+                x, y, _ = forms.parse_point(point, s.nclasses, need_label=False)
                 out = {"removed": s.remove_nearest(x, y)}
             return 200, {**s.snapshot(history=False), **out}
 
@@ -288,20 +289,23 @@ class _locked:
 
 
 def options(default_preset="seed"):
-    """What the page's form offers, and the defaults of the server's preset."""
+    """What the page's form offers (derived from TrainConfig's demo fields), and each preset's values.
+
+    "fields" lists the form's entries (name, label, kind, choices, min, max); each choice field's
+    choices are also under its plural ("datasets", "optimizers", ...)."""
+    fields = forms.form_fields()
+
     def defaults(preset):
         cfg = TrainConfig.preset(preset)
-        return {k: getattr(cfg, k) for k in sessions.CONFIG_FIELDS if k != "preset"}
+        return {f["name"]: getattr(cfg, f["name"]) for f in fields}
 
     return {
         "presets": list(TrainConfig.PRESETS),
         "preset": default_preset,
-        "datasets": list(datasets.DATASETS),
-        "activations": ["tanh", "relu"],
-        "inits": ["per-neuron", "per-weight"],
-        "optimizers": list(OPTIMIZERS),
+        "fields": fields,
+        **{f["name"] + "s": f["choices"] for f in fields if f["kind"] == "choice"},
         "preset_defaults": {name: defaults(name) for name in TrainConfig.PRESETS},
-        "limits": sessions.LIMITS,
+        "limits": forms.LIMITS,
     }
 
 

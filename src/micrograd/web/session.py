@@ -10,9 +10,10 @@ history, the decision-boundary grid, the hidden neurons' zero-level lines, the o
 state of every parameter with the last step's gradient and update, and the compute graph
 of one chosen datapoint, traced with every gradient zeroed first.
 
-Every user input is checked here (`parse_config`, `parse_point`, `check_steps`): a bad one
-raises `BadRequest` (a ValueError) whose message names the field and the value; the server
-turns it into a 4xx. Sessions expire when idle and their number is bounded (LRU eviction).
+Every user input is checked before it reaches a session, by `micrograd.web.forms`
+(`parse_config`, `parse_point`, `check_steps`): a bad one raises `BadRequest` (a ValueError)
+whose message names the field and the value; the server turns it into a 4xx. Sessions expire
+when idle and their number is bounded (LRU eviction).
 """
 
 import math
@@ -23,134 +24,18 @@ import uuid
 from ..engine import Value
 from ..graph import trace
 from ..losses import cross_entropy
-from ..config import OPTIMIZERS, TrainConfig
+from ..config import TrainConfig
 from ..train import make_trainer
+# the request checks live in web.forms; imported here for the Session below and for callers
+from .forms import CONFIG_FIELDS, LIMITS, BadRequest, Conflict, check_steps, parse_config, parse_point  # noqa: F401
 
 # ---------------------------------------------------------------------- limits
 
-# What one session may ask for: the scalar engine takes ~13 ms per step at the seed's
-# size and ~0.3 s at the largest allowed (n=1000 would be slower still with [32, 32]);
-# these bounds keep a projected demo responsive and the server's memory bounded.
-LIMITS = {
-    "n": (10, 1000),
-    "hidden_layers": (1, 3),
-    "hidden_size": (1, 32),
-    "lr": (0.0, 10.0),
-    "seed": (1, 2**64 - 1),  # 0 is xorshift's fixed point: every draw 0 (yinyang would never end)
-    "steps": (1, 100),  # per /step request
-    "coord": 100.0,  # |x|, |y| of a picked or added point
-    "points": 2000,  # total points after additions
-}
 STEP_BUDGET_SECONDS = 1.0  # a /step request stops early rather than hold the session longer
 GRID = 48  # decision-boundary grid is GRID x GRID cells
 MAX_GRAPH_NODES = 5000  # a traced graph bigger than this is refused (the page could not draw it)
 MAX_HISTORY = 10000  # records kept per session; past it the older half is thinned (a tab may play for hours)
-CONFIG_FIELDS = ("preset", "dataset", "n", "hidden", "activation", "init", "optimizer", "lr", "seed")
 SPLITS = ("train", "val", "test")
-
-
-class BadRequest(ValueError):
-    """A request the page should not have sent: the message names the field and value."""
-
-    status = 400
-
-
-class Conflict(BadRequest):
-    """A valid request that cannot be done now (e.g. removing the last point of a split)."""
-
-    status = 409
-
-
-# ---------------------------------------------------------------------- validation
-
-
-def _int(body, name, lo, hi):
-    v = body[name]
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise BadRequest(f"{name} must be an integer, got {v!r}")
-    if not lo <= v <= hi:
-        raise BadRequest(f"{name} must be in [{lo}, {hi}], got {v}")
-    return v
-
-
-def _number(body, name, lo=None, hi=None):
-    v = body[name]
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise BadRequest(f"{name} must be a finite number, got {v!r}")
-    if (lo is not None and v < lo) or (hi is not None and v > hi):
-        raise BadRequest(f"{name} must be in [{lo}, {hi}], got {v}")
-    return float(v)
-
-
-def _choice(body, name, choices):
-    v = body[name]
-    if not isinstance(v, str) or v not in choices:
-        raise BadRequest(f"{name} must be one of {', '.join(choices)}, got {v!r}")
-    return v
-
-
-def _only(body, allowed, what):
-    if not isinstance(body, dict):
-        raise BadRequest(f"{what} must be a JSON object, got {type(body).__name__}")
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise BadRequest(f"unknown field(s) in {what}: {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}")
-
-
-def parse_config(body, default_preset="seed"):
-    """A validated `TrainConfig` from a JSON object of demo fields (all optional)."""
-    from .. import data as datasets
-
-    _only(body, CONFIG_FIELDS, "config")
-    preset = _choice(body, "preset", tuple(TrainConfig.PRESETS)) if "preset" in body else default_preset
-    kw = {}
-    if "dataset" in body:
-        kw["dataset"] = _choice(body, "dataset", tuple(datasets.DATASETS))
-    if "n" in body:
-        kw["n"] = _int(body, "n", *LIMITS["n"])
-    if "hidden" in body:
-        h = body["hidden"]
-        lo, hi = LIMITS["hidden_layers"]
-        if not isinstance(h, list) or not lo <= len(h) <= hi:
-            raise BadRequest(f"hidden must be a list of {lo} to {hi} layer sizes, got {h!r}")
-        for i in range(len(h)):
-            _int({f"hidden[{i}]": h[i]}, f"hidden[{i}]", *LIMITS["hidden_size"])
-        kw["hidden"] = list(h)
-    if "activation" in body:
-        kw["activation"] = _choice(body, "activation", ("tanh", "relu"))
-    if "init" in body:
-        kw["init"] = _choice(body, "init", ("per-neuron", "per-weight"))
-    if "optimizer" in body:
-        kw["optimizer"] = _choice(body, "optimizer", OPTIMIZERS)
-    if "lr" in body:
-        kw["lr"] = _number(body, "lr", *LIMITS["lr"])
-    if "seed" in body:
-        kw["seed"] = _int(body, "seed", *LIMITS["seed"])
-    try:
-        cfg = TrainConfig.preset(preset, **kw)
-    except (TypeError, ValueError) as e:  # anything the config itself refuses
-        raise BadRequest(str(e)) from None
-    cfg.eval_every = 1  # a val-loss point every step: a smooth live curve (no effect on training)
-    return cfg
-
-
-def parse_point(body, nclasses, need_label=True, extra=()):
-    """(x, y, label) from {"x", "y", "label"}; label is None when not needed and absent.
-    `extra` names more fields the caller reads itself."""
-    fields = ("x", "y", "label")
-    _only(body, fields + tuple(extra), "point")
-    for f in fields[: 3 if need_label else 2]:
-        if f not in body:
-            raise BadRequest(f"point needs field {f!r}")
-    c = LIMITS["coord"]
-    x, y = _number(body, "x", -c, c), _number(body, "y", -c, c)
-    label = _int(body, "label", 0, nclasses - 1) if "label" in body else None
-    return x, y, label
-
-
-def check_steps(body):
-    _only(body, ("steps",), "step request")
-    return _int(body, "steps", *LIMITS["steps"]) if "steps" in body else 1
 
 
 def thin(records, limit=MAX_HISTORY):

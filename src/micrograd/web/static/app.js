@@ -472,21 +472,44 @@ function fillSelect(sel, values) {
   sel.replaceChildren(...values.map((v) => { const o = document.createElement("option"); o.value = o.textContent = String(v); return o; }));
 }
 
+// The form's entries come from the server (/api/options "fields": TrainConfig's demo settings),
+// so a new setting needs no change here. kind: choice | int | float | bool | list | text.
 function setupForm(opts) {
   const f = $("config").elements;
   fillSelect(f.preset, opts.presets);
-  fillSelect(f.dataset, opts.datasets);
-  fillSelect(f.activation, opts.activations);
-  fillSelect(f.init, opts.inits);
-  fillSelect(f.optimizer, opts.optimizers);
+  for (const d of opts.fields) $("apply").before(formEntry(d));
   f.preset.value = opts.preset;
   fillForm(opts.preset_defaults[opts.preset]);
 }
 
+function formEntry(d) {
+  const label = document.createElement("label");
+  let input;
+  if (d.kind === "choice") {
+    input = document.createElement("select");
+    fillSelect(input, d.choices);
+  } else {
+    input = document.createElement("input");
+    input.type = d.kind === "bool" ? "checkbox" : d.kind === "int" || d.kind === "float" ? "number" : "text";
+    if (input.type === "number") {
+      input.step = d.kind === "int" ? "1" : "any";
+      if (d.min != null) input.min = String(d.min);
+      if (d.max != null && Number.isSafeInteger(d.max)) input.max = String(d.max);
+    }
+    if (d.kind === "list") input.placeholder = "e.g. 8 8";
+  }
+  input.name = d.name;
+  label.append(d.label + " ", input);
+  return label;
+}
+
 function fillForm(cfg) {
   const f = $("config").elements;
-  for (const k of ["dataset", "n", "activation", "init", "optimizer", "lr", "seed"]) f[k].value = String(cfg[k]);
-  f.hidden.value = cfg.hidden.join(" ");
+  for (const d of S.options.fields) {
+    const v = cfg[d.name];
+    if (d.kind === "bool") f[d.name].checked = !!v;
+    else f[d.name].value = d.kind === "list" ? v.join(" ") : String(v);
+  }
   const C = S.snap ? S.snap.classes : 3;
   const classes = Array.from({length: C}, (_, i) => i);
   for (const id of ["add-class", "pick-label"]) {
@@ -509,20 +532,23 @@ function fillForm(cfg) {
 function readForm() {
   const f = $("config").elements;
   const num = (s, parse) => { const v = parse(s); return s.trim() !== "" && isFinite(v) && String(v) !== "NaN" ? v : s; };
-  const hidden = f.hidden.value.trim().split(/[\s,]+/).filter(Boolean).map((s) => num(s, (t) => (/^\d+$/.test(t) ? parseInt(t, 10) : NaN)));
-  return {
-    preset: f.preset.value, dataset: f.dataset.value, activation: f.activation.value, init: f.init.value,
-    optimizer: f.optimizer.value, hidden,
-    n: num(f.n.value, (t) => (/^\s*\d+\s*$/.test(t) ? parseInt(t, 10) : NaN)),
-    lr: num(f.lr.value, parseFloat),
-    seed: num(f.seed.value, (t) => (/^\s*\d+\s*$/.test(t) ? parseInt(t, 10) : NaN)),
-  };
+  const int = (t) => (/^\s*\d+\s*$/.test(t) ? parseInt(t, 10) : NaN);
+  const out = {preset: f.preset.value};
+  for (const d of S.options.fields) {
+    const el = f[d.name];
+    if (d.kind === "list") out[d.name] = el.value.trim().split(/[\s,]+/).filter(Boolean).map((s) => num(s, int));
+    else if (d.kind === "int") out[d.name] = num(el.value, int);
+    else if (d.kind === "float") out[d.name] = num(el.value, parseFloat);
+    else if (d.kind === "bool") out[d.name] = el.checked;
+    else out[d.name] = el.value;
+  }
+  return out;
 }
 
 function updateConfigNote() {
   if (!S.snap) return;
   const form = readForm(), cur = S.snap.config;
-  const changed = ["dataset", "n", "hidden", "activation", "init", "optimizer", "lr", "seed"]
+  const changed = S.options.fields.map((d) => d.name)
     .filter((k) => JSON.stringify(form[k]) !== JSON.stringify(cur[k]));
   $("config-note").textContent = changed.length ? `changed: ${changed.join(", ")} — press Reset to apply` : "";
 }

@@ -1,0 +1,193 @@
+"""micrograd._checkpoint_json — a checkpoint's JSON: the canonical and readable encodings, and the
+validation of a loaded payload (`micrograd.checkpoint` owns the format and save/load/restore).
+
+Everything here works on plain JSON data (dicts, lists, floats): turning the package's state
+into it (`to_plain`), hashing it (`canonical`, `data_fingerprint`), writing it for humans
+(`dumps_readable`), and checking a payload read back (`validate_payload`), each problem a
+`CheckpointError` naming the field and the value.
+"""
+
+import dataclasses
+import hashlib
+import json
+import math
+
+from .config import TrainConfig, field_default
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file or state that cannot be used; the message says what is wrong."""
+
+
+# ---------------------------------------------------------------------- JSON encoding
+
+
+def canonical(payload):
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
+
+
+def to_plain(x):
+    """Floats stay floats, ndarrays become nested lists (JSON has no arrays of doubles)."""
+    if isinstance(x, (bool, int, float, str)) or x is None:
+        return x
+    if hasattr(x, "tolist"):  # ndarray / numpy scalar
+        return x.tolist()
+    if isinstance(x, (list, tuple)):
+        return [to_plain(v) for v in x]
+    if isinstance(x, dict):
+        return {k: to_plain(v) for k, v in x.items()}
+    raise TypeError(f"cannot store {type(x).__name__} {x!r} in a checkpoint")
+
+
+def first_nonfinite(x, where):
+    """(path, value) of the first NaN/inf number inside x, or None."""
+    stack = [(x, where)]
+    while stack:  # iterative: nested lists of any depth
+        v, at = stack.pop()
+        if isinstance(v, float):
+            if not math.isfinite(v):
+                return at, v
+            continue
+        items = v.items() if isinstance(v, dict) else enumerate(v) if isinstance(v, list) else ()
+        children = []
+        for k, item in items:  # numbers checked here: no path string built per element
+            if isinstance(item, float):
+                if not math.isfinite(item):
+                    return (f"{at}.{k}" if isinstance(v, dict) else f"{at}[{k}]"), item
+            elif isinstance(item, (dict, list)):
+                children.append((item, f"{at}.{k}" if isinstance(v, dict) else f"{at}[{k}]"))
+        stack.extend(reversed(children))
+    return None
+
+
+def dumps_readable(doc, indent=" "):
+    """Indented JSON, one object key per line and each list of numbers on one line (a weight
+    row per line, not a float per line). Leaves go through json's fast C encoder."""
+    out, stack = [], [(doc, 0, "")]
+    while stack:  # iterative: (value, depth, text before it); closers are pushed as plain str
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        v, depth, head = item
+        pad, inner = indent * depth, indent * (depth + 1)
+        nested = isinstance(v, dict) and v or isinstance(v, list) and any(isinstance(e, (list, dict)) for e in v)
+        if not nested:
+            out.append(head + json.dumps(v, allow_nan=False))
+            continue
+        entries = list(v.items()) if isinstance(v, dict) else [(None, e) for e in v]
+        out.append(head + ("{" if isinstance(v, dict) else "["))
+        stack.append("\n" + pad + ("}" if isinstance(v, dict) else "]"))
+        for i in range(len(entries) - 1, -1, -1):
+            k, e = entries[i]
+            sep = "," if i < len(entries) - 1 else ""
+            if sep:
+                stack.append(sep)
+            stack.append((e, depth + 1, "\n" + inner + ("" if k is None else json.dumps(k) + ": ")))
+    return "".join(out)
+
+
+def shape_of(x, where):
+    """() for a number, (n, ...) for a rectangular nested list of numbers; else CheckpointError."""
+    if isinstance(x, bool) or not isinstance(x, (int, float, list)):
+        raise CheckpointError(f"{where} must be a number or a list of numbers, got {type(x).__name__} {x!r}")
+    if not isinstance(x, list):
+        return ()
+    if all(type(v) is float or type(v) is int for v in x):  # the common case, fast: a row of numbers
+        return (len(x),)
+    shapes = {shape_of(v, f"{where}[{i}]") for i, v in enumerate(x)}
+    if len(shapes) > 1:
+        raise CheckpointError(f"{where} is a ragged nested list")
+    return (len(x),) + (shapes.pop() if shapes else ())
+
+
+def param_shape(data):
+    return tuple(data.shape) if hasattr(data, "shape") else ()
+
+
+def data_fingerprint(splits):
+    """sha256 of the (train, val, test) points: resuming must see the same data."""
+    return hashlib.sha256(canonical(to_plain(splits)).encode("ascii")).hexdigest()
+
+
+# ---------------------------------------------------------------------- validation
+
+
+def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None):
+    """The fields of a `Checkpoint`, from a payload whose checksum matched; `bad(msg)` makes the
+    error to raise.
+
+    The config may lack fields added after it was saved (they take their defaults); a field
+    this version does not know is refused (the checkpoint is from a newer micrograd).
+    """
+    config_class = config_class or TrainConfig
+    for key in ("config", "step", "model", "optimizer", "rng"):
+        if key not in payload:
+            raise bad(f"missing field 'payload.{key}'")
+    found = first_nonfinite(payload, "payload") if maybe_nonfinite else None
+    if found:
+        raise bad(f"non-finite number {found[1]!r} at {found[0]}")
+
+    # config: no field this version does not know; a field added since it was saved takes its default
+    cfg = payload["config"]
+    if not isinstance(cfg, dict):
+        raise bad(f"payload.config must be an object, got {type(cfg).__name__}")
+    names = [f.name for f in dataclasses.fields(config_class)]
+    unknown = sorted(set(cfg) - set(names))
+    if unknown:
+        raise bad(f"payload.config does not match {config_class.__name__}: unknown {unknown} "
+                  "(saved by a newer micrograd?)")
+    cfg = {k: cfg[k] if k in cfg else field_default(config_class, k) for k in names}
+    try:
+        config_class(**cfg).validate()
+    except (TypeError, ValueError) as e:
+        raise bad(f"payload.config is invalid: {e}") from None
+
+    step = payload["step"]
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise bad(f"payload.step must be an int >= 0, got {step!r}")
+
+    model = payload["model"]
+    if not isinstance(model, dict) or not model:
+        raise bad("payload.model must be a non-empty object of parameter name -> value")
+    for name, v in model.items():
+        try:
+            shape_of(v, f"payload.model.{name}")
+        except CheckpointError as e:
+            raise bad(str(e)) from None
+
+    opt = payload["optimizer"]
+    if not isinstance(opt, dict) or not {"type", "t", "hyper", "state"} <= set(opt):
+        raise bad("payload.optimizer must be an object with 'type', 't', 'hyper' and 'state'")
+    if isinstance(opt["t"], bool) or not isinstance(opt["t"], int) or opt["t"] < 0:
+        raise bad(f"payload.optimizer.t must be an int >= 0, got {opt['t']!r}")
+    if not isinstance(opt["hyper"], dict):
+        raise bad("payload.optimizer.hyper must be an object")
+    if not isinstance(opt["state"], list) or not all(isinstance(st, dict) for st in opt["state"]):
+        raise bad("payload.optimizer.state must be a list of objects (one per parameter)")
+
+    rng = payload["rng"]
+    if not isinstance(rng, str) or not rng.isdigit():
+        raise bad(f"payload.rng must be the RNG state as a decimal string, got {rng!r}")
+    try:
+        rng = int(rng)
+    except ValueError:  # Python's limit on digits in int(str), or a non-ASCII digit
+        raise bad(f"payload.rng is not a usable RNG state: {rng[:40]!r}{'...' if len(rng) > 40 else ''} ({len(rng)} characters)") from None
+
+    data_sha = payload.get("data_sha256")
+    if data_sha is not None and not isinstance(data_sha, str):
+        raise bad(f"payload.data_sha256 must be a string or null, got {data_sha!r}")
+
+    history = payload.get("history")
+    if history is not None:
+        ok = (isinstance(history, dict) and isinstance(history.get("train_loss"), list)
+              and isinstance(history.get("val_loss"), dict)
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in history["train_loss"])
+              and all(k.isdigit() and isinstance(v, (int, float)) for k, v in history["val_loss"].items()))
+        if not ok:
+            raise bad("payload.history must be {'train_loss': [numbers], 'val_loss': {step: number}} or null")
+        history = {"train_loss": [float(v) for v in history["train_loss"]],
+                   "val_loss": {int(k): float(v) for k, v in history["val_loss"].items()}}
+
+    return dict(path=path, config=cfg, step=step, model=model, optimizer=opt, rng=rng,
+                data_sha256=data_sha, history=history, config_class=config_class)
