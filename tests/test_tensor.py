@@ -629,7 +629,7 @@ def test_a_tensor_index_must_hold_whole_numbers():
 
 
 def test_threaded_tanh_gives_the_same_bits_as_one_np_tanh(monkeypatch):
-    from micrograd.tensor.tensor import _PARALLEL_MIN, tanh_
+    from micrograd.tensor._kernels import _PARALLEL_MIN, tanh_
 
     monkeypatch.setenv("MICROGRAD_NUM_THREADS", "3")
     a = np.random.default_rng(0).normal(scale=3.0, size=(_PARALLEL_MIN // 7 + 5, 7))  # uneven chunks
@@ -643,7 +643,7 @@ def test_threaded_tanh_gives_the_same_bits_as_one_np_tanh(monkeypatch):
 def test_tune_allocator_applies_on_glibc_and_respects_the_opt_out(monkeypatch):
     import platform
 
-    import micrograd.tensor.tensor as tt
+    import micrograd.tensor._kernels as tt
 
     monkeypatch.setattr(tt, "_allocator_tuned", False)
     monkeypatch.setenv("MICROGRAD_TUNE_MALLOC", "0")
@@ -656,7 +656,7 @@ def test_tune_allocator_applies_on_glibc_and_respects_the_opt_out(monkeypatch):
 
 
 def test_fast_tanh_is_within_an_ulp_of_np_tanh_everywhere(monkeypatch):
-    from micrograd.tensor.tensor import _PARALLEL_MIN, fast_tanh_
+    from micrograd.tensor._kernels import _PARALLEL_MIN, fast_tanh_
 
     rng = np.random.default_rng(1)
     a = np.concatenate([rng.normal(scale=s, size=_PARALLEL_MIN // 2) for s in (1e-8, 0.3, 3.0, 400.0)])

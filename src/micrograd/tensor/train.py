@@ -19,7 +19,8 @@ from ..config import make_optimizer
 from ..train import Trainer
 from .functional import cross_entropy
 from .nn import MLP
-from .tensor import _leaf, no_grad, tune_allocator
+from ._kernels import tune_allocator
+from .tensor import _leaf, no_grad
 
 
 class TensorTrainer(Trainer):
