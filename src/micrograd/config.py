@@ -14,10 +14,10 @@ import dataclasses
 import math
 
 from . import data as datasets
+from .engines import ENGINES
 from .optim import SGD, Adam, AdamW, SeedAdam
 
 OPTIMIZERS = ("seed-adam", "adam", "adamw", "sgd")
-ENGINES = ("scalar", "tensor")
 
 
 @dataclasses.dataclass
