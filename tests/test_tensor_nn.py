@@ -109,6 +109,16 @@ def test_from_scalar_copies_the_weights():
         MLP.from_scalar(t)
 
 
+def test_weights_are_plain_floats_one_w_b_pair_per_layer():
+    s = scalar_nn.MLP(3, [4, 2], init="per-weight", rng=RNG(9))
+    t = MLP.from_scalar(s)
+    w = t.weights()
+    assert len(w) == 2 and [(len(W), len(W[0]), len(b)) for W, b in w] == [(4, 3, 4), (2, 4, 2)]
+    assert all(type(x) is float for W, b in w for row in W for x in row + b)
+    for (W, b), layer in zip(w, s.layers):  # W[j][i] = weight of neuron j from input i
+        assert W == [[p.data for p in n.w] for n in layer.neurons] and b == [n.b.data for n in layer.neurons]
+
+
 def test_mlp_input_checks():
     t = MLP(2, [3, 2], rng=RNG(1))
     with pytest.raises(ValueError, match=r"2 features.*shape \(4, 3\)"):
