@@ -21,27 +21,31 @@ tensor back-end's methods: importing this module (or the config) stays NumPy-fre
 """
 
 import gc
-from contextlib import contextmanager
 
 from .engine import sum_values
 from .losses import cross_entropy
 from .nn import MLP
 
 
-@contextmanager
-def gc_paused():
-    """Pause the cyclic garbage collector, restoring the caller's setting afterwards.
+class gc_paused:
+    """`with gc_paused():` pauses the cyclic garbage collector, restoring the caller's setting after.
 
     Our graphs have no reference cycles (reference counting frees them), so the cyclic
-    collector only costs time scanning them while they are built.
+    collector only costs time scanning them while they are built. (A class, not a
+    @contextmanager generator: it is entered every training step of either engine.)
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self):
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+        return self
+
+    def __exit__(self, *exc):
+        if self.was_enabled:
             gc.enable()
+        return False
 
 
 # ---------------------------------------------------------------------- scalar: the seed's engine
