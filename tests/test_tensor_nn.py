@@ -1,9 +1,10 @@
-"""Tests for micrograd.tensor.nn and .train: tensor Linear/MLP, optimizers on tensors, TensorTrainer, CLI parity.
+"""Tests for micrograd.tensor.nn and the tensor engine's back-end: tensor Linear/MLP, optimizers on tensors,
+the Trainer on the tensor engine, CLI parity.
 
 The tensor MLP must start from the scalar MLP's weights (same RNG draws, same order),
 give the same logits and gradients, train with the unchanged `micrograd.optim` optimizers
-exactly as torch.optim does, and `micrograd train --engine tensor` must print the scalar
-engine's losses (and the reference programs' golden outputs) to 1e-10 relative.
+(test_tensor_nn_torch.py: exactly as torch.optim does), and `micrograd train --engine tensor`
+must print the scalar engine's losses (and the reference programs' golden outputs) to 1e-10 relative.
 """
 
 import json
@@ -14,18 +15,16 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from seedref import assert_lines_match, golden_lines
 
 from micrograd import nn as scalar_nn
 from micrograd.engine import Value
 from micrograd.nn import StateDictError
-from micrograd.optim import SGD, Adam, AdamW, SeedAdam
+from micrograd.optim import SeedAdam
 from micrograd.rng import RNG
 from micrograd.tensor import MLP, Linear, Tensor, cross_entropy
-from micrograd.train import TrainConfig, Trainer, make_trainer, split_loss
-
-torch.set_default_dtype(torch.float64)
+from micrograd.engines import ENGINES, split_loss
+from micrograd.train import TrainConfig, Trainer, make_trainer
 
 
 def close(a, b, rtol=1e-12, atol=1e-15):
@@ -110,6 +109,16 @@ def test_from_scalar_copies_the_weights():
         MLP.from_scalar(t)
 
 
+def test_weights_are_plain_floats_one_w_b_pair_per_layer():
+    s = scalar_nn.MLP(3, [4, 2], init="per-weight", rng=RNG(9))
+    t = MLP.from_scalar(s)
+    w = t.weights()
+    assert len(w) == 2 and [(len(W), len(W[0]), len(b)) for W, b in w] == [(4, 3, 4), (2, 4, 2)]
+    assert all(type(x) is float for W, b in w for row in W for x in row + b)
+    for (W, b), layer in zip(w, s.layers):  # W[j][i] = weight of neuron j from input i
+        assert W == [[p.data for p in n.w] for n in layer.neurons] and b == [n.b.data for n in layer.neurons]
+
+
 def test_mlp_input_checks():
     t = MLP(2, [3, 2], rng=RNG(1))
     with pytest.raises(ValueError, match=r"2 features.*shape \(4, 3\)"):
@@ -128,10 +137,7 @@ def test_mlp_input_checks():
 def test_parameters_and_names_follow_torch():
     t = MLP(2, [16, 3], rng=RNG(42))
     names = [n for n, _ in t.named_parameters()]
-    assert names == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
-    net = torch.nn.Sequential()
-    net.add_module("layers", torch.nn.ModuleList([torch.nn.Linear(2, 16), torch.nn.Linear(16, 3)]))
-    assert names == list(net.state_dict())
+    assert names == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]  # torch's, for a ModuleList
     assert all(p.requires_grad for p in t.parameters())
     assert sum(p.numel() for p in t.parameters()) == 2 * 16 + 16 + 16 * 3 + 3
 
@@ -177,40 +183,6 @@ def test_zero_grad_leaves_arrays_of_zeros():
 # ---------------------------------------------------------------------- optimizers on tensors
 
 
-OPTIMIZERS = [
-    ("sgd", lambda ps: SGD(ps, lr=0.1), lambda ps: torch.optim.SGD(ps, lr=0.1)),
-    ("sgd-momentum-wd", lambda ps: SGD(ps, lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01),
-     lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01)),
-    ("sgd-nesterov", lambda ps: SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
-     lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True)),
-    ("adam", lambda ps: Adam(ps, lr=0.01, betas=(0.8, 0.9), weight_decay=0.1),
-     lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.8, 0.9), weight_decay=0.1, foreach=False)),
-    ("adamw", lambda ps: AdamW(ps, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4),
-     lambda ps: torch.optim.AdamW(ps, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4, foreach=False)),
-]
-
-
-@pytest.mark.parametrize("name, ours, theirs", OPTIMIZERS, ids=[o[0] for o in OPTIMIZERS])
-def test_optimizers_on_tensors_match_torch_optim(name, ours, theirs):
-    rng = np.random.default_rng(0)
-    init = [rng.normal(size=(4, 3)), rng.normal(size=(4,)), rng.normal(size=())]
-    ps = [Tensor(a, requires_grad=True) for a in init]
-    ts = [torch.tensor(a, requires_grad=True) for a in init]
-    opt, topt = ours(ps), theirs(ts)
-    for _ in range(6):
-        grads = [rng.normal(size=a.shape) for a in init]
-        for p, t, g in zip(ps, ts, grads):
-            p.grad = g.copy()
-            t.grad = torch.tensor(g)
-        opt.step()
-        topt.step()
-        opt.zero_grad()
-        for p in ps:
-            assert isinstance(p.grad, np.ndarray) and not p.grad.any()
-    for p, t in zip(ps, ts):
-        close(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14)
-
-
 def test_seed_adam_on_tensors_equals_seed_adam_on_values():
     rng = np.random.default_rng(1)
     init = rng.normal(size=5)
@@ -227,15 +199,13 @@ def test_seed_adam_on_tensors_equals_seed_adam_on_values():
     close(p.data, [v.data for v in vs], rtol=1e-14)
 
 
-# ---------------------------------------------------------------------- TensorTrainer
+# ---------------------------------------------------------------------- the Trainer on the tensor engine
 
 
 def test_make_trainer_builds_the_tensor_trainer_in_the_scalar_draw_order():
-    from micrograd.tensor.train import TensorTrainer
-
     cfg = TrainConfig.preset("seed", engine="tensor")
     tt, st = make_trainer(cfg), Trainer(TrainConfig.preset("seed"))
-    assert isinstance(tt, TensorTrainer) and isinstance(tt.model, MLP)
+    assert isinstance(tt, Trainer) and isinstance(tt.engine, ENGINES["tensor"]) and isinstance(tt.model, MLP)
     assert tt.rng.state == st.rng.state
     for (w, b), layer in zip(scalar_weights(st.model), tt.model.layers):
         assert np.array_equal(layer.weight.data, w) and np.array_equal(layer.bias.data, b)

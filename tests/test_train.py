@@ -7,10 +7,13 @@ what it prints. The CLI's own tests (subprocesses, exit codes) are in test_cli.p
 """
 
 import math
+import subprocess
+import sys
 
 import pytest
 
 from micrograd import data
+from micrograd.engines import ENGINES, ScalarEngine
 from micrograd.train import Trainer, TrainConfig, fit, format_summary, make_trainer
 from seedref import assert_lines_match, golden_lines, seed_run
 
@@ -182,6 +185,53 @@ def test_trainer_from_a_csv(tmp_path):
     tr = Trainer(TrainConfig.preset("seed", data=str(path)))
     assert tr.model.nin == 4 and layer_sizes(tr.model) == [16, 4]
     assert tr.splits == data.load_csv(str(path))
+
+
+# ---------------------------------------------------------------------- one Trainer over the engine back-ends
+
+
+def test_engines_is_the_one_list_of_engine_names():
+    assert list(ENGINES) == ["scalar", "tensor"]
+    with pytest.raises(ValueError, match="engine must be one of scalar, tensor, got 'gpu'"):
+        TrainConfig.preset("seed", engine="gpu")
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_one_trainer_builds_either_engine_with_one_optimizer(engine, monkeypatch):
+    from micrograd import train
+
+    built = []
+    real = train.make_optimizer
+    monkeypatch.setattr(train, "make_optimizer", lambda cfg, params: built.append(params) or real(cfg, params))
+    tr = Trainer(TrainConfig.preset("seed", engine=engine))
+    assert type(make_trainer(TrainConfig.preset("seed", engine=engine))) is Trainer
+    assert isinstance(tr.engine, ENGINES[engine])
+    assert type(tr.model).__module__ == {"scalar": "micrograd.nn", "tensor": "micrograd.tensor.nn"}[engine]
+    assert len(built) == 2 and built[0] == tr.model.parameters()  # one optimizer per trainer, on its model
+    assert [id(p) for p in tr.optimizer.params] == [id(p) for p in tr.model.parameters()]
+
+
+def test_a_new_engine_is_one_registry_entry(monkeypatch):
+    calls = []
+
+    class Counting(ScalarEngine):
+        name = "counting"
+
+        def loss(self, model, split):
+            calls.append(len(split))
+            return super().loss(model, split)
+
+    monkeypatch.setitem(ENGINES, "counting", Counting)
+    history = fit(TrainConfig.preset("seed", engine="counting", steps=3), out=None)
+    assert calls == [80, 80, 80]  # the train split each step; the val loss goes through evaluate
+    assert history["train_loss"] == fit(TrainConfig.preset("seed", steps=3), out=None)["train_loss"]
+
+
+def test_importing_the_config_and_the_trainer_does_not_import_numpy():
+    code = "import sys, micrograd.config, micrograd.train, micrograd.engines; print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
 
 
 # ---------------------------------------------------------------------- bad configs

@@ -23,10 +23,10 @@ import dataclasses
 import math
 
 from . import data as datasets
+from .engines import ENGINES
 from .nn import ACTIVATIONS, INITS
 from .optim import OPTIMIZERS, RANGES
 
-ENGINES = ("scalar", "tensor")
 STYLES = ("seed", "llm101n")  # how step lines look (micrograd.train's Trainer.format_lines)
 
 # ---------------------------------------------------------------------- field metadata

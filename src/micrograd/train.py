@@ -1,70 +1,38 @@
-"""micrograd.train — Trainer and fit(): the seed's training loop, generalized.
+"""micrograd.train — Trainer and fit(): the seed's training loop, generalized, over any engine.
 
     from micrograd.train import TrainConfig, fit
-    history = fit(TrainConfig.preset("seed"))      # the seed program's run, 110 lines
+    history = fit(TrainConfig.preset("seed"))                    # the seed program's run, 110 lines
+    history = fit(TrainConfig.preset("seed", engine="tensor"))   # the same run on the tensor engine
 
 The loop is the seed's: full batch; every `eval_every` steps the val loss is evaluated
 *before* the step; the train loss printed is the one the step backpropagated. Random
 draws happen in the seed's order: data first, then the model's weights, from one
-`RNG(seed)`. The run's definition is a `TrainConfig` (micrograd.config, re-exported here).
+`RNG(seed)`. The run's definition is a `TrainConfig` (micrograd.config, re-exported here);
+what differs between engines (model, loss, evaluate, accuracy) is the engine back-end
+`ENGINES[config.engine]` (micrograd.engines): one loop serves both.
 """
 
-import gc
+import signal
+import threading
 import time
-from contextlib import contextmanager
 
 from . import data as datasets
-from .engine import sum_values
-from .losses import cross_entropy
-from .config import ENGINES, OPTIMIZERS, TrainConfig, make_optimizer  # noqa: F401  (re-exported: micrograd.train.TrainConfig)
-from .nn import MLP
+from .config import OPTIMIZERS, TrainConfig, make_optimizer  # noqa: F401  (re-exported: micrograd.train.TrainConfig)
+from .engines import ENGINES, accuracy, gc_paused, split_loss  # noqa: F401  (re-exported: the scalar engine's loss)
 from .rng import RNG
-
-
-@contextmanager
-def gc_paused():
-    """Pause the cyclic garbage collector, restoring the caller's setting afterwards.
-
-    Our graphs have no reference cycles (reference counting frees them), so the cyclic
-    collector only costs time scanning them while they are built.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-# ---------------------------------------------------------------------- scalar-engine loss
-
-
-def split_loss(model, split):
-    """Mean cross-entropy over a split, as a Value (the seed's `eval_split` graph)."""
-    losses = [cross_entropy(model(x), y) for x, y in split]
-    return sum_values(losses) * (1.0 / len(split))
-
-
-def accuracy(model, split):
-    """(correct, total): argmax of the logits against the labels."""
-    correct = 0
-    for x, y in split:
-        logits = [v.data for v in model(x)]
-        correct += logits.index(max(logits)) == y
-    return correct, len(split)
-
 
 # ---------------------------------------------------------------------- Trainer
 
 
 class Trainer:
     """One run: data, model and optimizer built from a config (in the seed's draw order),
-    stepped one training step at a time. `fit()` drives it; the demo and resume do too."""
+    stepped one training step at a time, on the engine the config names. `fit()` drives
+    it; the demo and resume do too."""
 
     def __init__(self, config=None):
         cfg = _config(config)
         self.config = cfg
+        self.engine = ENGINES[cfg.engine]()  # the back-end: model, loss, evaluate, accuracy
         self.rng = RNG(cfg.seed)
         if cfg.data is not None:
             self.splits = datasets.load_csv(cfg.data)
@@ -73,21 +41,21 @@ class Trainer:
         self.train_split, self.val_split, self.test_split = self.splits
         nin = len(self.train_split[0][0])
         nclasses = max(2, datasets.num_classes(*self.splits))
-        self.model = MLP(nin, cfg.hidden + [nclasses], activation=cfg.activation, init=cfg.init, rng=self.rng)
+        self.model = self.engine.build_model(cfg, nin, nclasses, self.rng)  # then the weights
         self.optimizer = make_optimizer(cfg, self.model.parameters())
         self.step = 0  # training steps done
 
-    # the engine-specific pieces (the tensor engine's Trainer overrides these)
     def loss(self, split):
-        return split_loss(self.model, split)
+        """Mean loss of a split, a graph node (a Value or a one-element Tensor)."""
+        return self.engine.loss(self.model, split)
 
     def evaluate(self, split):
         """Mean loss of a split (a float)."""
-        with gc_paused():
-            return self.loss(split).data
+        return self.engine.evaluate(self.model, split)
 
     def accuracy(self, split):
-        return accuracy(self.model, split)
+        """(correct, total): argmax of the logits against the labels."""
+        return self.engine.accuracy(self.model, split)
 
     def train_step(self):
         """One step: (val loss if due, else None), forward, backward, update. Returns a record."""
@@ -96,12 +64,12 @@ class Trainer:
         t0 = time.perf_counter()
         with gc_paused():
             if cfg.eval_every and i % cfg.eval_every == 0:
-                record["val_loss"] = self.loss(self.val_split).data
+                record["val_loss"] = self.evaluate(self.val_split)
             loss = self.loss(self.train_split)
             loss.backward()
             self.optimizer.step()
             self.optimizer.zero_grad()
-            record["train_loss"] = loss.data
+            record["train_loss"] = float(loss.data)  # a float from either engine's loss node
             del loss  # free the graph while the collector is still paused (else it scans it)
         record["seconds"] = time.perf_counter() - t0
         self.step += 1
@@ -141,13 +109,8 @@ def _config(config):
 
 
 def make_trainer(config=None):
-    """The Trainer for a config's engine: `Trainer` (scalar Values) or the tensor engine's."""
-    cfg = _config(config)
-    if cfg.engine == "tensor":
-        from .tensor.train import TensorTrainer
-
-        return TensorTrainer(cfg)
-    return Trainer(cfg)
+    """The Trainer for a config (either engine: `Trainer` runs the one the config names)."""
+    return Trainer(config)
 
 
 def format_summary(summary):
@@ -188,9 +151,6 @@ def fit(config=None, callbacks=(), out=print, trainer=None, history=None):
 # ---------------------------------------------------------------------- stopping on a signal
 # SIGINT/SIGTERM end a run at a step boundary, so the state saved then is whole (micrograd.cli
 # saves a checkpoint and exits 130). Kept here, by the loop it stops, not in the checkpoint format.
-
-import signal  # noqa: E402  (this section is self-contained)
-import threading  # noqa: E402
 
 
 class TrainingInterrupted(Exception):

@@ -6,18 +6,22 @@
     loss = cross_entropy(model(Tensor(X)), y)         # X (B, 2) floats, y (B,) ints
     loss.backward()                                   # p.grad for p in model.parameters()
 
-Files: `tensor.py` (Tensor, its ops, `no_grad`, `unbroadcast`), `functional.py` (fused
-`linear`, `cross_entropy`, `log_softmax`), `nn.py` (Module, Linear, MLP), `train.py`
-(`TensorTrainer`, used by `micrograd train --engine tensor`). The optimizers of
-`micrograd.optim` work on tensor parameters unchanged.
+Files: `tensor.py` (Tensor and its backward, `no_grad`, `unbroadcast`), `ops/` (`Function`
+and every op, each wired to its Tensor methods by `@tensor_op`), `_kernels.py` (threads,
+the allocator), `functional.py` (fused `linear`, `cross_entropy`, `log_softmax`), `nn.py`
+(Module, Linear, MLP). Training on this engine is `micrograd train --engine tensor`
+(the "tensor" back-end of micrograd.engines). The optimizers of `micrograd.optim` work on
+tensor parameters unchanged.
 
 Importing this package imports NumPy (the rest of micrograd does not need it).
 """
 
 from . import functional
+from ._kernels import tune_allocator
 from .functional import cross_entropy, linear, log_softmax
 from .nn import MLP, Linear, Module
-from .tensor import Function, Tensor, is_grad_enabled, no_grad, unbroadcast
+from .ops import Function, arrays, elementwise  # noqa: F401  (importing the op modules attaches Tensor's methods)
+from .tensor import Tensor, is_grad_enabled, no_grad, unbroadcast
 
 __all__ = [
     "Tensor",
@@ -32,4 +36,5 @@ __all__ = [
     "Module",
     "Linear",
     "MLP",
+    "tune_allocator",
 ]

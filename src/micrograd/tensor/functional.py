@@ -19,11 +19,14 @@ import numbers
 
 import numpy as np
 
-from .tensor import _TINY, Function, Tensor, _leaf, _parallel_rows, fast_tanh_
+from ._kernels import _parallel_rows, fast_tanh_
+from .ops import Function
+from .tensor import Tensor, _leaf
 
 __all__ = ["linear", "log_softmax", "cross_entropy", "relu", "tanh", "sigmoid"]
 
 ACTIVATIONS = (None, "tanh", "relu")
+_TINY = np.finfo(np.float64).tiny  # the smallest normal float
 
 
 # ---------------------------------------------------------------------- linear

@@ -153,6 +153,12 @@ class MLP(Module):
         self.activation, self.init = scalar_mlp.activation, scalar_mlp.init
         return self
 
+    def weights(self):
+        """[(W, b)] per layer as plain Python floats: W a list of nout rows of nin floats
+        (W[j][i] = weight of neuron j from input i), b a list of nout floats. The scalar
+        `micrograd.nn.MLP.weights()` gives the same format."""
+        return [(layer.weight.data.tolist(), layer.bias.data.tolist()) for layer in self.layers]
+
     def __call__(self, x):
         if not isinstance(x, Tensor):
             x = Tensor(x)

@@ -1,0 +1,149 @@
+"""micrograd.engines — the engine back-ends a training run can use, chosen by name.
+
+    from micrograd.engines import ENGINES
+    engine = ENGINES["tensor"]()                   # one back-end object per run
+    model = engine.build_model(cfg, nin, nclasses, rng)
+    loss = engine.loss(model, split)               # mean loss, a graph node: loss.backward()
+
+`micrograd.train.Trainer` runs ONE step loop (the seed's) over `ENGINES[cfg.engine]`; a
+back-end knows only what differs between engines: how to build the model from the
+config's draws, the mean loss of a split as a graph node, the same number without a
+graph (`evaluate`), and the accuracy. `ENGINES` is the one list of engine names: the
+config checks against it, the CLI and the demo offer it.
+
+  - "scalar": the seed's engine, one `Value` per number (micrograd.nn, micrograd.losses).
+  - "tensor": the NumPy engine (micrograd.tensor), a split as one (N, nin) array. Its
+    model is the scalar model's draws copied into a tensor MLP, so the RNG ends where
+    the scalar run's does and both engines print the same numbers (to ~1e-12).
+
+The tensor engine imports NumPy, so `micrograd.tensor` is imported only inside the
+tensor back-end's methods: importing this module (or the config) stays NumPy-free.
+"""
+
+import gc
+
+from .engine import sum_values
+from .losses import cross_entropy
+from .nn import MLP
+
+
+class gc_paused:
+    """`with gc_paused():` pauses the cyclic garbage collector, restoring the caller's setting after.
+
+    Our graphs have no reference cycles (reference counting frees them), so the cyclic
+    collector only costs time scanning them while they are built. (A class, not a
+    @contextmanager generator: it is entered every training step of either engine.)
+    """
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self):
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+        return self
+
+    def __exit__(self, *exc):
+        if self.was_enabled:
+            gc.enable()
+        return False
+
+
+# ---------------------------------------------------------------------- scalar: the seed's engine
+
+
+def split_loss(model, split):
+    """Mean cross-entropy over a split, as a Value (the seed's `eval_split` graph)."""
+    losses = [cross_entropy(model(x), y) for x, y in split]
+    return sum_values(losses) * (1.0 / len(split))
+
+
+def accuracy(model, split):
+    """(correct, total): argmax of the logits against the labels."""
+    correct = 0
+    for x, y in split:
+        logits = [v.data for v in model(x)]
+        correct += logits.index(max(logits)) == y
+    return correct, len(split)
+
+
+class ScalarEngine:
+    """The scalar engine: a `micrograd.nn.MLP` of `Value`s, one graph per sample."""
+
+    name = "scalar"
+
+    def build_model(self, cfg, nin, nclasses, rng):
+        """The config's MLP, its weights drawn from `rng` (after the data, as the seed does)."""
+        return MLP(nin, cfg.hidden + [nclasses], activation=cfg.activation, init=cfg.init, rng=rng)
+
+    def loss(self, model, split):
+        """Mean loss of a split, a Value (a graph node: `.backward()` fills the gradients)."""
+        return split_loss(model, split)
+
+    def evaluate(self, model, split):
+        """Mean loss of a split (a float)."""
+        with gc_paused():
+            return split_loss(model, split).data
+
+    def accuracy(self, model, split):
+        """(correct, total): argmax of the logits (the first maximum on ties)."""
+        return accuracy(model, split)
+
+
+# ---------------------------------------------------------------------- tensor: whole splits as arrays
+
+
+class TensorEngine:
+    """The tensor engine: a `micrograd.tensor.MLP`, a split as one (N, nin) array and one graph."""
+
+    name = "tensor"
+
+    def __init__(self):
+        self._batches = {}  # id(split) -> (split, X, y): each split is turned into arrays once
+
+    def build_model(self, cfg, nin, nclasses, rng):
+        """The scalar model's draws copied into a tensor MLP (same weights, same RNG state after)."""
+        from .tensor import MLP as TensorMLP, tune_allocator
+
+        tune_allocator()  # big per-step arrays stay in the heap: no page faults every step
+        return TensorMLP.from_scalar(ScalarEngine().build_model(cfg, nin, nclasses, rng))
+
+    def _batch(self, split):
+        """(X (N, nin) constant Tensor, y (N,) int array) of a split, built once per split."""
+        hit = self._batches.get(id(split))
+        if hit is None or hit[0] is not split:
+            import numpy as np
+
+            from .tensor import Tensor
+
+            X = Tensor(np.array([x for x, _ in split], dtype=np.float64).reshape(len(split), -1))
+            y = np.array([label for _, label in split], dtype=np.intp)
+            hit = self._batches[id(split)] = (split, X, y)
+        return hit[1], hit[2]
+
+    def loss(self, model, split):
+        """Mean cross-entropy over a split, a one-element Tensor (a graph node unless under no_grad)."""
+        from .tensor import cross_entropy as tensor_cross_entropy
+
+        X, y = self._batch(split)
+        return tensor_cross_entropy(model(X), y)
+
+    def evaluate(self, model, split):
+        """Mean loss of a split (a float), without building a graph."""
+        from .tensor import no_grad
+
+        with no_grad():
+            return self.loss(model, split).item()
+
+    def accuracy(self, model, split):
+        """(correct, total): argmax of the logits (first maximum on ties, as the scalar engine)."""
+        from .tensor import no_grad
+
+        X, y = self._batch(split)
+        with no_grad():
+            logits = model(X).data
+        return int((logits.argmax(axis=1) == y).sum()), len(split)
+
+
+# ---------------------------------------------------------------------- the registry
+
+ENGINES = {engine.name: engine for engine in (ScalarEngine, TensorEngine)}
