@@ -112,3 +112,28 @@ def test_cross_entropy_declines_to_expand_when_p_underflowed():
     assert isinstance(loss._op, CrossEntropyOp) and loss._op.p == 0.0
     assert loss._op.expand(loss, lambda *a: pytest.fail("no inner node expected")) is None
 
+
+
+def test_a_training_graph_of_fused_nodes_is_freed_by_reference_counting():
+    import gc
+
+    from micrograd import MLP, RNG
+    from micrograd.nn import NeuronOp
+
+    def live_ops():
+        return sum(type(o) in (NeuronOp, CrossEntropyOp, SumOp) for o in gc.get_objects())
+
+    model = MLP(2, [4, 3], rng=RNG(1))
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        before = live_ops()
+        loss = sum_values([cross_entropy(model([0.1 * i, -0.2]), i % 3) for i in range(5)])
+        loss.backward()
+        assert live_ops() == before + 5 * (4 + 3 + 1) + 1
+        del loss
+        assert live_ops() == before  # no cycles: the cyclic collector (off) is not needed
+    finally:
+        if was:
+            gc.enable()

@@ -161,13 +161,15 @@ class _Expansion:
         try:
             return self.children[id(child)]
         except KeyError:
-            raise ValueError(f"the expansion of {self.op!s} refers to {child!r}, which is not one of its node's children") from None
+            raise ValueError(f"the expansion of {self.op!s} refers to {child!r}, "
+                             "which is not one of its node's children") from None
 
     def __call__(self, op, data, grad, children=()):
         handle = self.first + len(self.nodes)
         kids = [self.ref(c) for c in children]
         # 0.0 + grad: a real node's grad is accumulated from 0.0, which turns -0.0 into 0.0
-        self.nodes.append(GraphNode(f"{self.key}_{len(self.nodes)}", op, data, 0.0 + grad, "", "op" if kids else "const", False))
+        kind = "op" if kids else "const"
+        self.nodes.append(GraphNode(f"{self.key}_{len(self.nodes)}", op, data, 0.0 + grad, "", kind, False))
         self.edges.extend((c, handle) for c in kids)
         return handle
 
