@@ -15,6 +15,8 @@ kinks and poles so central differences are meaningful).
 import math
 from dataclasses import dataclass
 
+from hypothesis import strategies as st
+
 
 @dataclass(frozen=True)
 class Op:
@@ -69,3 +71,12 @@ def central_difference(ref, args, i, h=1e-6):
     up[i] += h
     down[i] -= h
     return (ref(*up) - ref(*down)) / (2 * h)
+
+
+# hypothesis draws two numbers in [0, 1); args_for maps them into an op's domain
+units = st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=2, max_size=2)
+
+
+def args_for(op, draw_unit):
+    """Inputs inside op.domain from numbers in [0, 1)."""
+    return [lo + (hi - lo) * u for (lo, hi), u in zip(op.domain, draw_unit)]

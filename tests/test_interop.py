@@ -5,10 +5,10 @@ import sys
 
 import pytest
 
-import torch  # in the test extra: scripts/test.sh installs it
-
 from micrograd import MLP, RNG, cross_entropy
 from micrograd.interop import export_checkpoint, from_torch, to_torch
+
+torch = pytest.importorskip("torch")  # in the test extra: scripts/test.sh installs it
 
 ARCHS = [
     (2, [16, 3], "tanh", "per-neuron"),

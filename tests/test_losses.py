@@ -1,59 +1,16 @@
-"""Tests for micrograd.losses against PyTorch float64 and the error contract."""
+"""Tests for micrograd.losses without PyTorch: the error contract, the fused nodes against
+the seed's graphs they replace (bit for bit), and `sum_values`. The comparisons with PyTorch
+itself are in test_losses_torch.py."""
 
 import math
 
 import pytest
-import torch
-import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import micrograd
 from micrograd import Value
-from micrograd.losses import cross_entropy, hinge, mse, nll_loss
-
-torch.set_default_dtype(torch.float64)
-
-logit_lists = st.lists(st.floats(-20, 20), min_size=2, max_size=6)
-
-
-def torch_grads(fn, xs, *args):
-    t = torch.tensor(xs, requires_grad=True)
-    out = fn(t, *args)
-    out.backward()
-    return out.item(), t.grad.tolist()
-
-
-@settings(max_examples=100, deadline=None)
-@given(z=logit_lists, data=st.data(), g=st.sampled_from([1.0, 0.0125, -2.5]))
-def test_cross_entropy_matches_pytorch(z, data, g):
-    target = data.draw(st.integers(0, len(z) - 1))
-    vs = [Value(x) for x in z]
-    out = cross_entropy(vs, target)
-    out.backward(g)
-    t = torch.tensor(z, requires_grad=True)
-    tout = F.cross_entropy(t.unsqueeze(0), torch.tensor([target]))
-    tout.backward(torch.tensor(g))
-    assert math.isclose(out.data, tout.item(), rel_tol=1e-12, abs_tol=1e-13)
-    for v, tg in zip(vs, t.grad.tolist()):
-        assert math.isclose(v.grad, tg, rel_tol=1e-9, abs_tol=1e-13), f"{z} t={target}: torch {t.grad.tolist()}"
-
-
-@pytest.mark.parametrize(
-    "z, target",
-    [([1e4, 0.0, 0.0], 1), ([0.0, 1e4, 0.0], 1), ([-1e4, 1e4, 5.0], 0), ([800.0, -800.0], 1), ([1e300, 0.0], 1)],
-)
-def test_cross_entropy_is_stable_for_huge_logit_gaps(z, target):
-    vs = [Value(x) for x in z]
-    out = cross_entropy(vs, target)
-    out.backward()
-    t = torch.tensor(z, requires_grad=True)
-    tout = F.cross_entropy(t.unsqueeze(0), torch.tensor([target]))
-    tout.backward()
-    assert math.isclose(out.data, tout.item(), rel_tol=1e-12)
-    for v, tg in zip(vs, t.grad.tolist()):
-        assert math.isfinite(v.grad) and math.isclose(v.grad, tg, rel_tol=1e-12, abs_tol=1e-300)
-
+from micrograd.losses import CrossEntropyOp, SumOp, cross_entropy, hinge, mse, nll_loss, sum_values
 
 def test_cross_entropy_of_the_issue_example_is_1e4():
     assert cross_entropy([Value(1e4), Value(0.0), Value(0.0)], 1).data == 1e4
@@ -93,41 +50,90 @@ def test_cross_entropy_refuses_bad_logits():
         cross_entropy(Value(1.0), 0)
 
 
-@settings(max_examples=50, deadline=None)
-@given(pairs=st.lists(st.tuples(st.floats(-5, 5), st.floats(-5, 5)), min_size=1, max_size=5))
-def test_mse_matches_pytorch(pairs):
-    p, y = [a for a, _ in pairs], [b for _, b in pairs]
-    vs = [Value(a) for a in p]
-    out = mse(vs, y)
-    out.backward()
-    tval, tgrad = torch_grads(lambda t: F.mse_loss(t, torch.tensor(y)), p)
-    assert math.isclose(out.data, tval, rel_tol=1e-12, abs_tol=1e-12)
-    for v, g in zip(vs, tgrad):
-        assert math.isclose(v.grad, g, rel_tol=1e-12, abs_tol=1e-12)
-
-
 def test_mse_refuses_length_mismatch():
     with pytest.raises(ValueError, match="same length"):
         mse([Value(1.0), Value(2.0)], [1.0])
 
 
-@settings(max_examples=50, deadline=None)
-@given(z=st.lists(st.floats(-3, 3), min_size=2, max_size=5), data=st.data())
-def test_hinge_matches_pytorch_multi_margin_loss(z, data):
-    target = data.draw(st.integers(0, len(z) - 1))
-    # keep away from the kink where torch and we may pick different subgradients
-    s = [x for x in z]
-    if any(abs(1.0 - s[target] + x) < 1e-6 for k, x in enumerate(s) if k != target):
-        return
-    vs = [Value(x) for x in s]
-    out = hinge(vs, target)
-    out.backward()
-    tval, tgrad = torch_grads(lambda t: F.multi_margin_loss(t.unsqueeze(0), torch.tensor([target])), s)
-    assert math.isclose(out.data, tval, rel_tol=1e-12, abs_tol=1e-12)
-    for v, g in zip(vs, tgrad):
-        assert math.isclose(v.grad, g, rel_tol=1e-12, abs_tol=1e-12)
-
-
 def test_hinge_refuses_bad_target():
     with pytest.raises(IndexError):
         hinge([Value(1.0), Value(2.0)], 2)
+
+
+# ---------------------------------------------------------------------- fused nodes = the graphs they replace
+
+
+def seed_nll(logits, target):
+    """The seed's nll_loss, one node per op."""
+    max_val = max(val.data for val in logits)
+    logits = [val - max_val for val in logits]
+    ex = [x.exp() for x in logits]
+    denom = sum(ex)
+    probs = [x / denom for x in ex]
+    return -(probs[target]).log()
+
+
+@pytest.mark.parametrize("target", [0, 1, 2, 3])
+@settings(max_examples=30, deadline=None)
+@given(z=st.lists(st.floats(-5, 5), min_size=4, max_size=4), g=st.floats(0.01, 2))
+def test_fused_cross_entropy_is_bit_identical_to_the_seed_graph(target, z, g):
+    def build(fused):
+        logits = [Value(d) for d in z]
+        out = cross_entropy(logits, target) if fused else seed_nll(logits, target)
+        out.backward(g)
+        return [out.data] + [v.grad for v in logits]
+
+    assert build(True) == build(False)
+
+
+def test_sum_values_is_pythons_sum():
+    vs = [Value(x) for x in (0.1, 0.2, 0.3, 1e16, -1e16)]
+    s = sum_values(vs)
+    assert s.data == sum((v.data for v in vs), 0.0)
+    s.backward()
+    assert all(v.grad == 1.0 for v in vs)
+
+
+def test_sum_values_with_a_start_and_its_expansion():
+    vs = [Value(x) for x in (0.5, -2.0, 4.0)]
+    s = sum_values(vs, start=1.25)
+    assert isinstance(s._op, SumOp) and s.data == sum((v.data for v in vs), 1.25) == 3.75
+    s.backward(2.0)
+    assert [v.grad for v in vs] == [2.0, 2.0, 2.0]
+    inner = []
+    op, children = s._op.expand(s, lambda op, data, grad, children=(): inner.append((op, data, grad)) or len(inner) - 1)
+    assert inner == [("", 1.25, 2.0), ("+", 1.75, 2.0), ("+", -0.25, 2.0)] and (op, children) == ("+", (2, vs[2]))
+    with pytest.raises(TypeError, match=r"sum_values\(start\)"):
+        sum_values(vs, start="0")
+
+
+def test_cross_entropy_declines_to_expand_when_p_underflowed():
+    loss = cross_entropy([Value(1e4), Value(0.0), Value(0.0)], 1)
+    assert isinstance(loss._op, CrossEntropyOp) and loss._op.p == 0.0
+    assert loss._op.expand(loss, lambda *a: pytest.fail("no inner node expected")) is None
+
+
+
+def test_a_training_graph_of_fused_nodes_is_freed_by_reference_counting():
+    import gc
+
+    from micrograd import MLP, RNG
+    from micrograd.nn import NeuronOp
+
+    def live_ops():
+        return sum(type(o) in (NeuronOp, CrossEntropyOp, SumOp) for o in gc.get_objects())
+
+    model = MLP(2, [4, 3], rng=RNG(1))
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        before = live_ops()
+        loss = sum_values([cross_entropy(model([0.1 * i, -0.2]), i % 3) for i in range(5)])
+        loss.backward()
+        assert live_ops() == before + 5 * (4 + 3 + 1) + 1
+        del loss
+        assert live_ops() == before  # no cycles: the cyclic collector (off) is not needed
+    finally:
+        if was:
+            gc.enable()

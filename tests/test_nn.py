@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from micrograd import MLP, RNG, Layer, Module, Neuron, Value
 from micrograd import data
 from micrograd.losses import cross_entropy
+from micrograd.nn import NeuronOp, dot
 from seedref import seed_namespace, seed_rng
 
 REL = 1e-12  # the seed's own gradients vary ~1e-15 run to run (its children are a set)
@@ -464,3 +465,65 @@ def test_bad_activation_or_init_raises_value_error(kwargs, name):
 def test_rng_must_be_an_rng(bad):
     with pytest.raises(TypeError, match="rng"):
         MLP(2, [3, 2], rng=bad)
+
+
+# ---------------------------------------------------------------------- the fused neuron node = the graph it replaces
+
+
+def seed_neuron(w, x, b, act):
+    """The seed's neuron, one node per op: sum((wi*xi ...), b) then tanh/relu."""
+    act_in = sum((wi * xi for wi, xi in zip(w, x)), b)
+    return {"tanh": act_in.tanh, "relu": act_in.relu, None: lambda: act_in}[act]()
+
+
+@pytest.mark.parametrize("act", [None, "tanh", "relu"])
+@settings(max_examples=30, deadline=None)
+@given(data=st.lists(st.floats(-2, 2), min_size=9, max_size=9), g=st.floats(-3, 3))
+def test_fused_neuron_is_bit_identical_to_the_seed_graph(act, data, g):
+    def build(fused):
+        w = [Value(d) for d in data[:4]]
+        x = [Value(d) for d in data[4:8]]
+        b = Value(data[8])
+        out = dot(w, x, b, act) if fused else seed_neuron(w, x, b, act)
+        out.backward(g)
+        return [out.data] + [v.grad for v in w + x + [b]]
+
+    assert build(True) == build(False)
+
+
+def test_dot_lifts_numbers_and_refuses_junk():
+    w = [Value(1.0), Value(2.0)]
+    assert dot(w, [3, 4.0], Value(0.5)).data == 11.5
+    with pytest.raises(TypeError, match=r"x\[1\]"):
+        dot(w, [1.0, "a"], Value(0.0))
+
+
+def test_dot_refuses_mismatched_lengths():
+    with pytest.raises(ValueError, match="2 inputs for 3 weights"):
+        dot([Value(1.0)] * 3, [1.0, 2.0], Value(0.0))
+
+
+def test_a_neuron_is_one_node_whose_op_knows_its_seed_graph():
+    out = dot([Value(2.0), Value(-1.0)], [0.5, 3.0], Value(0.25), "tanh")
+    op = out._op
+    assert type(out) is Value and isinstance(op, NeuronOp) and str(op) == "tanh(dot)"
+    assert op.pre == 0.25 + 2.0 * 0.5 + -1.0 * 3.0 and out.data == math.tanh(op.pre)
+    inner = []
+    kind, children = op.expand(out, lambda op, data, grad, children=(): inner.append(op) or len(inner) - 1)
+    assert (kind, inner) == ("tanh", ["*", "+", "*", "+"]) and children == (3,)
+
+
+# ---------------------------------------------------------------------- MLP.weights()
+
+
+def test_weights_are_per_layer_rows_of_plain_floats():
+    model = MLP(3, [4, 2], init="per-weight", rng=RNG(5))
+    weights = model.weights()
+    assert [(len(W), len(W[0]), len(b)) for W, b in weights] == [(4, 3, 4), (2, 4, 2)]
+    for layer, (W, b) in zip(model.layers, weights):
+        for j, n in enumerate(layer.neurons):
+            assert W[j] == [w.data for w in n.w] and b[j] == n.b.data
+            assert all(type(v) is float for v in W[j])
+    W, b = weights[0]
+    W[0][0] = 99.0  # a copy: the model is untouched
+    assert model.layers[0].neurons[0].w[0].data != 99.0

@@ -14,7 +14,7 @@ from PIL import Image, ImageStat
 from micrograd import MLP, RNG, Value
 from micrograd.cli import main
 from micrograd.train import TrainConfig, Trainer, fit
-from micrograd.viz.plots import CLASS_COLORS, BoundaryAnimation, _forward_grid, plot_boundary, plot_losses
+from micrograd.viz.plots import CLASS_COLORS, BoundaryAnimation, forward_grid, plot_boundary, plot_losses
 
 
 def assert_real_image(path, fmt="PNG", min_size=(400, 300)):
@@ -73,7 +73,7 @@ def test_plot_losses_bad_history(tmp_path):
 def test_grid_forward_matches_the_scalar_model():
     model = MLP(2, [5, 4, 3], rng=RNG(3), init="per-weight")
     pts = np.array([[0.3, -1.2], [1.7, 0.4], [-2.0, 2.0], [0.0, 0.0]])
-    logits, pre = _forward_grid(model, pts)
+    logits, pre = forward_grid(model, pts)
     for p, row in zip(pts, logits):
         want = [v.data for v in model([Value(float(p[0])), Value(float(p[1]))])]
         assert np.allclose(row, want, rtol=1e-12, atol=1e-15)

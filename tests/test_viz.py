@@ -13,11 +13,10 @@ import pytest
 
 from micrograd import MLP, RNG, Value
 from micrograd.cli import main
-from micrograd.engine import sum_values
-from micrograd.losses import cross_entropy
+from micrograd.losses import cross_entropy, sum_values
 from micrograd.train import TrainConfig, Trainer
 from micrograd.viz import GraphvizNotFoundError, draw_dot, to_dot
-from micrograd.viz.graph import _layout, datapoint_graph
+from micrograd.viz.graph import datapoint_graph, describe
 
 # ---------------------------------------------------------------------- helpers
 
@@ -71,8 +70,7 @@ def canonical(text):
 
 def drawn_values(root, **kw):
     """[(op, data, grad)] of every box to_dot would draw, at full precision."""
-    drawing = _layout(root, kw.get("expand", False), None, None, None, None)
-    return [(op, data, grad) for (_, data, grad, op, _, _) in drawing.nodes.values()]
+    return [(n.op, n.data, n.grad) for n in describe(root, expand=kw.get("expand", False)).nodes]
 
 
 def graph_values(root):
@@ -214,21 +212,41 @@ def test_expand_plain_dot_and_sum():
 
 
 def test_unknown_or_unexpandable_fused_nodes_drawn_as_one_node():
-    class Opaque:  # a fused op the viewer has never heard of
-        def backward(self, children, g):
-            for c in children:
-                c.grad += g
+    def rule(out, g):  # an op the viewer has never heard of: a backward rule, no expansion
+        for c in out._prev:
+            c.grad += g
 
     a, b = Value(1.0), Value(2.0)
-    y = Value(3.0, (a, b), "mystery", Opaque())
+    y = Value(3.0, (a, b), "mystery", rule)
     y.backward()
+    assert (a.grad, b.grad) == (1.0, 1.0)
     text = to_dot(y, expand=True)
     assert 'label="mystery"' in text and text.count("shape=record") == 3
-    # a cross-entropy whose probability underflowed has no seed chain: kept as one node
+    # a cross-entropy whose probability underflowed has no seed chain: it declines, drawn as one shaded node
     z = [Value(1e4), Value(0.0), Value(0.0)]
     loss = cross_entropy(z, 1)
     loss.backward()
-    assert 'label="cross_entropy"' in to_dot(loss, expand=True)
+    assert 'label="cross_entropy", style=filled' in to_dot(loss, expand=True)
+
+
+def test_an_error_while_expanding_is_raised_not_hidden():
+    class BrokenOp:  # a fused node's op whose expansion is wrong
+        def __str__(self):
+            return "broken"
+
+        @staticmethod
+        def backward(out, g):
+            out._prev[0].grad += 2.0 * g
+
+        def expand(self, out, part):
+            return "+", (part("*", 1.0, 1.0, (Value(5.0),)),)  # not one of the node's children
+
+    a = Value(1.0)
+    y = Value(2.0, (a,), BrokenOp(), BrokenOp.backward)
+    y.backward()
+    assert a.grad == 2.0 and 'label="broken", style=filled' in to_dot(y)
+    with pytest.raises(ValueError, match="expansion of broken refers to Value.*not one of its node's children"):
+        to_dot(y, expand=True)
 
 
 # ---------------------------------------------------------------------- rendering with Graphviz

@@ -1,29 +1,20 @@
 """micrograd.engine — `Value`, a scalar that remembers how it was made.
 
-Every arithmetic op on a `Value` returns a new `Value` that keeps its children
-(`_prev`, a tuple: order is kept, runs are deterministic) and the *local derivative*
-of the op with respect to each child (`_local`: a float for a one-child op, a tuple
-for more; a product reads its children's data instead). `backward()` walks the graph in
-reverse topological order and applies the chain rule:
+An op on a `Value` returns a new `Value` holding its children (`_prev`, a tuple: order is
+kept, runs are deterministic) and, beside its forward value, how the gradient goes back
+(`_backward`): a one-child op stores its local derivative, a float (`child.grad += d * g`);
+any other op stores its backward rule, a function `rule(out, g)` written right below it.
+`backward()` applies them in reverse topological order: that is all of backpropagation.
+No closures (a node holds a float or a module-level function): graphs have no reference
+cycles, and reference counting frees them as soon as the root goes away.
 
-    child.grad += local * out.grad
+The floats and their order are the seed program's (a / b is a * b**-1, -a is a * -1, ...),
+so micrograd prints the seed's numbers.
 
-That one line is all of backpropagation for the ordinary ops, so an op here is its
-forward value plus its local derivatives, side by side. There are no closures: a node
-holds plain numbers, so graphs have no reference cycles and are freed by reference
-counting the moment the last reference to the root goes away.
-
-The floating-point operations and their order are the seed program's (a / b is
-a * b**-1, -a is a * -1, ...), so micrograd prints the seed's numbers.
-
-Fused nodes exist for speed, each computing exactly the float sequence of the small
-graph it replaces (so the numbers do not move):
-  - `dot(w, x, b)`: the neuron's `b + w[0]*x[0] + w[1]*x[1] + ...` as one node
-    (op 'dot'); its children are b, w..., x... . `dot(w, x, b, act="tanh")` fuses the
-    neuron's activation too (op 'tanh(dot)', or 'relu(dot)'): one node per neuron.
-  - `micrograd.losses.cross_entropy`: the seed's max-shift / exp / sum / divide /
-    log / negate chain as one node (op 'cross_entropy').
-Everything else is one node per op, as in the course.
+A fused node (one node for a small graph, with its exact floats, for speed) is a Value whose
+`_op` is an object made next to what it computes (`nn.NeuronOp`, `losses.CrossEntropyOp`,
+`losses.SumOp`): `str(op)` names it, its rule reads the floats the op keeps, and
+`op.expand(node, part)` gives the primitive graph it stands for (for the graph view).
 """
 
 import math
@@ -31,11 +22,8 @@ import numbers
 
 from .graph import topo_order
 
-_ONE_ONE = (1.0, 1.0)
-_INF = math.inf
 
-
-def _as_float(data, what="Value(data)"):
+def as_float(data, what="Value(data)"):
     """A Python float from a real number; bools, strings, complex, None are refused."""
     if type(data) is float:
         return data
@@ -53,7 +41,7 @@ def _pow(base, exponent, op):
         out = base ** exponent
     except OverflowError:  # IEEE says inf, as PyTorch does; Python raises instead
         odd = exponent == int(exponent) and int(exponent) % 2 == 1
-        return -_INF if base < 0 and odd else _INF
+        return -math.inf if base < 0 and odd else math.inf
     except ZeroDivisionError:
         raise ZeroDivisionError(f"{op}: 0.0 cannot be raised to a negative power, got {base!r} ** {exponent!r}") from None
     if type(out) is complex:
@@ -68,69 +56,68 @@ def _pow_local(base, exponent):
     try:
         return exponent * base ** (exponent - 1)
     except ZeroDivisionError:  # 0 ** negative: the slope is infinite (sqrt at 0)
-        return exponent * _INF
+        return exponent * math.inf
     except OverflowError:
         return exponent * _pow(base, exponent - 1, "pow")
 
 
-class _MulBackward:
-    """d(a*b)/da = b, d(a*b)/db = a: read from the children at backward time, as the
-    seed does, instead of storing a tuple per node (one shared instance)."""
-
-    __slots__ = ()
-
-    def backward(self, children, g):
-        a, b = children
-        a.grad += b.data * g
-        b.grad += a.data * g
-
-
-_MUL = _MulBackward()
-
-
 class Value:
-    """A scalar with a gradient: `Value(2.0) * Value(3.0)`, then `.backward()`.
+    """A scalar with a gradient: `Value(2.0) * Value(3.0)`, then `.backward()`. `data` is
+    always a Python float; `grad` is d(root)/d(self) after `root.backward()`."""
 
-    `data` is always a Python float; `grad` is d(root)/d(self) after `root.backward()`.
-    """
+    __slots__ = ("data", "grad", "_prev", "_backward", "_op")
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op")
-
-    def __init__(self, data, _prev=(), _op="", _local=()):
-        self.data = data if type(data) is float else _as_float(data)
+    def __init__(self, data, _prev=(), _op="", _backward=None):
+        self.data = data if type(data) is float else as_float(data)
         self.grad = 0.0
         self._prev = _prev  # children, in order
-        self._local = _local  # d(self)/d(child): a float (one child), a tuple (one per child), or a fused node's backward object
-        self._op = _op  # the op that made this node, for the graph view
+        self._backward = _backward  # a float (one child's local derivative) or a rule(out, g); see above
+        self._op = _op  # the op that made this node, for the graph view: a str, or a fused node's op object
 
     # ------------------------------------------------------------------ binary ops
     def __add__(self, other):  # self + other
-        if type(other) is not Value:
-            other = _lift(other)
-            if other is NotImplemented:
-                return NotImplemented
-        return Value(self.data + other.data, (self, other), "+", _ONE_ONE)
+        other = other if type(other) is Value else _lift(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return Value(self.data + other.data, (self, other), "+", _add_backward)
+
+    @staticmethod
+    def _add_backward(out, g):  # d(a + b)/da = d(a + b)/db = 1
+        a, b = out._prev
+        a.grad += g
+        b.grad += g
 
     def __mul__(self, other):  # self * other
-        if type(other) is not Value:
-            other = _lift(other)
-            if other is NotImplemented:
-                return NotImplemented
-        return Value(self.data * other.data, (self, other), "*", _MUL)
+        other = other if type(other) is Value else _lift(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return Value(self.data * other.data, (self, other), "*", _mul_backward)
+
+    @staticmethod
+    def _mul_backward(out, g):  # d(a * b)/da = b, d(a * b)/db = a: read now, as the seed does (no tuple per node)
+        a, b = out._prev
+        a.grad += b.data * g
+        b.grad += a.data * g
 
     def __pow__(self, other):  # self ** other
         if isinstance(other, Value):
-            return _pow_values(self, other)
+            return Value(_pow(self.data, other.data, "pow"), (self, other), "**", _pow_backward)
         if isinstance(other, bool) or not isinstance(other, (int, float)):
             return NotImplemented
-        out = _pow(self.data, other, "pow")
-        return Value(out, (self,), f"**{other}", _pow_local(self.data, other))
+        return Value(_pow(self.data, other, "pow"), (self,), f"**{other}", _pow_local(self.data, other))
+
+    @staticmethod
+    def _pow_backward(out, g):  # d(b**p)/db = p * b**(p-1); d(b**p)/dp = b**p * ln(b), 0 where b == 0
+        base, exponent = out._prev
+        b, p = base.data, exponent.data
+        # ln(b) where b > 0; PyTorch masks b == 0 (p >= 0) to 0; a negative b has no real ln: nan, as PyTorch
+        dp = out.data * math.log(b) if b > 0 else 0.0 if b == 0 and p >= 0 else math.nan
+        base.grad += _pow_local(b, p) * g
+        exponent.grad += dp * g
 
     def __rpow__(self, other):  # other ** self
         other = _lift(other)
-        if other is NotImplemented:
-            return NotImplemented
-        return _pow_values(other, self)
+        return other if other is NotImplemented else other ** self
 
     # ------------------------------------------------------------------ unary ops
     def relu(self):
@@ -148,7 +135,7 @@ class Value:
         try:
             e = math.exp(self.data)
         except OverflowError:
-            e = _INF
+            e = math.inf
         return Value(e, (self,), "exp", e)
 
     def log(self):
@@ -198,13 +185,10 @@ class Value:
 
     # ------------------------------------------------------------------ backprop
     def backward(self, gradient=1.0):
-        """Fill `.grad` of every node below self with d(self)/d(node).
-
-        As in PyTorch: leaves (nodes made by `Value(...)`, e.g. parameters and inputs)
-        *accumulate* across calls until zeroed; interior nodes hold this call's
-        gradient. So a second `backward()` adds exactly the same amount again.
-        """
-        gradient = _as_float(gradient, "backward(gradient)")
+        """Fill `.grad` of every node below self with d(self)/d(node). As in PyTorch, leaves
+        (made by `Value(...)`: parameters, inputs) *accumulate* across calls until zeroed while
+        interior nodes hold this call's gradient, so a second `backward()` adds the same again."""
+        gradient = as_float(gradient, "backward(gradient)")
         order = topo_order(self)
         for v in order:  # interior grads are per call; leaves keep accumulating
             if v._prev:
@@ -214,23 +198,18 @@ class Value:
             prev = v._prev
             if not prev:  # a leaf: nothing below it
                 continue
-            local, g = v._local, v.grad
-            kind = type(local)
-            if kind is float:  # one child
-                prev[0].grad += local * g
-            elif kind is tuple:  # one local derivative per child
-                for child, d in zip(prev, local):
-                    child.grad += d * g
-            else:  # a fused node computes its children's gradients itself
-                local.backward(prev, g)
+            rule = v._backward
+            if type(rule) is float:  # one child: the chain rule with the local derivative
+                prev[0].grad += rule * v.grad
+            else:  # the op's backward rule shares v.grad out among the children
+                rule(v, v.grad)
 
     # ------------------------------------------------------------------ conveniences
     def item(self):
         """The float value (PyTorch's name)."""
         return self.data
 
-    def __float__(self):
-        return self.data
+    __float__ = item
 
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
@@ -242,7 +221,11 @@ class Value:
         return repr_svg(self)
 
 
-# ---------------------------------------------------------------------- helpers
+# the ops read their rules (defined beside them) as globals: a lookup on the class costs every op ~40 ns
+_add_backward, _mul_backward, _pow_backward = Value._add_backward, Value._mul_backward, Value._pow_backward
+
+
+# ---------------------------------------------------------------------- numbers into Values
 
 
 def _lift(other):
@@ -256,84 +239,12 @@ def _lift(other):
     return Value(float(other))
 
 
-def _pow_values(base, exponent):
-    """base ** exponent with both Values; d/d(exponent) = out * ln(base) (0 where base == 0)."""
-    b, p = base.data, exponent.data
-    out = _pow(b, p, "pow")
-    if b > 0:
-        dp = out * math.log(b)
-    elif b == 0 and p >= 0:
-        dp = 0.0  # PyTorch masks this case to 0
-    else:
-        dp = math.nan  # ln of a negative base: not real, as PyTorch
-    return Value(out, (base, exponent), "**", (_pow_local(b, p), dp))
-
-
-def _lift_all(xs, name):
-    """Values from Values or numbers, with a TypeError naming the bad element."""
+def as_values(xs, name):
+    """A list of Values from Values or numbers, with a TypeError naming the bad element `name[i]`."""
     out = []
     for i, x in enumerate(xs):
-        v = x if type(x) is Value else _lift(x)
+        v = x if isinstance(x, Value) else _lift(x)
         if v is NotImplemented:
             raise TypeError(f"{name}[{i}] must be a Value or a real number, got {type(x).__name__} {x!r}")
         out.append(v)
     return out
-
-
-class _ActivatedDotBackward:
-    """Backward of a fused neuron node `act(b + w.x)`: first the activation's local
-    derivative, exactly as the seed's separate tanh/ReLU node applies it, then the dot's
-    local derivatives. Holds floats only (no node references: no cycles)."""
-
-    __slots__ = ("pre", "dact", "local")
-
-    def __init__(self, pre, dact, local):
-        self.pre = pre  # b + w.x, before the activation (shown when the graph view expands the node)
-        self.dact = dact  # act'(pre)
-        self.local = local  # (1.0, *x.data, *w.data), as a plain 'dot' node's
-
-    def backward(self, children, g):
-        g = self.dact * g  # the activation node's backward: dot.grad = act'(pre) * g
-        for child, d in zip(children, self.local):
-            child.grad += d * g
-
-
-def dot(w, x, b, act=None, xd=None):
-    """One node for `b + w[0]*x[0] + w[1]*x[1] + ...` (a neuron), optionally activated.
-
-    Computes exactly the seed's `sum((wi*xi for ...), b)` float sequence, and gives each
-    child the gradient that graph would: b gets g, w[i] gets x[i]*g, x[i] gets w[i]*g.
-    With act="tanh" or "relu" the activation is fused in too (op "tanh(dot)" / "relu(dot)"),
-    again with the seed's float sequence. `w` are Values, `x` Values or numbers, `b` a
-    Value. (`xd`, the list of x's data, lets a layer extract it once for all its neurons.)
-    """
-    if xd is None:
-        try:
-            xd = [xi.data for xi in x]  # x are Values already (MLP lifts its inputs once)
-        except AttributeError:
-            x = _lift_all(x, "x")
-            xd = [xi.data for xi in x]
-    wd = [wi.data for wi in w]
-    if len(wd) != len(xd):
-        raise ValueError(f"dot() needs as many inputs as weights, got {len(xd)} inputs for {len(wd)} weights")
-    s = b.data
-    for wi, xi in zip(wd, xd):
-        s = s + wi * xi
-    local = (1.0, *xd, *wd)
-    if act is None:
-        return Value(s, (b, *w, *x), "dot", local)
-    if act == "tanh":
-        t = math.tanh(s)
-        return Value(t, (b, *w, *x), "tanh(dot)", _ActivatedDotBackward(s, 1 - t**2, local))
-    if act == "relu":
-        return Value(0.0 if s < 0 else s, (b, *w, *x), "relu(dot)", _ActivatedDotBackward(s, 1.0 if s > 0 else 0.0, local))
-    raise ValueError(f"dot(act=...) must be None, 'tanh' or 'relu', got {act!r}")
-
-
-def sum_values(values, start=0.0):
-    """One node for `start + v[0] + v[1] + ...` (Python's `sum(values, start)`)."""
-    vs = _lift_all(values, "values")
-    s = _as_float(start, "sum_values(start)")
-    for v in vs:
-        s = s + v.data
-    return Value(s, tuple(vs), "sum", (1.0,) * len(vs))

@@ -22,8 +22,7 @@ tensor back-end's methods: importing this module (or the config) stays NumPy-fre
 
 import gc
 
-from .engine import sum_values
-from .losses import cross_entropy
+from .losses import cross_entropy, sum_values
 from .nn import MLP
 
 

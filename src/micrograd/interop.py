@@ -8,13 +8,15 @@
     micrograd export run.ckpt.json --to model.pt    # torch.save(state_dict) of a checkpoint's model
 
 An MLP maps one to one onto `nn.Sequential`: each `Layer` is an `nn.Linear` whose weight
-row j holds neuron j's weights (`weight[j, i] = neurons[j].w[i]`, `bias[j] = neurons[j].b`),
+row j holds neuron j's weights (`MLP.weights()`: `weight[j][i] = neurons[j].w[i]`, `bias[j] = neurons[j].b`),
 each hidden layer is followed by `nn.Tanh()` or `nn.ReLU()`, and the last layer is linear.
 In float64 the two compute the same numbers up to summation order (~1e-16 relative).
 torch is optional: it is imported inside these functions only.
 """
 
 import math
+
+from .engines import ENGINES
 
 # ---------------------------------------------------------------------- torch, lazily
 
@@ -33,23 +35,10 @@ def _torch():
 
 
 def _layers_of(model):
-    """[(weight rows [[float]], bias [float])], activation — from a scalar or tensor MLP."""
-    from .nn import MLP
-
-    if isinstance(model, MLP):
-        layers = [([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons])
-                  for layer in model.layers]
-        return layers, model.activation
-    # the tensor engine's MLP: layers with .weight/.bias tensors (weight (nout, nin), as torch's)
-    if hasattr(model, "layers") and all(hasattr(lay, "weight") and hasattr(lay, "bias") for lay in model.layers):
-        layers = [(_rows(lay.weight), _rows(lay.bias)) for lay in model.layers]
-        return layers, getattr(model, "activation", "tanh")
-    raise TypeError(f"to_torch() expects a micrograd MLP, got {type(model).__name__}")
-
-
-def _rows(t):
-    data = getattr(t, "data", t)
-    return data.tolist() if hasattr(data, "tolist") else data
+    """[(weight rows [[float]], bias [float])], activation — from a scalar or tensor MLP (`MLP.weights()`)."""
+    if not (callable(getattr(model, "weights", None)) and hasattr(model, "activation")):  # either engine's MLP
+        raise TypeError(f"to_torch() expects a micrograd MLP, got {type(model).__name__}")
+    return model.weights(), model.activation
 
 
 # ---------------------------------------------------------------------- to / from torch
@@ -83,8 +72,8 @@ def from_torch(module, engine="scalar"):
     """
     torch = _torch()
     nn = torch.nn
-    if engine not in ("scalar", "tensor"):
-        raise ValueError(f"engine must be 'scalar' or 'tensor', got {engine!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
     if not isinstance(module, nn.Module):  # not a module at all: the wrong type, not an unsupported model
         raise TypeError(f"from_torch() expects a torch.nn.Module, got {type(module).__name__} {module!r:.60}")
     if isinstance(module, nn.Linear):

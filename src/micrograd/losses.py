@@ -4,12 +4,16 @@
   likelihood, PyTorch's `F.cross_entropy` for one sample), as one fused node.
 - `mse(pred, target)`: mean squared error.
 - `hinge(scores, target)`: the multi-class hinge (SVM) loss, PyTorch's `multi_margin_loss`.
+- `sum_values(values, start)`: Python's `sum` as one node, how a split's losses are added up.
+
+The ops of the two fused nodes (`CrossEntropyOp`, `SumOp`) each keep the node's backward rule
+and its expansion (the seed's small graph it stands for, asked for by the graph view) side by side.
 """
 
 import math
 import numbers
 
-from .engine import Value, _lift_all
+from .engine import Value, as_float, as_values
 
 # ---------------------------------------------------------------------- helpers
 
@@ -20,7 +24,7 @@ def _values(xs, name):
         raise TypeError(f"{name} must be a list of Values or numbers, got {type(xs).__name__}")
     if len(xs) == 0:
         raise ValueError(f"{name} must not be empty")
-    return _lift_all(xs, name)
+    return as_values(xs, name)
 
 
 def _class_index(target, n):
@@ -37,35 +41,81 @@ def _class_index(target, n):
 # ---------------------------------------------------------------------- cross entropy
 
 
-class _CrossEntropyBackward:
-    """The backward of the fused cross-entropy node (holds floats only: no cycles).
+class CrossEntropyOp:
+    """The op of a cross-entropy node, `-log(softmax(logits)[target])` made by `cross_entropy`:
+    what its backward rule reads and the graph view draws (op 'cross_entropy'). The node's
+    children are the logits. Floats only (no cycles).
 
-    Normal case: replays the backward of the seed's graph
+    Normal case: the seed's graph, computed as one node,
         shifted = z - max;  ex = exp(shifted);  denom = 0 + ex[0] + ex[1] + ...
         inv = denom**-1;  p = ex[t] * inv;  logp = log(p);  loss = logp * -1
-    in the order the seed's backward runs it, so every gradient has the seed's bits.
-    When p underflows (a huge logit gap), the forward used log-sum-exp instead and
-    the gradient is the closed form (softmax - onehot) * g.
+    whose backward (`_chain_grads`) both `backward` and `expand` replay, in the order the
+    seed's backward runs, so every gradient has the seed's bits. When p underflows (a huge
+    logit gap) the forward used log-sum-exp instead: the gradient is the closed form
+    (softmax - onehot) * g, and there is no seed graph to expand into.
     """
 
-    __slots__ = ("ex", "denom", "inv", "p", "target")
+    __slots__ = ("shift", "ex", "denom", "inv", "p", "target")
 
-    def __init__(self, ex, denom, inv, p, target):
-        self.ex, self.denom, self.inv, self.p, self.target = ex, denom, inv, p, target
+    def __init__(self, shift, ex, denom, inv, p, target):
+        self.shift, self.ex, self.denom, self.inv, self.p, self.target = shift, ex, denom, inv, p, target
 
-    def backward(self, logits, g):
-        ex, t = self.ex, self.target
-        if self.p > 0.0:
-            logp_grad = -1 * g  # loss = logp * -1
-            p_grad = (1 / self.p) * logp_grad  # logp = log(p)
-            inv_grad = ex[t] * p_grad  # p = ex[t] * inv
-            denom_grad = (-1 * self.denom**-2) * inv_grad  # inv = denom**-1
-            for k, z in enumerate(logits):
-                ex_grad = denom_grad if k != t else (0.0 + self.inv * p_grad) + denom_grad
-                z.grad += ex[k] * ex_grad  # ex = exp(shifted); shifted = z - max
+    def __str__(self):
+        return "cross_entropy"
+
+    def _chain_grads(self, g):
+        """The gradients the seed's backward gives the chain's nodes, in its order: those of
+        logp, p, inv, denom, and of ex[t] (every other ex[k] gets denom's gradient)."""
+        logp_grad = -1 * g  # loss = logp * -1
+        p_grad = (1 / self.p) * logp_grad  # logp = log(p)
+        inv_grad = self.ex[self.target] * p_grad  # p = ex[t] * inv
+        denom_grad = (-1 * self.denom**-2) * inv_grad  # inv = denom**-1
+        ext_grad = (0.0 + self.inv * p_grad) + denom_grad  # ex[t] feeds both p and denom
+        return logp_grad, p_grad, inv_grad, denom_grad, ext_grad
+
+    @staticmethod
+    def backward(out, g):
+        """The node's backward rule."""
+        op = out._op
+        ex, t = op.ex, op.target
+        if op.p > 0.0:
+            _, _, _, denom_grad, ext_grad = op._chain_grads(g)
+            for k, z in enumerate(out._prev):
+                z.grad += ex[k] * (ext_grad if k == t else denom_grad)  # ex = exp(shifted); shifted = z - max
         else:
-            for k, z in enumerate(logits):
-                z.grad += (ex[k] / self.denom - (1.0 if k == t else 0.0)) * g
+            for k, z in enumerate(out._prev):
+                z.grad += (ex[k] / op.denom - (1.0 if k == t else 0.0)) * g
+
+    def expand(self, out, part):
+        """The seed's nll_loss graph, with the data and gradients its nodes would hold; returns
+        the op and children of `out` itself (the final '* -1'). None when p underflowed (see
+        above): the node is then drawn as itself."""
+        if not self.p > 0.0:
+            return None
+        ex, t, shift, g = self.ex, self.target, self.shift, out.grad
+        logp_grad, p_grad, inv_grad, denom_grad, ext_grad = self._chain_grads(g)
+        # 1) shifted = z - max;  ex = exp(shifted)
+        ex_keys = []
+        for k, z in enumerate(out._prev):
+            ex_grad = ext_grad if k == t else denom_grad
+            shifted_grad = ex[k] * ex_grad
+            c = part("", shift, shifted_grad)  # the constant -max, a leaf
+            shifted = part("+", z.data + shift, shifted_grad, (z, c))
+            ex_keys.append(part("exp", ex[k], ex_grad, (shifted,)))
+        # 2) denom = sum(ex) (Python's sum starts at 0: 0 + ex0 is ex0.__radd__(0))
+        acc, s = None, 0
+        for k, e in enumerate(ex_keys):
+            s = s + ex[k]
+            acc = part("+", s, denom_grad, (e, part("", 0.0, denom_grad)) if acc is None else (acc, e))
+        # 3) p = ex[t] * denom**-1;  4) logp = log(p);  5) loss = logp * -1
+        inv_key = part("**-1", self.inv, inv_grad, (acc,))
+        p_key = part("*", self.p, p_grad, (ex_keys[t], inv_key))
+        logp = math.log(self.p)
+        logp_key = part("log", logp, logp_grad, (p_key,))
+        return "*", (logp_key, part("", -1.0, logp * g))
+
+
+_cross_entropy_backward = CrossEntropyOp.backward
 
 
 def cross_entropy(logits, target):
@@ -93,7 +143,7 @@ def cross_entropy(logits, target):
     else:  # p underflowed: log p = shifted[t] - log(denom)
         loss = -((data[t] + neg_m) - math.log(denom))
         p = 0.0
-    return Value(loss, tuple(zs), "cross_entropy", _CrossEntropyBackward(ex, denom, inv, p, t))
+    return Value(loss, tuple(zs), CrossEntropyOp(neg_m, ex, denom, inv, p, t), _cross_entropy_backward)
 
 
 def nll_loss(logits, target):
@@ -129,3 +179,46 @@ def hinge(scores, target, margin=1.0):
     t = _class_index(target, len(ss))
     terms = [(margin - ss[t] + s).relu() for k, s in enumerate(ss) if k != t]
     return sum(terms, Value(0.0)) * (1.0 / len(ss))
+
+
+# ---------------------------------------------------------------------- summing losses
+
+
+class SumOp:
+    """The op of a sum node, `start + v[0] + v[1] + ...` made by `sum_values` (op 'sum');
+    the node's children are the values."""
+
+    __slots__ = ("start",)
+
+    def __init__(self, start):
+        self.start = start
+
+    def __str__(self):
+        return "sum"
+
+    @staticmethod
+    def backward(out, g):  # the node's backward rule: d(sum)/dv[i] = 1
+        for v in out._prev:
+            v.grad += g
+
+    def expand(self, out, part):
+        """The seed's `loss = Value(start); loss += v0; loss += v1 ...`: a constant, then one '+'
+        per value (the last is `out` itself), each with out's gradient. None without values."""
+        prev, g = out._prev, out.grad
+        if not prev:
+            return None
+        acc, s = part("", self.start, g), self.start
+        for v in prev[:-1]:
+            s = s + v.data
+            acc = part("+", s, g, (acc, v))
+        return "+", (acc, prev[-1])
+
+
+def sum_values(values, start=0.0):
+    """One node for `start + v[0] + v[1] + ...` (Python's `sum(values, start)`, same floats)."""
+    vs = as_values(values, "values")
+    s = as_float(start, "sum_values(start)")
+    total = s
+    for v in vs:
+        total = total + v.data
+    return Value(total, tuple(vs), SumOp(s), SumOp.backward)

@@ -6,11 +6,15 @@ logits). Weights are drawn from an `RNG` neuron by neuron, in order:
   - init="per-neuron" (the seed's): ONE draw `uniform(-1, 1) * nin**-0.5` per neuron,
     shared by all its weights;
   - init="per-weight" (the course's later fix): one such draw per weight.
-Biases start at 0. A neuron, `act(b + sum(w*x))`, is one fused node (engine.dot; ops 'tanh(dot)',
-'relu(dot)' and, for the linear last layer, 'dot'), with the seed's float sequence.
+Biases start at 0. A neuron, `act(b + sum(w*x))`, is one fused node (made by `dot`; its op is
+a `NeuronOp`: 'tanh(dot)', 'relu(dot)' and, for the linear last layer, 'dot') with the seed's
+float sequence; its op also knows the seed's small graph it stands for (`expand`, for the graph view).
+`MLP.weights()` gives the weights as plain floats (for plots, the web page, PyTorch).
 """
 
-from .engine import Value, _lift_all, dot
+import math
+
+from .engine import Value, as_values
 from .rng import RNG, global_rng
 
 ACTIVATIONS = ("tanh", "relu")
@@ -102,6 +106,94 @@ def _check_choice(name, value, choices):
     return value
 
 
+# ---------------------------------------------------------------------- the fused neuron node
+
+
+class NeuronOp:
+    """The op of a neuron node, `act(b + w[0]*x[0] + w[1]*x[1] + ...)` made by `dot`: what the
+    node's backward rule reads and what the graph view draws (`str(op)` is its name: 'dot',
+    'tanh(dot)' or 'relu(dot)'). The node's children are `(b, *w, *x)`. Floats only (no cycles).
+    """
+
+    __slots__ = ("name", "pre", "dact", "local")
+
+    def __init__(self, name, pre, dact, local):
+        self.name = name
+        self.pre = pre  # b + w.x, before the activation
+        self.dact = dact  # act'(pre); 1.0 for the linear 'dot' (multiplying by 1.0 changes no bit)
+        self.local = local  # (1.0, *x.data, *w.data): d(pre)/d(child) for the children (b, *w, *x)
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def backward(out, g):
+        """The node's backward rule: the activation node's (pre.grad = act'(pre) * g), then the dot's."""
+        op = out._op
+        g = op.dact * g
+        for child, d in zip(out._prev, op.local):
+            child.grad += d * g
+
+    def expand(self, out, part):
+        """The seed's graph of the neuron `out`, inner node by inner node: `b + w0*x0 + w1*x1 + ...`
+        as '*' and '+' nodes, then 'tanh' / 'ReLU'. Every node of the dot has the gradient of
+        `pre`, act'(pre) * g, as in `backward`. Returns the op and children of `out` itself (the
+        last '+' of a linear neuron, else the activation); None for a neuron without inputs."""
+        prev, local = out._prev, self.local
+        n = (len(prev) - 1) // 2
+        if n < 1:
+            return None  # the seed's graph is just b: no op to draw
+        b, w, x = prev[0], prev[1 : n + 1], prev[n + 1 :]
+        xd, wd = local[1 : n + 1], local[n + 1 :]  # the data at forward time
+        g = self.dact * out.grad
+        acc, s = b, b.data
+        for i in range(n - 1):
+            prod = part("*", wd[i] * xd[i], g, (w[i], x[i]))
+            s = s + wd[i] * xd[i]
+            acc = part("+", s, g, (acc, prod))
+        last = (acc, part("*", wd[n - 1] * xd[n - 1], g, (w[n - 1], x[n - 1])))
+        if self.name == "dot":
+            return "+", last  # the last '+' is the node itself
+        pre = part("+", self.pre, g, last)
+        return ("tanh" if self.name == "tanh(dot)" else "ReLU"), (pre,)
+
+
+_neuron_backward = NeuronOp.backward  # as a global: dot() runs once per neuron per sample
+
+
+def dot(w, x, b, act=None, xd=None):
+    """One node for `b + w[0]*x[0] + w[1]*x[1] + ...` (a neuron), optionally activated.
+
+    Computes exactly the seed's `sum((wi*xi for ...), b)` float sequence, and gives each
+    child the gradient that graph would: b gets g, w[i] gets x[i]*g, x[i] gets w[i]*g.
+    With act="tanh" or "relu" the activation is fused in too (op "tanh(dot)" / "relu(dot)"),
+    again with the seed's float sequence. `w` are Values, `x` Values or numbers, `b` a
+    Value. (`xd`, the list of x's data, lets a layer extract it once for all its neurons.)
+    """
+    if xd is None:
+        try:
+            xd = [xi.data for xi in x]  # x are Values already (MLP lifts its inputs once)
+        except AttributeError:
+            x = as_values(x, "x")
+            xd = [xi.data for xi in x]
+    wd = [wi.data for wi in w]
+    if len(wd) != len(xd):
+        raise ValueError(f"dot() needs as many inputs as weights, got {len(xd)} inputs for {len(wd)} weights")
+    s = b.data
+    for wi, xi in zip(wd, xd):
+        s = s + wi * xi
+    local = (1.0, *xd, *wd)
+    if act is None:
+        return Value(s, (b, *w, *x), NeuronOp("dot", s, 1.0, local), _neuron_backward)
+    if act == "tanh":
+        t = math.tanh(s)
+        return Value(t, (b, *w, *x), NeuronOp("tanh(dot)", s, 1 - t**2, local), _neuron_backward)
+    if act == "relu":
+        op = NeuronOp("relu(dot)", s, 1.0 if s > 0 else 0.0, local)
+        return Value(0.0 if s < 0 else s, (b, *w, *x), op, _neuron_backward)
+    raise ValueError(f"dot(act=...) must be None, 'tanh' or 'relu', got {act!r}")
+
+
 # ---------------------------------------------------------------------- Neuron, Layer, MLP
 
 
@@ -149,7 +241,7 @@ class Layer(Module):
     def __call__(self, x):
         if len(x) != len(self.neurons[0].w):
             raise ValueError(f"Layer expects {len(self.neurons[0].w)} inputs, got {len(x)}")
-        return self._forward(_lift_all(x, "x"))
+        return self._forward(as_values(x, "x"))
 
     def _forward(self, x):
         """x: a list of Values of the right length (checked by the caller)."""
@@ -185,13 +277,19 @@ class MLP(Module):
     def __call__(self, x):
         if len(x) != self.nin:
             raise ValueError(f"MLP expects {self.nin} inputs, got {len(x)}")
-        x = _lift_all(x, "x")  # once, as the seed's [Value(x[0]), Value(x[1])]
+        x = as_values(x, "x")  # once, as the seed's [Value(x[0]), Value(x[1])]
         for layer in self.layers:
             x = layer._forward(x)
         return x
 
     def named_parameters(self):
         return [(f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()]
+
+    def weights(self):
+        """The weights as plain floats, one `(W, b)` per layer: W holds nout rows of nin floats
+        (W[j][i] is neuron j's weight from input i, PyTorch's `Linear.weight` layout), b nout floats."""
+        return [([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons])
+                for layer in self.layers]
 
     def __repr__(self):
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

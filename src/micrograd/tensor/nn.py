@@ -142,12 +142,12 @@ class MLP(Module):
             raise TypeError(f"from_scalar() expects a micrograd.nn.MLP, got {type(scalar_mlp).__name__}")
         self = cls.__new__(cls)
         self.layers = []
-        for layer in scalar_mlp.layers:
-            neurons = layer.neurons
+        for layer, (W, b) in zip(scalar_mlp.layers, scalar_mlp.weights()):
+            first = layer.neurons[0]
             lin = Linear.__new__(Linear)
-            lin.weight = _leaf(np.array([[w.data for w in n.w] for n in neurons]), requires_grad=True)
-            lin.bias = _leaf(np.array([n.b.data for n in neurons]), requires_grad=True)
-            lin.activation = neurons[0].activation if neurons[0].nonlin else None
+            lin.weight = _leaf(np.array(W), requires_grad=True)
+            lin.bias = _leaf(np.array(b), requires_grad=True)
+            lin.activation = first.activation if first.nonlin else None
             self.layers.append(lin)
         self.nin, self.nouts = scalar_mlp.nin, list(scalar_mlp.nouts)
         self.activation, self.init = scalar_mlp.activation, scalar_mlp.init

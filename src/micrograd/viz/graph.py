@@ -12,35 +12,36 @@ naming the op that made it, as in the course's `draw_dot`. Parameters are drawn 
 green and inputs light blue (pass `params=` and `inputs=`: collections of Values, or
 mappings name -> Value whose names become the box labels).
 
-Fused nodes. For speed the scalar engine computes a few small sub-graphs as ONE node
-that holds just enough to run its backward (see engine.py):
-  - op 'dot': `b + w0*x0 + w1*x1 + ...`; children `(b, *w, *x)`,
-    `_local = (1.0, *x.data, *w.data)` (the data at forward time);
-  - ops 'tanh(dot)' / 'relu(dot)': a whole neuron, the dot then its activation;
-    `_local` holds pre (the dot's value), dact (the activation's slope) and local;
-  - op 'cross_entropy': the seed's max-shift / exp / sum / pow(-1) / mul / log / neg
-    chain; children = the logits, `_local` an object with ex, denom, inv, p, target;
-  - op 'sum' (`sum_values`): `start + v0 + v1 + ...` with ones as local derivatives.
-`to_dot(root, expand=True)` draws each as the primitive graph it stands for (the '*'
-and '+' nodes of the neuron, the loss's chain), recomputing the inner nodes' data from
-what the fused node holds and their grads from the fused node's grad by the chain
-rule. A fused node that cannot be expanded faithfully (an op we do not know, or a
-cross-entropy whose probability underflowed) is drawn as one node with its op name
-and a shaded op label. To teach the viewer a new fused op, add an expander to
-`EXPANDERS`.
+Fused nodes. For speed the scalar engine computes a few small sub-graphs as ONE node,
+whose `_op` is an object rather than a string: a neuron (`nn.NeuronOp`: 'dot',
+'tanh(dot)', 'relu(dot)'), the cross-entropy (`losses.CrossEntropyOp`) and a sum of
+losses (`losses.SumOp`, 'sum'). The compact view draws each as one node with a shaded op
+label. `to_dot(root, expand=True)` draws each as the primitive graph it stands for, which
+it asks the op for: `op.expand(node, part)` (next to the node's backward, in its own
+module) calls `part(op, data, grad, children=())` once per inner node (children: the
+node's own children or handles from earlier `part` calls), then returns the node's own
+last op and children. Nothing is re-derived here. An op may decline with None where its
+docstring says so (a cross-entropy whose probability underflowed has no seed graph): the
+node is then drawn as itself. An error inside `expand` is raised, never hidden by drawing
+the fused node instead.
+
+`describe(root, ...)` is the drawing as data (nodes with op, data, grad, label, kind; edges):
+`to_dot` writes it as DOT text and the web page's graph view is built from it.
 """
 
 import math
 import shutil
+from typing import NamedTuple
 
-from ..graph import trace
 from .._io import write_atomic
+from ..graph import topo_order
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 FORMATS = ("svg", "png", "dot")
 PARAM_COLOR = "lightgreen"
 INPUT_COLOR = "lightblue"
 FUSED_COLOR = "lightyellow"  # op node of a fused (not expanded) node
+FILLS = {"param": PARAM_COLOR, "input": INPUT_COLOR}  # boxes by GraphNode.kind
 
 INSTALL_HELP = (
     "Graphviz's `dot` program was not found on PATH; install Graphviz to render graphs: "
@@ -102,146 +103,75 @@ def _names(collection, what):
 # ---------------------------------------------------------------------- the drawing, as data
 
 
-class _Drawing:
-    """Boxes and edges to draw: nodes[key] = (label, data, grad, op, fill, fused); edges (child, parent)."""
+class GraphNode(NamedTuple):
+    """One box of a drawn graph.
 
-    def __init__(self):
-        self.nodes = {}
-        self.edges = []
-
-
-class _Parts:
-    """Given to an expander: `part(op, data, grad, children, label="")` adds an inner node.
-
-    `children` are Values of the real graph or keys returned by earlier `part` calls;
-    inner leaves (constants of the primitive graph) have op "" and no children.
+    key: a stable name ("n{i}" for the i-th node in topological order, "n{i}_{k}" for the k-th
+    inner node of node i's expansion); op: the op that made it ("" for a leaf); label: its
+    name from params/inputs/labels, or ""; kind: "param", "input", "const" (any other leaf)
+    or "op"; fused: a fused node drawn as one box (it stands for several ops).
     """
 
-    def __init__(self, drawing, key_of, prefix):
-        self.drawing, self.key_of, self.prefix = drawing, key_of, prefix
-        self.count = 0
-        self.edges = []
+    key: str
+    op: str
+    data: float
+    grad: float
+    label: str
+    kind: str
+    fused: bool
+
+
+class GraphDescription(NamedTuple):
+    """nodes: GraphNodes, children before parents; edges: (child index, parent index), one per use."""
+
+    nodes: list
+    edges: list
+
+    def leaves_first(self):
+        """The same graph with its nodes in another topological order: every leaf first, then
+        each node as soon as its children are placed (Kahn's algorithm, first in first out).
+        The web page lays its expanded view out from this order."""
+        nkids, parents = [0] * len(self.nodes), [[] for _ in self.nodes]
+        for c, p in self.edges:
+            nkids[p] += 1
+            parents[c].append(p)
+        order = [i for i, n in enumerate(nkids) if n == 0]
+        for i in order:  # grows while we walk it
+            for p in parents[i]:
+                nkids[p] -= 1
+                if nkids[p] == 0:
+                    order.append(p)
+        pos = {old: new for new, old in enumerate(order)}
+        return GraphDescription([self.nodes[i] for i in order], [(pos[c], pos[p]) for c, p in self.edges])
+
+
+class _Expansion:
+    """The `part` an op's `expand` calls for node `key`: it collects the inner nodes, which
+    join the description only if the op expands (returns the node's own op and children)."""
+
+    def __init__(self, key, first, op, children):
+        self.key, self.first, self.op = key, first, op
+        self.children = children  # id(child Value) -> its node index: all that an expansion may refer to
+        self.nodes, self.edges = [], []
 
     def ref(self, child):
-        return child if isinstance(child, str) else self.key_of[id(child)]
+        """A node index from a handle (an int from `part`) or one of the node's own children."""
+        if type(child) is int:
+            return child
+        try:
+            return self.children[id(child)]
+        except KeyError:
+            raise ValueError(f"the expansion of {self.op!s} refers to {child!r}, "
+                             "which is not one of its node's children") from None
 
-    def __call__(self, op, data, grad, children=(), label=""):
-        key = f"{self.prefix}_{self.count}"
-        self.count += 1
+    def __call__(self, op, data, grad, children=()):
+        handle = self.first + len(self.nodes)
+        kids = [self.ref(c) for c in children]
         # 0.0 + grad: a real node's grad is accumulated from 0.0, which turns -0.0 into 0.0
-        self.drawing.nodes[key] = (label, data, 0.0 + grad, op, None, False)
-        self.edges.extend((self.ref(c), key) for c in children)
-        return key
-
-
-# ---------------------------------------------------------------------- expanders of fused nodes
-
-
-def _dot_chain(prev, local, g, part, last=None):
-    """b + w0*x0 + w1*x1 + ... as '*' and '+' parts (the seed's `sum(..., b)`), every one
-    with grad g. Returns the last '+' as (op, children) for the node itself, or, with
-    `last=(data, grad)`, as one more part (its key)."""
-    n = (len(prev) - 1) // 2
-    if n < 1 or len(prev) != 2 * n + 1 or not isinstance(local, tuple) or len(local) != len(prev):
-        return None
-    b, w, x = prev[0], prev[1 : n + 1], prev[n + 1 :]
-    xd, wd = local[1 : n + 1], local[n + 1 :]  # the data at forward time
-    acc, s = b, b.data
-    for i in range(n):
-        prod = part("*", wd[i] * xd[i], g, (w[i], x[i]))  # d(out)/d(prod) = 1
-        if i == n - 1:
-            if last is None:
-                return "+", (acc, prod)  # the last '+' is the fused node itself
-            return part("+", last[0], last[1], (acc, prod))
-        s = s + wd[i] * xd[i]
-        acc = part("+", s, g, (acc, prod))
-
-
-def _expand_dot(v, part):
-    """'dot' -> b + w0*x0 + w1*x1 + ...: one '*' and one '+' per input."""
-    return _dot_chain(v._prev, v._local, v.grad, part)
-
-
-def _expand_activated_dot(v, part):
-    """'tanh(dot)' / 'relu(dot)' -> the dot's chain, then the activation node."""
-    L = v._local
-    try:
-        pre, dact, local = L.pre, L.dact, L.local
-    except AttributeError:
-        return None
-    g = dact * v.grad  # the activation's backward: pre.grad = act'(pre) * g
-    pre_key = _dot_chain(v._prev, local, g, part, last=(pre, g))
-    if pre_key is None:
-        return None
-    return ("tanh" if v._op.startswith("tanh") else "ReLU"), (pre_key,)
-
-
-def _expand_cross_entropy(v, part):
-    """'cross_entropy' -> the seed's nll_loss chain, with the grads its backward would give."""
-    zs, L, g = v._prev, v._local, v.grad
-    try:
-        ex, denom, inv, p, t = L.ex, L.denom, L.inv, L.p, L.target
-    except AttributeError:
-        return None
-    if not p > 0.0 or len(ex) != len(zs) or not 0 <= t < len(zs):
-        return None  # p underflowed: the node used log-sum-exp, there is no seed chain to show
-    # backward of the chain, in the order the seed's backward runs it (see losses.py)
-    logp_grad = -1 * g
-    p_grad = (1 / p) * logp_grad
-    inv_grad = ex[t] * p_grad
-    denom_grad = (-1 * denom**-2) * inv_grad
-    neg_m = -max(z.data for z in zs)
-    # 1) shifted = z - max;  ex = exp(shifted)
-    ex_keys = []
-    for k, z in enumerate(zs):
-        ex_grad = denom_grad if k != t else (0.0 + inv * p_grad) + denom_grad
-        shifted_grad = ex[k] * ex_grad
-        c = part("", neg_m, shifted_grad, ())  # the constant -max, a leaf
-        shifted = part("+", z.data + neg_m, shifted_grad, (z, c))
-        ex_keys.append(part("exp", ex[k], ex_grad, (shifted,)))
-    # 2) denom = sum(ex) (Python's sum starts at 0: 0 + ex0 is ex0.__radd__(0))
-    acc, s = None, 0
-    for k, e in enumerate(ex_keys):
-        s = s + ex[k]
-        kids = (e, part("", 0.0, denom_grad, ())) if acc is None else (acc, e)
-        acc = part("+", s, denom_grad, kids)
-    # 3) p = ex[t] * denom**-1;  4) logp = log(p);  5) loss = logp * -1
-    inv_key = part("**-1", inv, inv_grad, (acc,))
-    p_key = part("*", p, p_grad, (ex_keys[t], inv_key))
-    logp = math.log(p)
-    logp_key = part("log", logp, logp_grad, (p_key,))
-    minus_one = part("", -1.0, logp * g, ())
-    return "*", (logp_key, minus_one)
-
-
-def _expand_sum(v, part):
-    """'sum' (sum_values) -> Value(0) + v0 + v1 + ... (the seed's `loss += ...`), when start was 0."""
-    prev, g = v._prev, v.grad
-    if not prev:
-        return None
-    s = 0.0
-    for c in prev:
-        s = s + c.data
-    if s != v.data:  # a start other than 0, or children changed since: keep it fused
-        return None
-    acc, s = part("", 0.0, g, ()), 0.0
-    for i, c in enumerate(prev):
-        if i == len(prev) - 1:
-            return "+", (acc, c)
-        s = s + c.data
-        acc = part("+", s, g, (acc, c))
-
-
-EXPANDERS = {
-    "dot": _expand_dot,
-    "tanh(dot)": _expand_activated_dot,
-    "relu(dot)": _expand_activated_dot,
-    "cross_entropy": _expand_cross_entropy,
-    "sum": _expand_sum,
-}
-
-
-# ---------------------------------------------------------------------- to_dot
+        kind = "op" if kids else "const"
+        self.nodes.append(GraphNode(f"{self.key}_{len(self.nodes)}", op, data, 0.0 + grad, "", kind, False))
+        self.edges.extend((c, handle) for c in kids)
+        return handle
 
 
 def _check_max_nodes(count, max_nodes):
@@ -250,45 +180,46 @@ def _check_max_nodes(count, max_nodes):
                          f"draw a smaller graph (e.g. one datapoint) or raise max_nodes")
 
 
-def _layout(root, expand, max_nodes, params, inputs, labels):
-    """The drawing of the graph below root, fused nodes expanded if asked."""
+def describe(root, expand=False, max_nodes=None, params=None, inputs=None, labels=None):
+    """The graph below `root` as data: a GraphDescription (nodes in topological order, edges).
+
+    expand: fused nodes as the primitive graphs they stand for (asked of each node: see above).
+    max_nodes: refuse (ValueError, with the node count) a graph with more nodes than this.
+    params / inputs: Values of kind "param" / "input" (or mappings name -> Value, whose names
+    label them); labels: a mapping name -> Value naming other nodes (it wins over the others).
+    """
     if not (hasattr(root, "_prev") and hasattr(root, "data") and hasattr(root, "grad")):
         raise TypeError(f"root must be a micrograd Value, got {type(root).__name__} {root!r}")
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1):
         raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
     pnames, inames = _names(params, "params"), _names(inputs, "inputs")
     extra = _names(labels, "labels") if labels is not None else {}
-    nodes, _ = trace(root)
-    _check_max_nodes(len(nodes), max_nodes)  # before any expansion work
-    drawing = _Drawing()
-    key_of = {}
-    for i, v in enumerate(nodes):  # keys by topological index: the same text every run
-        key_of[id(v)] = f"n{i}"
-    for v in nodes:
-        key = key_of[id(v)]
-        vid = id(v)
-        fill = PARAM_COLOR if vid in pnames else INPUT_COLOR if vid in inames else None
-        label = extra.get(vid) or pnames.get(vid) or inames.get(vid) or ""
-        op, kids = v._op, [key_of[id(c)] for c in v._prev]
-        fused = v._op in EXPANDERS  # shaded, so a learner sees it stands for several ops
-        if expand and v._op in EXPANDERS:
-            parts = _Parts(drawing, key_of, key)
-            try:
-                got = EXPANDERS[v._op](v, parts)
-            except (TypeError, ValueError, ArithmeticError, IndexError, AttributeError):
-                got = None  # an unexpected shape: draw it fused rather than wrong
-            if got is None:
-                for k in range(parts.count):  # drop what the expander had started
-                    del drawing.nodes[f"{key}_{k}"]
-            else:
+    values = topo_order(root)
+    _check_max_nodes(len(values), max_nodes)  # before any expansion work
+    nodes, edges, index = [], [], {}
+    for i, v in enumerate(values):  # keys by topological index: the same text every run
+        key, vid = f"n{i}", id(v)
+        op, kids = v._op, [index[id(c)] for c in v._prev]
+        fused = hasattr(op, "expand")  # shaded, so a learner sees it stands for several ops
+        if expand and fused:
+            part = _Expansion(key, len(nodes), op, {id(c): index[id(c)] for c in v._prev})
+            got = op.expand(v, part)
+            if got is not None:  # None: the node declines, as its docstring says; drawn as itself
                 op, children = got
-                kids = [parts.ref(c) for c in children]
-                drawing.edges.extend(parts.edges)
+                kids = [part.ref(c) for c in children]
+                nodes.extend(part.nodes)
+                edges.extend(part.edges)
                 fused = False
-        drawing.nodes[key] = (label, v.data, v.grad, op, fill, fused)
-        drawing.edges.extend((c, key) for c in kids)
-    _check_max_nodes(len(drawing.nodes), max_nodes)
-    return drawing
+        kind = "param" if vid in pnames else "input" if vid in inames else "op" if kids else "const"
+        label = extra.get(vid) or pnames.get(vid) or inames.get(vid) or ""
+        index[vid] = len(nodes)
+        nodes.append(GraphNode(key, str(op), v.data, v.grad, label, kind, fused))
+        edges.extend((c, index[vid]) for c in kids)
+    _check_max_nodes(len(nodes), max_nodes)
+    return GraphDescription(nodes, edges)
+
+
+# ---------------------------------------------------------------------- to_dot
 
 
 def to_dot(root, rankdir="LR", expand=False, max_nodes=None, params=None, inputs=None, labels=None):
@@ -302,25 +233,26 @@ def to_dot(root, rankdir="LR", expand=False, max_nodes=None, params=None, inputs
     """
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    drawing = _layout(root, expand, max_nodes, params, inputs, labels)
+    graph = describe(root, expand, max_nodes, params, inputs, labels)
     lines = [
         "digraph micrograd {",
         f"  graph [rankdir={rankdir}];",
         '  node [fontname="Helvetica", fontsize=11];',
     ]
-    for key, (label, data, grad, op, fill, fused) in drawing.nodes.items():
-        fields = ([_esc(label)] if label else []) + [f"data {_num(data)}", f"grad {_num(grad)}"]
+    for node in graph.nodes:
+        fields = ([_esc(node.label)] if node.label else []) + [f"data {_num(node.data)}", f"grad {_num(node.grad)}"]
+        fill = FILLS.get(node.kind)
         style = f', style=filled, fillcolor="{fill}"' if fill else ""
         body = " | ".join(fields)
         if rankdir in ("LR", "RL"):  # braces turn a record's fields sideways: one row, as in TB
             body = f"{{ {body} }}"
-        lines.append(f'  {key} [shape=record, label="{body}"{style}];')
-        if op:  # the small node naming the op that made this value
-            shade = f', style=filled, fillcolor="{FUSED_COLOR}"' if fused else ""
-            lines.append(f'  {key}_op [label="{_esc(op)}"{shade}];')
-            lines.append(f"  {key}_op -> {key};")
-    for child, parent in drawing.edges:
-        lines.append(f"  {child} -> {parent}_op;")
+        lines.append(f'  {node.key} [shape=record, label="{body}"{style}];')
+        if node.op:  # the small node naming the op that made this value
+            shade = f', style=filled, fillcolor="{FUSED_COLOR}"' if node.fused else ""
+            lines.append(f'  {node.key}_op [label="{_esc(node.op)}"{shade}];')
+            lines.append(f"  {node.key}_op -> {node.key};")
+    for child, parent in graph.edges:
+        lines.append(f"  {graph.nodes[child].key} -> {graph.nodes[parent].key}_op;")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

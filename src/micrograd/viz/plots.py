@@ -14,9 +14,10 @@ matplotlib is imported inside the functions, through its object API and the Agg 
 backend (e.g. Jupyter's) are left alone. Every file is written atomically.
 
 The decision boundary needs the model's class at every point of a grid over the data.
-A scalar `MLP` is slow per point, so its weights (or a tensor-engine MLP's) are read
-into NumPy arrays and the whole grid goes through one vectorized forward pass (the
-same float64 arithmetic); any other model is called point by point on a coarser grid.
+A scalar `MLP` is slow per point, so `forward_grid` reads its weights (or a tensor-engine
+MLP's) with `MLP.weights()` into NumPy arrays and sends the whole grid through one
+vectorized forward pass (the same float64 arithmetic); any other model is called point by
+point on a coarser grid. The web page's boundary uses `forward_grid` too.
 """
 
 import math
@@ -133,30 +134,27 @@ def plot_losses(history, path, title=None):
 
 
 def _mlp_arrays(model):
-    """[(W, b, act)] per layer of a scalar or tensor `MLP` (act 'tanh', 'relu' or None),
-    or None if the model is neither."""
+    """[(W (nout, nin), b (nout,), act)] per layer of a micrograd MLP of either engine, read
+    with its `weights()` (act 'tanh' or 'relu' for hidden layers, None for the linear last
+    one), or None for any other model."""
     import numpy as np
 
-    layers = getattr(model, "layers", None)
-    if not layers:
+    weights = getattr(model, "weights", None)
+    if weights is None or not hasattr(model, "activation"):
         return None
-    if all(hasattr(layer, "weight") and hasattr(layer, "bias") for layer in layers):  # micrograd.tensor's Linear
-        return [(np.asarray(layer.weight.data, dtype=np.float64), np.asarray(layer.bias.data, dtype=np.float64),
-                 getattr(layer, "activation", None)) for layer in layers]
-    if not all(hasattr(layer, "neurons") for layer in layers):
-        return None
-    out = []
-    for layer in layers:
-        ns = layer.neurons
-        W = np.array([[w.data for w in n.w] for n in ns], dtype=np.float64)  # (nout, nin)
-        b = np.array([n.b.data for n in ns], dtype=np.float64)  # (nout,)
-        act = getattr(ns[0], "activation", "tanh") if getattr(ns[0], "nonlin", False) else None
-        out.append((W, b, act))
-    return out
+    layers = weights()
+    return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64),
+             model.activation if i < len(layers) - 1 else None) for i, (W, b) in enumerate(layers)]
 
 
-def _forward_grid(model, X):
-    """(logits (N, C), hidden pre-activations [(N, H), ...] or None) of points X (N, D)."""
+def forward_grid(model, X):
+    """The model at many points: (logits (N, C), hidden pre-activations [(N, H) per hidden
+    layer] or None) for the points X, a float64 array (N, D). NumPy only (no matplotlib).
+
+    A micrograd MLP (either engine) goes through one vectorized float64 forward pass of
+    its `weights()`, no graph built; any other model is called point by point (no
+    pre-activations then). The plots and the web page's boundary both use this.
+    """
     import numpy as np
 
     arrays = _mlp_arrays(model)
@@ -224,7 +222,7 @@ class _BoundaryGrid:
 
     def evaluate(self, model):
         """(classes (R, R) int, [hidden pre-activation (R, R) per neuron] or None)."""
-        logits, pre = _forward_grid(model, self.X)
+        logits, pre = forward_grid(model, self.X)
         if logits.ndim != 2 or logits.shape[1] < 2:
             raise ValueError(f"the model must output one logit per class, got outputs of shape {logits.shape[1:]}")
         self.nclasses = max(self.nclasses, logits.shape[1])
@@ -298,7 +296,7 @@ def plot_boundary(model, splits, path, hidden_lines=False, title=None, resolutio
     classes, hidden = grid.evaluate(model)
 
     def class_at(x, y):  # the model's own class for a data point (not the grid's nearest cell)
-        logits, _ = _forward_grid(model, np.array([[x, y]], dtype=np.float64))
+        logits, _ = forward_grid(model, np.array([[x, y]], dtype=np.float64))
         return int(logits[0].argmax())
 
     fig = _figure(7.2, 5.6)

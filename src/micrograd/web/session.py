@@ -22,7 +22,6 @@ import time
 import uuid
 
 from ..engine import Value
-from ..graph import trace
 from ..losses import cross_entropy
 from ..config import TrainConfig
 from ..train import make_trainer
@@ -80,6 +79,8 @@ def _f(x, digits=6):
 
 class Session:
     """One training run and what the page shows of it. Callers hold `lock` around use."""
+
+    INPUT_NAMES = ("x[0]", "x[1]")  # the traced datapoint's coordinates, as the graph names them
 
     def __init__(self, config):
         self.id = uuid.uuid4().hex
@@ -164,35 +165,20 @@ class Session:
         r = max(2.0, 1.15 * m)
         return [-r, r, -r, r]
 
-    def _weights(self):
-        """Per layer: (W as rows of floats, b, activation or None)."""
-        out = []
-        for layer in self.model.layers:
-            ns = layer.neurons
-            act = ns[0].activation if ns[0].nonlin else None
-            out.append(([[w.data for w in n.w] for n in ns], [n.b.data for n in ns], act))
-        return out
-
     def grid(self):
         """Class probabilities on a GRID x GRID grid over the domain, as ints 0..100,
         row-major from the top-left (y max) corner; computed with NumPy, no graphs built."""
         import numpy as np
 
+        from ..viz.plots import forward_grid
+
         x0, x1, y0, y1 = self.domain
         xs = x0 + (np.arange(GRID) + 0.5) * (x1 - x0) / GRID
         ys = y1 - (np.arange(GRID) + 0.5) * (y1 - y0) / GRID  # top row first, as a canvas
         gx, gy = np.meshgrid(xs, ys)
-        h = np.stack([gx.ravel(), gy.ravel()], axis=1)  # (G*G, 2)
-        with np.errstate(all="ignore"):
-            for W, b, act in self._weights():
-                h = h @ np.array(W).T + np.array(b)  # (G*G, nout)
-                if act == "tanh":
-                    h = np.tanh(h)
-                elif act == "relu":
-                    h = np.maximum(h, 0.0)
-            h = h - h.max(axis=1, keepdims=True)
         with np.errstate(all="ignore"):  # a diverged model may hold inf: show it as a flat grid
-            p = np.exp(h)
+            h, _ = forward_grid(self.model, np.stack([gx.ravel(), gy.ravel()], axis=1))  # (G*G, classes)
+            p = np.exp(h - h.max(axis=1, keepdims=True))
             p /= p.sum(axis=1, keepdims=True)
         p = np.nan_to_num(p, nan=1.0 / self.nclasses)
         return {"size": GRID, "classes": self.nclasses, "probs": np.rint(p * 100).astype(int).ravel().tolist()}
@@ -202,7 +188,7 @@ class Session:
         (straight lines in the input plane; deeper neurons' zero sets are curves)."""
         if len(self.model.layers) < 2 or self.model.nin != 2:
             return []
-        W, b, _ = self._weights()[0]
+        W, b = self.model.weights()[0]
         return [[_f(w[0], 9), _f(w[1], 9), _f(bi, 9)] for w, bi in zip(W, b)]
 
     # ------------------------------------------------------------------ optimizer state
@@ -231,115 +217,91 @@ class Session:
         Gradients are zeroed before the backward pass (the course's page forgot, so its
         graph showed this point's gradient plus the last training step's), and again after
         it, so tracing never leaks into training. `expand=True` shows the fused nodes as
-        the primitive ops they stand for, when `micrograd.viz.graph` can expand them.
+        the primitive ops they stand for (`micrograd.viz.graph.describe` asks each node).
         """
+        from ..viz.graph import describe
+
         self.model.zero_grad()
         try:
             xs = [Value(x), Value(y)]  # the inputs, as leaves we can name
+            names = {"params": dict(self.model.named_parameters()), "inputs": dict(zip(self.INPUT_NAMES, xs))}
+            labels, neurons = {}, {}  # neurons: name -> (layer, index in the layer)
             try:
-                loss = cross_entropy(self.model(xs), label)
+                h = xs
+                for n, layer in enumerate(self.model.layers):  # the model's forward, naming each neuron's node
+                    h = layer(h)
+                    for j, node in enumerate(h):
+                        labels[f"layers.{n}.neurons.{j}"], neurons[f"layers.{n}.neurons.{j}"] = node, (n, j)
+                loss = cross_entropy(h, label)
             except (ValueError, OverflowError) as e:  # a diverged model: non-finite logits
                 raise Conflict(f"cannot trace this point: {e}") from None
             loss.backward()
-            nodes, edges = trace(loss)
-            if len(nodes) > MAX_GRAPH_NODES:
-                raise Conflict(f"the graph has {len(nodes)} nodes, more than the {MAX_GRAPH_NODES} the page can draw; use smaller hidden layers")
-            graph = self._graph_json(nodes, edges, xs, (x, y, label))
+            fused = describe(loss, labels={**labels, "loss": loss}, **names)
+            if len(fused.nodes) > MAX_GRAPH_NODES:
+                raise Conflict(f"the graph has {len(fused.nodes)} nodes, more than the {MAX_GRAPH_NODES} the page can draw; use smaller hidden layers")
+            graph = self._graph_json(fused, neurons, (x, y, label))
             if expand:
                 try:
-                    graph = {**self._expanded_json(loss, xs), "point": graph["point"]}
+                    expanded = describe(loss, expand=True, max_nodes=MAX_GRAPH_NODES, labels={"loss": loss}, **names)
+                    graph = {**self._expanded_json(expanded.leaves_first()), "point": graph["point"]}
                 except Exception as e:  # an optional view: never let it break the page
                     graph["note"] = f"fused nodes could not be expanded ({type(e).__name__}: {e})"
             return graph
         finally:
             self.model.zero_grad()
 
-    def _graph_json(self, nodes, edges, xs, point):
-        """Nodes as {label, kind, title, data, grad}; edges as [child index, parent index].
-
-        A neuron is one fused node (op 'dot', or 'tanh(dot)'/'relu(dot)' with its
-        activation) whose children are (b, w..., x...): it is named after its bias
-        parameter, "layers.L.neurons.J.b".
-        """
-        label = point[2]
-        index = {id(v): i for i, v in enumerate(nodes)}
-        pname = {id(p): n for n, p in self.model.named_parameters()}
-        inputs = {id(v): k for k, v in enumerate(xs)}
-        last = len(self.model.layers) - 1
+    def _graph_json(self, graph, neurons, point):
+        """The fused graph for the page: nodes as {data, grad, kind, label, title}; edges as
+        [child index, parent index]. A neuron is one fused node (op 'dot', or 'tanh(dot)' /
+        'relu(dot)' with its activation), named "layers.L.neurons.J" by `trace`."""
+        label, last = point[2], len(self.model.layers) - 1
         out = []
-        for v in nodes:
-            node = {"data": _f(v.data, 9), "grad": _f(v.grad, 9)}
-            parts = pname.get(id(v._prev[0]), "").split(".") if v._prev else []
-            if not v._prev:
-                if id(v) in pname:
-                    node.update(kind="param", label=pname[id(v)], title=f"parameter {pname[id(v)]}")
-                elif id(v) in inputs:
-                    k = inputs[id(v)]
-                    node.update(kind="input", label=f"x[{k}]", title=f"input coordinate {k} of the datapoint")
-                else:
-                    node.update(kind="const", label="const", title="a constant")
-            elif len(parts) == 5 and parts[0] == "layers" and parts[4] == "b":
-                layer, j = int(parts[1]), int(parts[3])
-                act = v._op.split("(")[0] if v._op.endswith("(dot)") else None
+        for n in graph.nodes:
+            node = {"data": _f(n.data, 9), "grad": _f(n.grad, 9)}
+            if n.kind == "param":
+                node.update(kind="param", label=n.label, title=f"parameter {n.label}")
+            elif n.kind == "input":
+                k = self.INPUT_NAMES.index(n.label)
+                node.update(kind="input", label=n.label, title=f"input coordinate {k} of the datapoint")
+            elif n.kind == "const":
+                node.update(kind="const", label="const", title="a constant")
+            elif n.label in neurons:
+                layer, j = neurons[n.label]
+                act = n.op.split("(")[0] if n.op.endswith("(dot)") else None
                 formula = f"{act}(b+Σw·x)" if act else "b+Σw·x"
                 if layer == last:
-                    node.update(kind="op", label=f"logit {j} = {v._op}",
+                    node.update(kind="op", label=f"logit {j} = {n.op}",
                                 title=f"output neuron {j} (logit {j}): {formula}, one fused node")
                 else:
-                    node.update(kind="op", label=f"L{layer}.n{j} {v._op}",
+                    node.update(kind="op", label=f"L{layer}.n{j} {n.op}",
                                 title=f"neuron {j} of layer {layer}: {formula}, one fused node")
-            elif v._op == "cross_entropy":
+            elif n.label == "loss":
                 node.update(kind="loss", label=f"cross_entropy y={label}",
                             title=f"loss = -log softmax(logits)[{label}] (softmax + NLL, one fused node)")
             else:
-                node.update(kind="op", label=v._op, title=f"op {v._op}")
+                node.update(kind="op", label=n.op, title=f"op {n.op}")
             out.append(node)
-        return {"nodes": out, "edges": [[index[id(c)], index[id(p)]] for c, p in edges],
+        return {"nodes": out, "edges": [list(e) for e in graph.edges],
                 "point": {"x": point[0], "y": point[1], "label": label}}
 
-    def _expanded_json(self, loss, xs):
-        """The graph with fused nodes drawn as their primitive ops, from micrograd.viz.graph
-        (which recomputes the inner nodes' data and grads from what a fused node holds)."""
-        from ..viz import graph as vizgraph
-
-        params = dict(self.model.named_parameters())
-        drawing = vizgraph._layout(loss, expand=True, max_nodes=MAX_GRAPH_NODES, params=params,
-                                   inputs={f"x[{k}]": v for k, v in enumerate(xs)}, labels={"loss": loss})
-        keys = list(drawing.nodes)
-        index = {k: i for i, k in enumerate(keys)}
-        edges = [[index[c], index[p]] for c, p in drawing.edges]
-        # topological order (children first) whatever order the drawing keeps
-        nkids = [0] * len(keys)
-        parents = [[] for _ in keys]
-        for c, p in edges:
-            nkids[p] += 1
-            parents[c].append(p)
-        order = [i for i in range(len(keys)) if nkids[i] == 0]
-        for i in order:  # grows while we walk it (Kahn's algorithm)
-            for p in parents[i]:
-                nkids[p] -= 1
-                if nkids[p] == 0:
-                    order.append(p)
-        if len(order) != len(keys):
-            raise ValueError("the expanded drawing is not a DAG")
-        pos = {old: new for new, old in enumerate(order)}
-        has_kids = {p for _, p in edges}
+    @staticmethod
+    def _expanded_json(graph):
+        """The graph with fused nodes drawn as their primitive ops, in the same JSON shape."""
         out = []
-        for i in order:
-            label, data, grad, op, fill, fused = drawing.nodes[keys[i]]
-            node = {"data": _f(data, 9), "grad": _f(grad, 9)}
-            if label in params:
-                node.update(kind="param", label=label, title=f"parameter {label}")
-            elif label.startswith("x["):
-                node.update(kind="input", label=label, title="input coordinate of the datapoint")
-            elif label == "loss":
-                node.update(kind="loss", label=f"loss = {op}", title="the loss (last op of the cross-entropy chain)")
-            elif i not in has_kids:
-                node.update(kind="const", label=f"const {op}".strip(), title="a constant of the primitive graph")
+        for n in graph.nodes:
+            node = {"data": _f(n.data, 9), "grad": _f(n.grad, 9)}
+            if n.kind == "param":
+                node.update(kind="param", label=n.label, title=f"parameter {n.label}")
+            elif n.kind == "input":
+                node.update(kind="input", label=n.label, title="input coordinate of the datapoint")
+            elif n.label == "loss":
+                node.update(kind="loss", label=f"loss = {n.op}", title="the loss (last op of the cross-entropy chain)")
+            elif n.kind == "const":
+                node.update(kind="const", label=f"const {n.op}".strip(), title="a constant of the primitive graph")
             else:
-                node.update(kind="op", label=op + (" (fused)" if fused else ""), title=f"op {op}")
+                node.update(kind="op", label=n.op + (" (fused)" if n.fused else ""), title=f"op {n.op}")
             out.append(node)
-        return {"nodes": out, "edges": [[pos[c], pos[p]] for c, p in edges], "expanded": True}
+        return {"nodes": out, "edges": [list(e) for e in graph.edges], "expanded": True}
 
     # ------------------------------------------------------------------ what the page gets
     def snapshot(self, history=True):
