@@ -2,6 +2,7 @@
 # Set up and run the whole test suite on a fresh machine (this is what CI runs).
 #   bash scripts/test.sh            # all tests (slow ones included)
 #   bash scripts/test.sh -m "not slow"   # extra args go to pytest
+# Before pytest: ruff (lint + format check) and lint-imports (the layer contract in pyproject.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,4 +21,8 @@ VENV="${VENV:-.venv}"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
 
+# the house's checks: lint, format, the architecture contract (pyproject.toml), then the tests
+"$VENV/bin/ruff" check --quiet .
+"$VENV/bin/ruff" format --check --quiet .
+"$VENV/bin/lint-imports" --no-cache >/dev/null || "$VENV/bin/lint-imports" --no-cache
 exec "$VENV/bin/python" -m pytest -q "$@"

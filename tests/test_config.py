@@ -148,3 +148,39 @@ def test_v1_fixture_resumes_from_the_command_line(tmp_path, capsys):
     assert main(["train", "--resume", str(path), "--steps", "16"]) == 0
     resumed = capsys.readouterr().out.splitlines()[:-2]
     assert resumed and full[-len(resumed):] == resumed
+
+
+# ---------------------------------------------------------------------- adding an optimizer (CONTRIBUTING.md)
+
+
+def test_a_new_optimizer_needs_only_its_class_and_registry_entry(monkeypatch, tmp_path):
+    """The recipe in CONTRIBUTING.md: a class in micrograd.optim plus its OPTIMIZERS entry; the CLI,
+    the config's checks, the demo's form and the checkpoint follow without another edit."""
+    from micrograd import optim
+
+    class SignSGD(optim.Optimizer):
+        """p -= lr * sign(g) * |g|**0, with a step count as its only state."""
+
+        takes = ("lr",)
+        state_keys = frozenset({"n"})
+
+        def __init__(self, params, lr=1e-3):
+            super().__init__(params, {"lr": optim._check("lr", lr)})
+
+        def _update(self, p, g, st):
+            st["n"] = st.get("n", 0.0) + 1.0
+            return p - self.hyper["lr"] * ((g > 0) - (g < 0))
+
+    monkeypatch.setitem(OPTIMIZERS, "signsgd", SignSGD)
+    args = build_parser().parse_args(["train", "--optimizer", "signsgd", "--lr", "0.05", "--steps", "4"])
+    cfg = config_from_args(args)
+    with pytest.raises(ValueError, match="momentum=0.9 is used only by"):  # it does not take momentum
+        TrainConfig(optimizer="signsgd", momentum=0.9).validate()
+    assert "signsgd" in next(e for e in options()["fields"] if e["name"] == "optimizer")["choices"]
+    tr = make_trainer(cfg)
+    fit(trainer=tr, out=None)
+    assert type(tr.optimizer) is SignSGD and tr.optimizer.t == 4
+    checkpoint.save_trainer(tmp_path / "s.json", tr)
+    again = make_trainer(checkpoint.load(tmp_path / "s.json").train_config())
+    checkpoint.restore(again, checkpoint.load(tmp_path / "s.json"))
+    assert again.model.state_dict() == tr.model.state_dict() and again.optimizer.state_dict()["state"][0] == {"n": 4.0}

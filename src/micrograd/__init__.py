@@ -13,4 +13,4 @@ from .nn import MLP, Layer, Module, Neuron
 from .rng import RNG
 
 __all__ = ["Value", "RNG", "Module", "Neuron", "Layer", "MLP", "cross_entropy"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
