@@ -60,9 +60,11 @@ def plan_cells(ns, hiddens, engines, timing, quick=False, seed_missing=None):
             for e in engines:
                 cell = {"engine": e, "n": n, "hidden": h, **timing}
                 if e == "seed" and points > SEED_MAX_POINTS:
-                    cell["skip"] = ("not run: the seed's recursive topological sort exceeds Python's recursion limit "
-                                    "beyond ~900 training points (RecursionError measured at 960 points/hidden 64 "
-                                    "and 1000 points/hidden 16)")
+                    cell["skip"] = (
+                        "not run: the seed's recursive topological sort exceeds Python's recursion limit "
+                        "beyond ~900 training points (RecursionError measured at 960 points/hidden 64 "
+                        "and 1000 points/hidden 16)"
+                    )
                 elif e == "seed" and seed_missing:
                     cell["skip"] = seed_missing
                 elif quick and e in ("seed", "torch-loop") and points > 100:
@@ -82,7 +84,10 @@ def _run_cell_subprocess(spec, env):
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {**{k: spec[k] for k in ("engine", "n", "hidden")}, "error": f"the cell's process took over {timeout:.0f} s; stopped"}
+        return {
+            **{k: spec[k] for k in ("engine", "n", "hidden")},
+            "error": f"the cell's process took over {timeout:.0f} s; stopped",
+        }
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
@@ -90,8 +95,19 @@ def _run_cell_subprocess(spec, env):
     return json.loads(lines[-1])
 
 
-def bench_engines(ns=(100, 1000, 10000), hiddens=(16, 64), engines=ENGINES, timing=None, quick=False,
-                  seed_program=None, seed_missing=None, env=None, same_process=False, threads=None, log=None):
+def bench_engines(
+    ns=(100, 1000, 10000),
+    hiddens=(16, 64),
+    engines=ENGINES,
+    timing=None,
+    quick=False,
+    seed_program=None,
+    seed_missing=None,
+    env=None,
+    same_process=False,
+    threads=None,
+    log=None,
+):
     """Run every cell (each in its own subprocess unless `same_process`); returns the results.
     `threads` caps torch's and the BLAS's threads (default: the libraries' own choice)."""
     env = harness.child_env(env)
@@ -118,8 +134,10 @@ def bench_engines(ns=(100, 1000, 10000), hiddens=(16, 64), engines=ENGINES, timi
             if "error" in res:
                 log(f"{res['engine']:>10} n={res['n']} hidden={res['hidden']}: n/a ({res['error']})")
             else:
-                log(f"{res['engine']:>10} n={res['n']} hidden={res['hidden']}: {res['median']:.4g} s/step "
-                    f"({len(res['seconds'])} steps), peak RSS {res.get('rss_peak_mb', math.nan):.0f} MB")
+                log(
+                    f"{res['engine']:>10} n={res['n']} hidden={res['hidden']}: {res['median']:.4g} s/step "
+                    f"({len(res['seconds'])} steps), peak RSS {res.get('rss_peak_mb', math.nan):.0f} MB"
+                )
     return results
 
 
@@ -146,9 +164,11 @@ def check_losses(results, rtol_first=1e-10, rtol_steps=1e-9, max_steps=20):
             later = max([later] + [harness.rel_diff(x, y) for x, y in zip(a["losses"][:k], b["losses"][:k])])
         good = first <= rtol_first and later <= rtol_steps
         ok &= good
-        lines.append(f"{int(0.8 * n)} points, hidden {h}: first loss {ref['losses'][0]:.12g}, "
-                     f"max relative difference {first:.1e} across {len(done)} engines; Adam engines pairwise "
-                     f"over their common steps (up to {compared}): {later:.1e} {'OK' if good else 'MISMATCH'}")
+        lines.append(
+            f"{int(0.8 * n)} points, hidden {h}: first loss {ref['losses'][0]:.12g}, "
+            f"max relative difference {first:.1e} across {len(done)} engines; Adam engines pairwise "
+            f"over their common steps (up to {compared}): {later:.1e} {'OK' if good else 'MISMATCH'}"
+        )
     return ok, lines
 
 
@@ -164,7 +184,8 @@ def engines_table(results):
         return None if r is None or "error" in r else r["median"]
 
     rows = [
-        "| train points | hidden | engine | steps timed | median s/step | speedup vs scalar | speedup vs torch batched | peak RSS MB | RSS growth MB |",
+        "| train points | hidden | engine | steps timed | median s/step | speedup vs scalar | speedup vs torch batched "
+        "| peak RSS MB | RSS growth MB |",
         "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     notes = {}  # reason -> footnote number
@@ -183,25 +204,36 @@ def engines_table(results):
         vs_scalar = med(n, h, "scalar") / m if med(n, h, "scalar") else None
         vs_torch = med(n, h, "torch") / m if med(n, h, "torch") else None
         timed = f"{len(r['seconds'])}{'' if r.get('first_step_timed') is not True else ' (1st)'}"
-        rows.append(f"| {pts} | {h} | {ENGINE_TITLES[e]} | {timed} | {harness.fmt_s(m)} | {harness.fmt_ratio(vs_scalar)} | "
-                    f"{harness.fmt_ratio(vs_torch)} | {rss} |")
+        rows.append(
+            f"| {pts} | {h} | {ENGINE_TITLES[e]} | {timed} | {harness.fmt_s(m)} | {harness.fmt_ratio(vs_scalar)} | "
+            f"{harness.fmt_ratio(vs_torch)} | {rss} |"
+        )
     lines = rows
     if notes:
         lines += [""] + [f"[{i}] {reason}  " for reason, i in notes.items()]
     # time per node of the scalar engine, and its growth from the smallest workload
     node_rows = [r for r in results if r["engine"] == "scalar" and "error" not in r and r.get("nodes")]
     if node_rows:
-        lines += ["", "| scalar engine: train points | hidden | graph nodes | median s/step | us/node | vs smallest | CPU us/node | vs smallest |",
-                  "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "| scalar engine: train points | hidden | graph nodes | median s/step | us/node | vs smallest "
+            "| CPU us/node | vs smallest |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for h in sorted({r["hidden"] for r in node_rows}):
             rs = sorted((r for r in node_rows if r["hidden"] == h), key=lambda r: r["n"])
             base, cpu_base = rs[0]["median"] / rs[0]["nodes"], rs[0]["cpu_median"] / rs[0]["nodes"]
             for r in rs:
                 per, cpu = r["median"] / r["nodes"], r["cpu_median"] / r["nodes"]
-                lines.append(f"| {r['train_points']} | {h} | {r['nodes']} | {harness.fmt_s(r['median'])} | {per * 1e6:.3g} | "
-                             f"{per / base:.2f}x | {cpu * 1e6:.3g} | {cpu / cpu_base:.2f}x |")
-        lines += ["", "(time per node = median seconds per step / len(topo_order(loss)); CPU = this process's "
-                      "CPU time, which other load on the machine barely moves; target: flat within 1.5x)"]
+                lines.append(
+                    f"| {r['train_points']} | {h} | {r['nodes']} | {harness.fmt_s(r['median'])} | {per * 1e6:.3g} | "
+                    f"{per / base:.2f}x | {cpu * 1e6:.3g} | {cpu / cpu_base:.2f}x |"
+                )
+        lines += [
+            "",
+            "(time per node = median seconds per step / len(topo_order(loss)); CPU = this process's "
+            "CPU time, which other load on the machine barely moves; target: flat within 1.5x)",
+        ]
     return lines
 
 
@@ -221,16 +253,22 @@ def engines_header(results, env, same_process, quick, timing, load_before=None):
     except Exception:
         pass
     lines.append(", ".join(versions))
-    blas = {f"{b['prefix'] or b['internal_api']} ({b['internal_api']}, {b['architecture'] or 'n/a'}, {b['num_threads']} threads)": None
-            for r in results for b in (r.get("blas") or [])}
+    blas = {
+        f"{b['prefix'] or b['internal_api']} ({b['internal_api']}, {b['architecture'] or 'n/a'}, "
+        f"{b['num_threads']} threads)": None
+        for r in results
+        for b in (r.get("blas") or [])
+    }
     if blas:
         lines.append("BLAS/OpenMP loaded by the cells (threadpoolctl): " + "; ".join(blas))
     threads = next((r["torch_threads"] for r in results if r.get("torch_threads")), None)
     if threads:
         lines.append(f"torch threads: {threads}")
-    lines.append(f"cells: {'one process' if same_process else 'one subprocess each'}; a warm-up step, then timed steps: "
-                 f"at least {timing['steps']} and {timing['min_time']:g} s, but no more once {timing['budget']:g} s have passed "
-                 f"(slow cells time fewer); a first step of >= {WARM_SECONDS:g} s is timed too, marked (1st){'; --quick' if quick else ''}")
+    lines.append(
+        f"cells: {'one process' if same_process else 'one subprocess each'}; a warm-up step, then timed steps: "
+        f"at least {timing['steps']} and {timing['min_time']:g} s, but no more once {timing['budget']:g} s have passed "
+        f"(slow cells time fewer); a first step of >= {WARM_SECONDS:g} s is timed too, marked (1st){'; --quick' if quick else ''}"
+    )
     return [f"- {line}" for line in lines + harness.load_line(load_before)]
 
 
@@ -238,30 +276,64 @@ def engines_header(results, env, same_process, quick, timing, load_before=None):
 
 
 def build_parser():
-    parser = harness.Parser(prog="bench_engines.py",
-                            description="Per training step: the seed's engine, micrograd scalar/tensor and PyTorch, side by side.")
+    parser = harness.Parser(
+        prog="bench_engines.py",
+        description="Per training step: the seed's engine, micrograd scalar/tensor and PyTorch, side by side.",
+    )
     parser.add_argument("--quick", action="store_true", help="fewer steps, shorter budgets, no slow cells (~1-2 min)")
-    parser.add_argument("--n", type=harness.positive_int, nargs="+", default=None, metavar="N",
-                        help="dataset sizes (80%% train): default 100 1000 10000 (80/800/8000 train points)")
-    parser.add_argument("--hidden", type=harness.positive_int, nargs="+", default=[16, 64], metavar="SIZE",
-                        help="hidden sizes (default 16 64)")
-    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES), metavar="ENGINE",
-                        help=f"engines to run (default: all of {', '.join(ENGINES)})")
+    parser.add_argument(
+        "--n",
+        type=harness.positive_int,
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="dataset sizes (80%% train): default 100 1000 10000 (80/800/8000 train points)",
+    )
+    parser.add_argument(
+        "--hidden", type=harness.positive_int, nargs="+", default=[16, 64], metavar="SIZE", help="hidden sizes (default 16 64)"
+    )
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        choices=ENGINES,
+        default=list(ENGINES),
+        metavar="ENGINE",
+        help=f"engines to run (default: all of {', '.join(ENGINES)})",
+    )
     d, q = timing_defaults(False), timing_defaults(True)
-    parser.add_argument("--steps", type=harness.positive_int, default=None,
-                        help=f"timed steps per cell, at least (default {d['steps']}; {q['steps']} with --quick)")
-    parser.add_argument("--min-time", type=harness.positive_float, default=None,
-                        help=f"seconds of timed steps per cell, at least (default {d['min_time']:g}; {q['min_time']:g} with --quick)")
-    parser.add_argument("--budget", type=harness.positive_float, default=None,
-                        help=f"seconds after which a cell stops timing, even below --steps (default {d['budget']:g}; "
-                             f"{q['budget']:g} with --quick)")
+    parser.add_argument(
+        "--steps",
+        type=harness.positive_int,
+        default=None,
+        help=f"timed steps per cell, at least (default {d['steps']}; {q['steps']} with --quick)",
+    )
+    parser.add_argument(
+        "--min-time",
+        type=harness.positive_float,
+        default=None,
+        help=f"seconds of timed steps per cell, at least (default {d['min_time']:g}; {q['min_time']:g} with --quick)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=harness.positive_float,
+        default=None,
+        help=f"seconds after which a cell stops timing, even below --steps (default {d['budget']:g}; "
+        f"{q['budget']:g} with --quick)",
+    )
     harness.add_seed_program_flag(parser, "for its engine's cells")
-    parser.add_argument("--same-process", action="store_true", help="run every cell in this process (no per-cell memory isolation)")
-    parser.add_argument("--threads", type=harness.positive_int, default=None,
-                        help="cap torch's and the BLAS's threads (default: theirs, one per core); 1 is steadier on a busy machine")
+    parser.add_argument(
+        "--same-process", action="store_true", help="run every cell in this process (no per-cell memory isolation)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=harness.positive_int,
+        default=None,
+        help="cap torch's and the BLAS's threads (default: theirs, one per core); 1 is steadier on a busy machine",
+    )
     parser.add_argument("--markdown", type=harness.output_file, metavar="FILE", help="also write the table to FILE")
-    parser.add_argument("--json", type=harness.output_file, metavar="FILE",
-                        help="also write the raw results (every step's time and loss) to FILE")
+    parser.add_argument(
+        "--json", type=harness.output_file, metavar="FILE", help="also write the raw results (every step's time and loss) to FILE"
+    )
     harness.add_env_flag(parser, "the cells'")
     return parser
 
@@ -278,9 +350,19 @@ def run(argv):
     program, missing = harness.find_seed_program(args.seed_program) if "seed" in engines else (None, None)
     if missing:
         harness.log(f"bench_engines.py: {missing}")
-    results = bench_engines(ns=args.n or (100, 1000, 10000), hiddens=args.hidden, engines=engines, timing=timing,
-                            quick=args.quick, seed_program=program, seed_missing=missing, env=env,
-                            same_process=args.same_process, threads=args.threads, log=harness.log)
+    results = bench_engines(
+        ns=args.n or (100, 1000, 10000),
+        hiddens=args.hidden,
+        engines=engines,
+        timing=timing,
+        quick=args.quick,
+        seed_program=program,
+        seed_missing=missing,
+        env=env,
+        same_process=args.same_process,
+        threads=args.threads,
+        log=harness.log,
+    )
     ok, checks = check_losses(results)
     lines = ["## Engines per training step", ""]
     lines += engines_header(results, env, args.same_process, args.quick, timing, load_before)

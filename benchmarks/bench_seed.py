@@ -142,6 +142,7 @@ def bench_seed(seed_program, runs=3, train_args=(), env=None, log=None):
 
 def seed_table(res, runs, seed_missing=None):
     """The markdown table and its verdict lines; `seed_missing`: why the seed's row is n/a."""
+
     def short(cmd):
         return " ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))
 
@@ -149,20 +150,26 @@ def seed_table(res, runs, seed_missing=None):
         "| program | command | runs | median s | min s | max s | median CPU s |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for name, cmd, times, cpu in (("seed program", res["seed_cmd"], res["seed_times"], res["seed_cpu"]),
-                                  ("micrograd train", res["our_cmd"], res["our_times"], res["our_cpu"])):
+    for name, cmd, times, cpu in (
+        ("seed program", res["seed_cmd"], res["seed_times"], res["seed_cpu"]),
+        ("micrograd train", res["our_cmd"], res["our_times"], res["our_cpu"]),
+    ):
         if not times:
             rows.append(f"| {name} | n/a | - | n/a | n/a | n/a | n/a |")
             continue
-        rows.append(f"| {name} | `{short(cmd)}` | {runs} | {statistics.median(times):.3f} | {min(times):.3f} | "
-                    f"{max(times):.3f} | {statistics.median(cpu):.3f} |")
+        rows.append(
+            f"| {name} | `{short(cmd)}` | {runs} | {statistics.median(times):.3f} | {min(times):.3f} | "
+            f"{max(times):.3f} | {statistics.median(cpu):.3f} |"
+        )
     if res["ratio"] is None:
         speed = f"speedup (seed median / micrograd median): n/a: {seed_missing}"
         against = f"the seed program's recorded output ({harness.GOLDEN_SEED_OUTPUT.relative_to(harness.ROOT)})"
     else:
-        speed = (f"**speedup (seed median / micrograd median): {res['ratio']:.1f}x** (target: >= 20x); "
-                 f"fastest runs: {min(res['seed_times']) / min(res['our_times']):.1f}x; "
-                 f"CPU time (user+sys, insensitive to other load): {res['cpu_ratio']:.1f}x")
+        speed = (
+            f"**speedup (seed median / micrograd median): {res['ratio']:.1f}x** (target: >= 20x); "
+            f"fastest runs: {min(res['seed_times']) / min(res['our_times']):.1f}x; "
+            f"CPU time (user+sys, insensitive to other load): {res['cpu_ratio']:.1f}x"
+        )
         against = "the seed program's output in the same run"
     return rows + [
         "",
@@ -174,8 +181,9 @@ def seed_table(res, runs, seed_missing=None):
 
 
 def build_parser():
-    parser = harness.Parser(prog="bench_seed.py",
-                            description="Whole process: `micrograd train` vs the seed program, in the same run.")
+    parser = harness.Parser(
+        prog="bench_seed.py", description="Whole process: `micrograd train` vs the seed program, in the same run."
+    )
     harness.add_seed_program_flag(parser, "the reference to time and to check against")
     parser.add_argument("--runs", "-k", type=harness.positive_int, default=3, help="runs of each program (default 3)")
     parser.add_argument("--markdown", type=harness.output_file, metavar="FILE", help="also write the report to FILE")
@@ -192,10 +200,11 @@ def run(argv):
     load_before = harness.load_average()
     res = bench_seed(program, runs=args.runs, env=env, log=harness.log)
     lines = ["## micrograd train vs the seed program (whole process)", ""]
-    lines += [f"- {line}" for line in harness.machine_info(env) + [f"micrograd {harness.micrograd_version()}"]
-              + harness.load_line(load_before)]
-    lines += [f"- seed program: {program if program else 'n/a'}",
-              f"- command: `{harness.command_line(__file__, argv)}`", ""]
+    lines += [
+        f"- {line}"
+        for line in harness.machine_info(env) + [f"micrograd {harness.micrograd_version()}"] + harness.load_line(load_before)
+    ]
+    lines += [f"- seed program: {program if program else 'n/a'}", f"- command: `{harness.command_line(__file__, argv)}`", ""]
     lines += seed_table(res, args.runs, missing)
     text = "\n".join(lines) + "\n"
     print(text, end="")

@@ -36,8 +36,18 @@ def _our_config(n, hidden, engine):
     from micrograd.config import TrainConfig
 
     # PyTorch's Adam (with L2 weight decay), so that our engines and torch agree step by step
-    return TrainConfig(n=n, hidden=[hidden], optimizer="adam", lr=LR, beta1=BETAS[0], beta2=BETAS[1],
-                       weight_decay=WEIGHT_DECAY, eval_every=0, steps=10**9, engine=engine)
+    return TrainConfig(
+        n=n,
+        hidden=[hidden],
+        optimizer="adam",
+        lr=LR,
+        beta1=BETAS[0],
+        beta2=BETAS[1],
+        weight_decay=WEIGHT_DECAY,
+        eval_every=0,
+        steps=10**9,
+        engine=engine,
+    )
 
 
 def _setup_seed(n, hidden, seed_program):
@@ -178,8 +188,7 @@ def _blas_info():
     except ImportError:
         return None
     return [
-        {k: d.get(k) for k in ("internal_api", "architecture", "num_threads", "prefix")}
-        for d in threadpoolctl.threadpool_info()
+        {k: d.get(k) for k in ("internal_api", "architecture", "num_threads", "prefix")} for d in threadpoolctl.threadpool_info()
     ]
 
 
@@ -281,9 +290,16 @@ def run_cell(engine, n, hidden, steps, budget, min_time=0.0, seed_program=None, 
 
 def run_spec(spec):
     """`run_cell` from the dict bench_engines.py plans (and passes to a cell process as JSON)."""
-    return run_cell(spec["engine"], spec["n"], spec["hidden"], spec["steps"], spec["budget"],
-                    min_time=spec.get("min_time", 0.0), seed_program=spec.get("seed_program"),
-                    threads=spec.get("threads"))
+    return run_cell(
+        spec["engine"],
+        spec["n"],
+        spec["hidden"],
+        spec["steps"],
+        spec["budget"],
+        min_time=spec.get("min_time", 0.0),
+        seed_program=spec.get("seed_program"),
+        threads=spec.get("threads"),
+    )
 
 
 if __name__ == "__main__":  # a cell process: one spec in (argv), one JSON line out

@@ -47,9 +47,14 @@ def find_seed_program(explicit=None):
 
 
 def add_seed_program_flag(parser, what):
-    parser.add_argument("--seed-program", type=existing_file, default=None, metavar="PATH",
-                        help=f"the seed program, {what} (default: ${seedref.ENV_VAR}, else "
-                             "../shared/seed/seed_program.py beside the repository; without it its columns are n/a)")
+    parser.add_argument(
+        "--seed-program",
+        type=existing_file,
+        default=None,
+        metavar="PATH",
+        help=f"the seed program, {what} (default: ${seedref.ENV_VAR}, else "
+        "../shared/seed/seed_program.py beside the repository; without it its columns are n/a)",
+    )
 
 
 # ---------------------------------------------------------------------- formatting
@@ -124,8 +129,9 @@ def output_file(s):
 
 
 def add_env_flag(parser, whose):
-    parser.add_argument("--unset-openblas-env", action="store_true",
-                        help=f"remove OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE from {whose} environment")
+    parser.add_argument(
+        "--unset-openblas-env", action="store_true", help=f"remove OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE from {whose} environment"
+    )
 
 
 def bench_env(args):
@@ -195,8 +201,10 @@ def machine_info(env=None):
     blas = ", ".join(f"{k}={env[k]}" for k in OPENBLAS_VARS if k in env) or "unset"
     removed = [k for k in OPENBLAS_VARS if k in os.environ and k not in env]
     if removed:
-        blas += (" for the benchmarked processes (--unset-openblas-env; this shell has "
-                 f"{', '.join(f'{k}={os.environ[k]}' for k in removed)})")
+        blas += (
+            " for the benchmarked processes (--unset-openblas-env; this shell has "
+            f"{', '.join(f'{k}={os.environ[k]}' for k in removed)})"
+        )
     return [
         f"machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         f"python {platform.python_version()} ({sys.executable})",
@@ -217,8 +225,10 @@ def load_average():
 def load_line(load_before):
     if load_before is None:
         return []
-    return [f"load average (1 min) before the run {load_before:.2f}, after it {load_average():.2f} (the benchmark "
-            f"itself adds about 1; more means other work was competing for the {os.cpu_count()} cores)"]
+    return [
+        f"load average (1 min) before the run {load_before:.2f}, after it {load_average():.2f} (the benchmark "
+        f"itself adds about 1; more means other work was competing for the {os.cpu_count()} cores)"
+    ]
 
 
 def command_line(script, argv):

@@ -19,8 +19,16 @@ from playwright.sync_api import sync_playwright
 
 from micrograd.web import make_server, url
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def main(argv=None):
@@ -42,8 +50,7 @@ def main(argv=None):
             page.wait_for_selector("body[data-ready='1']")
             # one step per frame, paused exactly at --steps (play, then single steps to the count)
             page.click("#play")
-            page.wait_for_function("n => +document.getElementById('step-count').textContent >= n - 5",
-                                   arg=args.steps)
+            page.wait_for_function("n => +document.getElementById('step-count').textContent >= n - 5", arg=args.steps)
             page.click("#play")
             page.wait_for_timeout(300)
             while int(page.inner_text("#step-count")) < args.steps:

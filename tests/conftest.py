@@ -8,7 +8,6 @@ comes from.
 """
 
 import pytest
-
 import seedref
 
 

@@ -34,8 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]  # the repository
 GOLDEN = ROOT / "tests" / "golden"
 ENV_VAR = "MICROGRAD_SEED_PROGRAM"
 BESIDE = ROOT.parent / "shared" / "seed" / "seed_program.py"  # where CI puts it
-WHERE = ("get it from EurekaLabsAI/micrograd at commit a582b5d (`micrograd.py`) or join the code blocks of "
-         "the LLM101n-CN micrograd article, then set MICROGRAD_SEED_PROGRAM=PATH or put it at ../shared/seed/seed_program.py")
+WHERE = (
+    "get it from EurekaLabsAI/micrograd at commit a582b5d (`micrograd.py`) or join the code blocks of "
+    "the LLM101n-CN micrograd article, then set MICROGRAD_SEED_PROGRAM=PATH or put it at ../shared/seed/seed_program.py"
+)
 
 MISSING = "the seed program is not available"  # how every reason below starts (tests/conftest.py looks for it)
 
@@ -80,8 +82,7 @@ _compiled_cache = {}  # path -> the compiled definitions, parsed once per proces
 def _compiled(program):
     if program not in _compiled_cache:
         tree = ast.parse(program.read_text(encoding="utf-8"), filename=str(program))
-        body = [node for node in tree.body
-                if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name in KEEP]
+        body = [node for node in tree.body if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name in KEEP]
         found = {node.name for node in body}
         missing = [name for name in KEEP if name not in found]
         if missing:
@@ -101,8 +102,7 @@ def seed_namespace(seed=42, program=None):
     ns = {"__name__": "seed_program", "math": math}
     exec(_compiled(program), ns)
     ns["random"] = ns["RNG"](seed)
-    return types.SimpleNamespace(**{name: ns[name] for name in KEEP}, globals=ns,
-                                 random=ns["random"])
+    return types.SimpleNamespace(**{name: ns[name] for name in KEEP}, globals=ns, random=ns["random"])
 
 
 def seed_rng(seed):
@@ -143,22 +143,35 @@ def seed_run(steps, seed=42):
     tree = ast.parse(program.read_text(encoding="utf-8"), filename=str(program))
     seeded = loops = 0
     for node in tree.body:
-        if (isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["random"]
-                and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", None) == "RNG"):
+        if (
+            isinstance(node, ast.Assign)
+            and [getattr(t, "id", None) for t in node.targets] == ["random"]
+            and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", None) == "RNG"
+        ):
             node.value.args = [ast.Name("SEED", ast.Load())]
             seeded += 1
-        elif (isinstance(node, ast.For) and isinstance(node.iter, ast.Call)
-              and getattr(node.iter.func, "id", None) == "range"
-              and len(node.iter.args) == 1 and getattr(node.iter.args[0], "value", None) == 100):
+        elif (
+            isinstance(node, ast.For)
+            and isinstance(node.iter, ast.Call)
+            and getattr(node.iter.func, "id", None) == "range"
+            and len(node.iter.args) == 1
+            and getattr(node.iter.args[0], "value", None) == 100
+        ):
             node.iter.args = [ast.Name("STEPS", ast.Load())]
             loops += 1
     if (seeded, loops) != (1, 1):
-        raise RuntimeError(f"{program}: cannot find `random = RNG(42)` and the `range(100)` "
-                           "training loop; update tests/seedref.py")
+        raise RuntimeError(
+            f"{program}: cannot find `random = RNG(42)` and the `range(100)` training loop; update tests/seedref.py"
+        )
     ast.fix_missing_locations(tree)
     lines = []
-    ns = {"__name__": "seed_program", "SEED": seed, "STEPS": steps,
-          "print": lambda *args: lines.append(" ".join(str(a) for a in args))}
+    ns = {
+        "__name__": "seed_program",
+        "SEED": seed,
+        "STEPS": steps,
+        "print": lambda *args: lines.append(" ".join(str(a) for a in args)),
+    }
     exec(compile(tree, str(program), "exec"), ns)
     names = ("model", "train_split", "val_split", "test_split", "eval_split", "nll_loss", "Value")
     return types.SimpleNamespace(lines=lines, **{k: ns[k] for k in names})

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import seedref
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,8 +26,9 @@ NO_SEED = {seedref.ENV_VAR: "/no/such/seed_program.py"}  # the environment of a 
 
 
 def run(*args, env=None):
-    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, *map(str, args)], capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})}
+    )
 
 
 def table_rows(text, first_header):
@@ -58,8 +58,17 @@ def test_bench_engines_tiny_workload_prints_every_engine(tmp_path):
     assert md.read_text() == proc.stdout
 
     header, body = table_rows(proc.stdout, "train points")
-    assert header == ["train points", "hidden", "engine", "steps timed", "median s/step", "speedup vs scalar",
-                      "speedup vs torch batched", "peak RSS MB", "RSS growth MB"]
+    assert header == [
+        "train points",
+        "hidden",
+        "engine",
+        "steps timed",
+        "median s/step",
+        "speedup vs scalar",
+        "speedup vs torch batched",
+        "peak RSS MB",
+        "RSS growth MB",
+    ]
     assert [row[2] for row in body] == [bench_engines.ENGINE_TITLES[e] for e in ENGINES]
     assert all(row[:2] == ["16", "3"] for row in body)  # n=20 -> 16 training points
     seed_found = seedref.find_seed_program()[0] is not None
@@ -111,8 +120,7 @@ def test_plan_skips_the_seed_beyond_its_recursion_limit():
     cells = bench_engines.plan_cells([100, 1000, 10000], [16], ["seed", "scalar"], timing)
     skipped = {(c["engine"], c["n"]) for c in cells if "skip" in c}
     assert skipped == {("seed", 10000)}
-    quick = bench_engines.plan_cells([100, 1000], [16], ["seed", "scalar"], bench_engines.timing_defaults(quick=True),
-                                     quick=True)
+    quick = bench_engines.plan_cells([100, 1000], [16], ["seed", "scalar"], bench_engines.timing_defaults(quick=True), quick=True)
     assert {(c["engine"], c["n"]) for c in quick if "skip" in c} == {("seed", 1000)}
     missing = bench_engines.plan_cells([100], [16, 64], ["seed", "scalar"], timing, seed_missing="no seed here")
     assert [(c["engine"], c.get("skip")) for c in missing] == [("seed", "no seed here"), ("scalar", None)] * 2
@@ -164,8 +172,9 @@ def _fake_seed(tmp_path, text):
 
 def test_bench_seed_times_both_programs_and_checks_the_lines(tmp_path):
     md = tmp_path / "seed.md"
-    proc = run(BENCHMARKS / "bench_seed.py", "--seed-program", _fake_seed(tmp_path, GOLDEN.read_text()),
-               "--runs", "1", "--markdown", md)
+    proc = run(
+        BENCHMARKS / "bench_seed.py", "--seed-program", _fake_seed(tmp_path, GOLDEN.read_text()), "--runs", "1", "--markdown", md
+    )
     assert proc.returncode == 0, proc.stderr
     header, body = table_rows(proc.stdout, "program")
     assert header == ["program", "command", "runs", "median s", "min s", "max s", "median CPU s"]
@@ -194,9 +203,13 @@ def test_bench_seed_without_the_seed_program_checks_the_recorded_output():
 
 
 def test_bench_errors_are_one_line():
-    for script, args in (("bench_engines.py", ["--steps", "0"]), ("bench_engines.py", ["--engines", "nope"]),
-                         ("bench_seed.py", ["--seed-program", "/no/such.py"]),
-                         ("bench_engines.py", ["--markdown", "/no/such/dir/table.md"]), ("bench_seed.py", ["--runs", "x"])):
+    for script, args in (
+        ("bench_engines.py", ["--steps", "0"]),
+        ("bench_engines.py", ["--engines", "nope"]),
+        ("bench_seed.py", ["--seed-program", "/no/such.py"]),
+        ("bench_engines.py", ["--markdown", "/no/such/dir/table.md"]),
+        ("bench_seed.py", ["--runs", "x"]),
+    ):
         proc = run(BENCHMARKS / script, *args)
         assert proc.returncode == 2, (script, args)
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, proc.stderr

@@ -117,12 +117,15 @@ def test_resume_at_step_k_is_bit_identical(tmp_path, k):
     assert h2["val_loss"] == full_history["val_loss"]
 
 
-@pytest.mark.parametrize("overrides", [
-    {"optimizer": "adam"},
-    {"optimizer": "adamw", "init": "per-weight"},
-    {"optimizer": "sgd", "momentum": 0.9, "lr": 0.05},
-    {"dataset": "yinyang", "hidden": [8], "style": "llm101n", "activation": "relu"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"optimizer": "adam"},
+        {"optimizer": "adamw", "init": "per-weight"},
+        {"optimizer": "sgd", "momentum": 0.9, "lr": 0.05},
+        {"dataset": "yinyang", "hidden": [8], "style": "llm101n", "activation": "relu"},
+    ],
+)
 def test_resume_bit_identical_for_every_optimizer(tmp_path, overrides):
     full_lines, full_history = run_lines(cfg(**overrides))
     tr, lines, history = trained(7, **overrides)
@@ -240,8 +243,13 @@ def test_unwritable_directory_is_found_before_training(tmp_path):
     import subprocess
     import sys
 
-    p = subprocess.run([sys.executable, "-m", "micrograd.cli", "train", "--save", "/proc/c.json"],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "micrograd.cli", "train", "--save", "/proc/c.json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert p.returncode == 2 and p.stdout == ""  # refused before the first step, not after the run
     assert "cannot save to '/proc/c.json'" in p.stderr and len(p.stderr.splitlines()) == 1
     assert not [f for f in os.listdir(tmp_path) if "probe" in f]
@@ -278,12 +286,15 @@ def test_deeply_nested_json_refused(saved):
         checkpoint.load(saved)
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda d: d.update(format="something-else"), "not a micrograd checkpoint"),
-    (lambda d: d.update(version=2), "unsupported version 2"),
-    (lambda d: d.pop("sha256"), "missing field 'sha256'"),
-    (lambda d: d.pop("payload"), "missing field 'payload'"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d.update(format="something-else"), "not a micrograd checkpoint"),
+        (lambda d: d.update(version=2), "unsupported version 2"),
+        (lambda d: d.pop("sha256"), "missing field 'sha256'"),
+        (lambda d: d.pop("payload"), "missing field 'payload'"),
+    ],
+)
 def test_wrong_format_version_or_envelope_refused(saved, edit, message):
     rewrite(saved, edit, fix_checksum=False)
     with pytest.raises(CheckpointError, match=message):
@@ -309,7 +320,7 @@ def test_tampered_value_refused_by_checksum(saved):
 def test_tampered_text_refused(saved):
     text = saved.read_text()
     i = text.index('"step": 5')
-    saved.write_text(text[:i] + '"step": 4' + text[i + 9:])
+    saved.write_text(text[:i] + '"step": 4' + text[i + 9 :])
     with pytest.raises(CheckpointError, match="checksum mismatch"):
         checkpoint.load(saved)
 
@@ -350,17 +361,20 @@ def test_config_missing_a_field_loads_with_its_default(saved):
     assert tr.step == 5
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda p: p["config"].update(colour="red"), r"unknown \['colour'\]"),
-    (lambda p: p["config"].update(lr=-1.0), "config is invalid: lr must be >= 0"),
-    (lambda p: p.update(step=-3), "step must be an int >= 0"),
-    (lambda p: p.update(step="5"), "step must be an int >= 0"),
-    (lambda p: p.update(rng=12345), "rng must be the RNG state as a decimal string"),
-    (lambda p: p.update(rng="9" * 5000), "rng is not a usable RNG state"),  # past int()'s digit limit
-    (lambda p: p["optimizer"].pop("state"), "optimizer must be an object with"),
-    (lambda p: p["model"].update({"layers.0.neurons.0.b": "zero"}), "must be a number"),
-    (lambda p: p.update(history={"train_loss": "x"}), "history must be"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda p: p["config"].update(colour="red"), r"unknown \['colour'\]"),
+        (lambda p: p["config"].update(lr=-1.0), "config is invalid: lr must be >= 0"),
+        (lambda p: p.update(step=-3), "step must be an int >= 0"),
+        (lambda p: p.update(step="5"), "step must be an int >= 0"),
+        (lambda p: p.update(rng=12345), "rng must be the RNG state as a decimal string"),
+        (lambda p: p.update(rng="9" * 5000), "rng is not a usable RNG state"),  # past int()'s digit limit
+        (lambda p: p["optimizer"].pop("state"), "optimizer must be an object with"),
+        (lambda p: p["model"].update({"layers.0.neurons.0.b": "zero"}), "must be a number"),
+        (lambda p: p.update(history={"train_loss": "x"}), "history must be"),
+    ],
+)
 def test_malformed_payload_refused(saved, edit, message):
     rewrite(saved, lambda d: edit(d["payload"]))
     with pytest.raises(CheckpointError, match=message):

@@ -11,18 +11,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from seedref import assert_lines_match, golden_lines
 
 from micrograd.cli import build_parser, config_from_args
 from micrograd.train import Trainer
-from seedref import assert_lines_match, golden_lines
 
 REL = 1e-10
 
 
 def micrograd(*args, cwd):
     """`python -m micrograd.cli ARGS` with the test's interpreter; (returncode, stdout, stderr)."""
-    p = subprocess.run([sys.executable, "-m", "micrograd.cli", *args], capture_output=True, text=True,
-                       cwd=cwd, timeout=300)
+    p = subprocess.run([sys.executable, "-m", "micrograd.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -86,7 +85,12 @@ def test_quiet_prints_only_the_summary(tmp_path):
 def test_explicit_steps_override_the_llm101n_preset(tmp_path):
     steps, _ = split_summary(ok("train", "--preset", "llm101n", "--steps", "3", cwd=tmp_path))
     golden = [g.replace("/100,", "/3,") for g in golden_lines("llm101n_output.txt")[:4]]
-    assert [line.split(" loss")[0] for line in steps] == ["step 1/3, val", "step 1/3, train", "step 2/3, train", "step 3/3, train"]
+    assert [line.split(" loss")[0] for line in steps] == [
+        "step 1/3, val",
+        "step 1/3, train",
+        "step 2/3, train",
+        "step 3/3, train",
+    ]
     assert_lines_match(steps, golden, rel=REL)
 
 
@@ -164,8 +168,7 @@ def test_eval_every_controls_the_val_lines(tmp_path):
 
 
 def test_lr_and_weight_decay_zero_leave_the_model_unchanged(tmp_path):
-    steps, _ = split_summary(ok("train", "--lr", "0", "--weight-decay", "0", "--steps", "3", "--eval-every", "0",
-                                cwd=tmp_path))
+    steps, _ = split_summary(ok("train", "--lr", "0", "--weight-decay", "0", "--steps", "3", "--eval-every", "0", cwd=tmp_path))
     losses = [s.split()[-1] for s in steps]
     assert len(set(losses)) == 1
     assert float(losses[0]) == pytest.approx(float(golden_lines("seed_output.txt")[1].split()[-1]), rel=REL)

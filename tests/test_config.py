@@ -25,8 +25,7 @@ GOLDEN = Path(__file__).parent / "golden"
 class SmoothedConfig(TrainConfig):
     """TrainConfig with one more field, declared as any field is: nothing else is edited."""
 
-    label_smoothing: float = setting(0.0, help="label smoothing", low=0.0, high=1.0, training_only=True,
-                                     demo="label smoothing")
+    label_smoothing: float = setting(0.0, help="label smoothing", low=0.0, high=1.0, training_only=True, demo="label smoothing")
 
 
 def parse(config_class, *argv):
@@ -41,8 +40,7 @@ def parse(config_class, *argv):
 def test_flags_and_keys_follow_the_fields():
     names = [f.name for f in dataclasses.fields(TrainConfig)]
     assert list(RUN_KEYS) == [n for n in names if n != "style"]  # style comes from the preset only
-    assert set(TRAINING_ONLY_KEYS) == {"optimizer", "lr", "beta1", "beta2", "weight_decay", "momentum", "steps",
-                                       "eval_every"}
+    assert set(TRAINING_ONLY_KEYS) == {"optimizer", "lr", "beta1", "beta2", "weight_decay", "momentum", "steps", "eval_every"}
     p, _ = parse(TrainConfig)
     flags = {a.dest: a for a in p._actions}
     for key in RUN_KEYS:
@@ -68,11 +66,14 @@ def test_the_demo_form_is_the_fields_marked_demo():
     assert {e["name"]: e["kind"] for e in form_fields()}["hidden"] == "list"
 
 
-@pytest.mark.parametrize("argv, field, message", [
-    (["--lr", "-1"], {"lr": -1.0}, "lr must be >= 0, got -1.0"),
-    (["--beta1", "1.5"], {"beta1": 1.5}, r"beta1 must be in \[0, 1\), got 1.5"),
-    (["--n", "5"], {"n": 5}, "n must be >= 10, got 5"),
-])
+@pytest.mark.parametrize(
+    "argv, field, message",
+    [
+        (["--lr", "-1"], {"lr": -1.0}, "lr must be >= 0, got -1.0"),
+        (["--beta1", "1.5"], {"beta1": 1.5}, r"beta1 must be in \[0, 1\), got 1.5"),
+        (["--n", "5"], {"n": 5}, "n must be >= 10, got 5"),
+    ],
+)
 def test_a_range_is_checked_once_by_the_config(argv, field, message):
     _, args = parse(TrainConfig, *argv)  # the flag only converts text to a number
     with pytest.raises(ValueError, match=message):
@@ -121,11 +122,14 @@ def lines_of(config):
     return out
 
 
-@pytest.mark.parametrize("name, steps", [
-    ("ckpt_v1_seed.json", 20),
-    ("ckpt_v1_llm101n_tensor.json", 9),
-    ("ckpt_v1_sgd.json", 8),
-])
+@pytest.mark.parametrize(
+    "name, steps",
+    [
+        ("ckpt_v1_seed.json", 20),
+        ("ckpt_v1_llm101n_tensor.json", 9),
+        ("ckpt_v1_sgd.json", 8),
+    ],
+)
 def test_v1_fixture_loads_and_resumes_as_the_uninterrupted_run(name, steps):
     ck = checkpoint.load(GOLDEN / name)
     full = lines_of(ck.train_config(steps=steps))
@@ -134,7 +138,7 @@ def test_v1_fixture_loads_and_resumes_as_the_uninterrupted_run(name, steps):
     resumed = []
     history = fit(trainer=tr, out=resumed.append, history=ck.history)
     assert 0 < ck.step < steps and resumed
-    assert full[-len(resumed):] == resumed  # the same lines, to the bit
+    assert full[-len(resumed) :] == resumed  # the same lines, to the bit
     assert len(history["train_loss"]) == steps
 
 
@@ -147,7 +151,7 @@ def test_v1_fixture_resumes_from_the_command_line(tmp_path, capsys):
     full = capsys.readouterr().out.splitlines()[:-2]
     assert main(["train", "--resume", str(path), "--steps", "16"]) == 0
     resumed = capsys.readouterr().out.splitlines()[:-2]
-    assert resumed and full[-len(resumed):] == resumed
+    assert resumed and full[-len(resumed) :] == resumed
 
 
 # ---------------------------------------------------------------------- adding an optimizer (CONTRIBUTING.md)

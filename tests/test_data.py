@@ -11,10 +11,9 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from micrograd import RNG
-from micrograd import data
 from seedref import seed_gen_data_circles, seed_namespace, seed_rng
+
+from micrograd import RNG, data
 
 GENERATORS = ["simple", "circles", "yinyang", "moons", "spiral"]
 

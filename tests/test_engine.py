@@ -13,9 +13,9 @@ import sys
 import tracemalloc
 
 import pytest
+from catalogue import OPS, args_for, central_difference, units
 from hypothesis import given, settings
 
-from catalogue import OPS, args_for, central_difference, units
 from micrograd import Value
 from micrograd.graph import topo_order, trace
 
@@ -143,8 +143,9 @@ def test_value_of_a_huge_int_names_the_argument():
 
 
 def test_value_data_is_always_a_float():
-    import numpy as np
     from fractions import Fraction
+
+    import numpy as np
 
     for x in (3, 2.5, np.float32(1.5), np.int64(4), Fraction(1, 4)):
         assert type(Value(x).data) is float

@@ -4,10 +4,10 @@ composed expressions, and PyTorch's rules at edge points. Skipped without torch.
 import math
 
 import pytest
+from catalogue import OPS, args_for, units
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalogue import OPS, args_for, units
 from micrograd import Value
 
 torch = pytest.importorskip("torch")
@@ -38,7 +38,14 @@ def test_value_and_gradient_match_pytorch(op, u):
 
 # ---------------------------------------------------------------------- random expressions vs PyTorch
 
-UNARY = [lambda a: a.tanh(), lambda a: a.sigmoid(), lambda a: (a * a + 1.0).log(), lambda a: (a * 0.5).exp(), lambda a: a.relu(), lambda a: -a]
+UNARY = [
+    lambda a: a.tanh(),
+    lambda a: a.sigmoid(),
+    lambda a: (a * a + 1.0).log(),
+    lambda a: (a * 0.5).exp(),
+    lambda a: a.relu(),
+    lambda a: -a,
+]
 BINARY = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b, lambda a, b: a / (b * b + 1.0)]
 
 

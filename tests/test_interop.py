@@ -104,18 +104,25 @@ def test_from_torch_does_not_consume_the_global_rng():
     assert global_rng().getstate() == before
 
 
-@pytest.mark.parametrize("module, message", [
-    (torch.nn.Conv1d(1, 1, 3), "supports nn.Sequential of Linear"),
-    (torch.nn.Sequential(), "empty nn.Sequential"),
-    (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 2)), "'1' is Sigmoid"),
-    (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh()), "last module '1' must be Linear"),
-    (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 2)), "'1' is Linear; only Tanh and ReLU"),
-    (torch.nn.Sequential(torch.nn.Linear(2, 3, bias=False)), "has no bias"),
-    (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(4, 2)), "takes 4 inputs"),
-    (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 3), torch.nn.ReLU(),
-                         torch.nn.Linear(3, 2)), "one activation"),
-    (torch.nn.Sequential(torch.nn.Sequential(torch.nn.Linear(2, 2))), "expected Linear"),
-])
+@pytest.mark.parametrize(
+    "module, message",
+    [
+        (torch.nn.Conv1d(1, 1, 3), "supports nn.Sequential of Linear"),
+        (torch.nn.Sequential(), "empty nn.Sequential"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 2)), "'1' is Sigmoid"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh()), "last module '1' must be Linear"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 2)), "'1' is Linear; only Tanh and ReLU"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 3, bias=False)), "has no bias"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(4, 2)), "takes 4 inputs"),
+        (
+            torch.nn.Sequential(
+                torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2)
+            ),
+            "one activation",
+        ),
+        (torch.nn.Sequential(torch.nn.Sequential(torch.nn.Linear(2, 2))), "expected Linear"),
+    ],
+)
 def test_from_torch_refuses_what_is_not_an_mlp(module, message):
     with pytest.raises(ValueError, match=message):
         from_torch(module)
@@ -196,8 +203,9 @@ def test_export_command_writes_a_loadable_state_dict(tmp_path, capsys, flags):
 def test_export_entry_point_in_a_fresh_process(tmp_path):
     ck = _trained_checkpoint(tmp_path)
     out = tmp_path / "model.pt"
-    p = subprocess.run([sys.executable, "-m", "micrograd.cli", "export", str(ck), "--to", str(out)],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "micrograd.cli", "export", str(ck), "--to", str(out)], capture_output=True, text=True
+    )
     assert p.returncode == 0, p.stderr
     _check_export(ck, out)
 

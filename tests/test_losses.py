@@ -12,6 +12,7 @@ import micrograd
 from micrograd import Value
 from micrograd.losses import CrossEntropyOp, SumOp, cross_entropy, hinge, mse, nll_loss, sum_values
 
+
 def test_cross_entropy_of_the_issue_example_is_1e4():
     assert cross_entropy([Value(1e4), Value(0.0), Value(0.0)], 1).data == 1e4
 
@@ -21,7 +22,9 @@ def test_cross_entropy_accepts_plain_numbers_and_is_exported_at_top_level():
     assert nll_loss([0.0, 0.0], 0).data == pytest.approx(math.log(2), rel=1e-15)
 
 
-@pytest.mark.parametrize("target, exc", [(3, IndexError), (-1, IndexError), (1.0, TypeError), ("0", TypeError), (True, TypeError), (None, TypeError)])
+@pytest.mark.parametrize(
+    "target, exc", [(3, IndexError), (-1, IndexError), (1.0, TypeError), ("0", TypeError), (True, TypeError), (None, TypeError)]
+)
 def test_cross_entropy_refuses_bad_targets(target, exc):
     with pytest.raises(exc, match="target"):
         cross_entropy([Value(0.1), Value(0.2), Value(0.3)], target)
@@ -111,7 +114,6 @@ def test_cross_entropy_declines_to_expand_when_p_underflowed():
     loss = cross_entropy([Value(1e4), Value(0.0), Value(0.0)], 1)
     assert isinstance(loss._op, CrossEntropyOp) and loss._op.p == 0.0
     assert loss._op.expand(loss, lambda *a: pytest.fail("no inner node expected")) is None
-
 
 
 def test_a_training_graph_of_fused_nodes_is_freed_by_reference_counting():

@@ -13,12 +13,11 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from seedref import seed_namespace, seed_rng
 
-from micrograd import MLP, RNG, Layer, Module, Neuron, Value
-from micrograd import data
+from micrograd import MLP, RNG, Layer, Module, Neuron, Value, data
 from micrograd.losses import cross_entropy
 from micrograd.nn import NeuronOp, dot
-from seedref import seed_namespace, seed_rng
 
 REL = 1e-12  # the seed's own gradients vary ~1e-15 run to run (its children are a set)
 
@@ -51,8 +50,10 @@ def test_initial_weights_equal_the_seeds_model():
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(min_value=1, max_value=2**64 - 1),
-       nouts=st.lists(st.integers(min_value=1, max_value=6), min_size=1, max_size=4))
+@given(
+    seed=st.integers(min_value=1, max_value=2**64 - 1),
+    nouts=st.lists(st.integers(min_value=1, max_value=6), min_size=1, max_size=4),
+)
 def test_per_neuron_init_equals_the_seed_for_any_shape(seed, nouts):
     ref = seed_namespace(seed)
     ref_model = ref.MLP(3, list(nouts))
@@ -253,9 +254,11 @@ def test_input_gradients_flow_to_value_inputs():
     x = [Value(0.2), Value(-0.4)]
     out = model(x)[0]
     out.backward()
+
     # central differences on the plain float function
     def f(x0, x1):
         return model([x0, x1])[0].data
+
     h = 1e-6
     assert x[0].grad == pytest.approx((f(0.2 + h, -0.4) - f(0.2 - h, -0.4)) / (2 * h), rel=1e-6)
     assert x[1].grad == pytest.approx((f(0.2, -0.4 + h) - f(0.2, -0.4 - h)) / (2 * h), rel=1e-6)

@@ -7,8 +7,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from micrograd.optim import SGD, Adam, AdamW  # noqa: E402
 from test_optim import INIT, loss_fn, run_ours  # noqa: E402
+
+from micrograd.optim import SGD, Adam, AdamW  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
 
@@ -57,5 +58,3 @@ def test_optimizer_matches_torch_step_for_step(name):
             assert math.isclose(x, y, rel_tol=1e-11, abs_tol=1e-13), f"{name} step {step}: torch {pb}, ours {pa}"
     # and the run really moved the parameters
     assert max(abs(x - y) for x, y in zip(a[-1], INIT)) > 1e-2
-
-

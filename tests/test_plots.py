@@ -2,7 +2,6 @@
 `micrograd train --plot DIR [--plot-every K]`. Images are opened with Pillow and checked
 for size and content (not blank; the regions where the model says they are)."""
 
-import math
 import os
 import subprocess
 import sys
@@ -187,8 +186,10 @@ def test_cli_plot_errors(tmp_path, capsys):
 
 
 def test_import_micrograd_does_not_import_matplotlib():
-    code = "import sys, micrograd, micrograd.viz, micrograd.viz.plots, micrograd.progress, micrograd.cli; " \
-           "print(sorted(m for m in ('matplotlib', 'graphviz', 'tqdm', 'PIL') if m in sys.modules))"
+    code = (
+        "import sys, micrograd, micrograd.viz, micrograd.viz.plots, micrograd.progress, micrograd.cli; "
+        "print(sorted(m for m in ('matplotlib', 'graphviz', 'tqdm', 'PIL') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -9,8 +9,8 @@ import os
 import pty
 import re
 import select
-import subprocess
 import struct
+import subprocess
 import sys
 import termios
 
@@ -136,8 +136,12 @@ def test_progress_on_a_terminal(flag, columns):
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24 if columns else 0, columns, 0, 0))
     try:
-        proc = subprocess.Popen(MICROGRAD + ["train", "--steps", "30"] + ([flag] if flag else []),
-                                stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            MICROGRAD + ["train", "--steps", "30"] + ([flag] if flag else []),
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            stdin=subprocess.DEVNULL,
+        )
         os.close(slave)
         term = read_pty(master, proc)
         stdout = proc.stdout.read()
@@ -158,8 +162,9 @@ def test_without_tqdm_the_bar_is_skipped_unless_asked_for():
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
     try:
-        proc = subprocess.Popen([sys.executable, "-c", code, "train", "--steps", "5"], stdout=subprocess.PIPE,
-                                stderr=slave, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, "train", "--steps", "5"], stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL
+        )
         os.close(slave)
         term = read_pty(master, proc)
         stdout = proc.stdout.read()
@@ -168,6 +173,10 @@ def test_without_tqdm_the_bar_is_skipped_unless_asked_for():
         os.close(master)
     assert proc.returncode == 0 and term == ""
     assert stdout == run(["train", "--steps", "5", "--no-progress"]).stdout
-    asked = subprocess.run([sys.executable, "-c", code, "train", "--steps", "5", "--progress"], capture_output=True,
-                           text=True, timeout=120)
-    assert asked.returncode == 2 and asked.stderr == "micrograd train: error: --progress needs tqdm: pip install 'micrograd[progress]'\n"
+    asked = subprocess.run(
+        [sys.executable, "-c", code, "train", "--steps", "5", "--progress"], capture_output=True, text=True, timeout=120
+    )
+    assert (
+        asked.returncode == 2
+        and asked.stderr == "micrograd train: error: --progress needs tqdm: pip install 'micrograd[progress]'\n"
+    )

@@ -17,16 +17,21 @@ STEPS = "40"  # the latest interrupt point (22) leaves the child 17 steps of mar
 
 def cli(*args, cwd):
     """Run `micrograd ...` in a subprocess; (returncode, stdout lines, stderr)."""
-    p = subprocess.run([sys.executable, "-m", "micrograd.cli", *args], cwd=cwd, capture_output=True, text=True,
-                       timeout=300)
+    p = subprocess.run([sys.executable, "-m", "micrograd.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
     return p.returncode, p.stdout.splitlines(), p.stderr
 
 
 def interrupt_after(line_prefix, args, cwd, sig=signal.SIGINT):
     """Start `micrograd train ARGS`, send `sig` once a stdout line starts with line_prefix."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # each step line arrives as it is printed
-    p = subprocess.Popen([sys.executable, "-m", "micrograd.cli", "train", *args], cwd=cwd, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "micrograd.cli", "train", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines, sent = [], False
     for line in p.stdout:
         lines.append(line.rstrip("\n"))
@@ -77,8 +82,7 @@ def test_interrupt_resume_extend_and_llm101n_style(tmp_path):
     # the course's preset prints "step i/N": resuming with the same N reproduces it exactly
     rc, full, err = cli("train", "--preset", "llm101n", "--steps", "40", cwd=tmp_path)
     assert rc == 0, err
-    rc, before, err = interrupt_after("step 13/40", ["--preset", "llm101n", "--steps", "40", "--save", "c.json"],
-                                      tmp_path)
+    rc, before, err = interrupt_after("step 13/40", ["--preset", "llm101n", "--steps", "40", "--save", "c.json"], tmp_path)
     assert rc == 130, err
     rc, after_lines, err = cli("train", "--resume", "c.json", cwd=tmp_path)
     assert rc == 0, err
@@ -131,12 +135,15 @@ def test_signal_after_the_last_step_still_saves(tmp_path, monkeypatch):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--lr", "0.05"], "--lr 0.05 conflicts with the checkpoint's lr=0.1"),
-    (["--hidden", "8"], "--hidden [8] conflicts"),
-    (["--preset", "llm101n"], "--preset llm101n conflicts"),
-    (["--steps", "3"], "--steps 3 is before the checkpoint's step 5"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--lr", "0.05"], "--lr 0.05 conflicts with the checkpoint's lr=0.1"),
+        (["--hidden", "8"], "--hidden [8] conflicts"),
+        (["--preset", "llm101n"], "--preset llm101n conflicts"),
+        (["--steps", "3"], "--steps 3 is before the checkpoint's step 5"),
+    ],
+)
 def test_resume_with_conflicting_flags_exits_2(tmp_path, flags, message):
     rc, _, err = cli("train", "--steps", "5", "--save", "c.json", "--quiet", cwd=tmp_path)
     assert rc == 0, err
@@ -173,13 +180,16 @@ def test_resume_a_csv_run_whose_file_moved(tmp_path):
     assert rc == 2 and "data differ" in err and out == []
 
 
-@pytest.mark.parametrize("setup, args, message", [
-    (None, ["train", "--resume", "missing.json"], "no checkpoint file 'missing.json'"),
-    ("garbage", ["train", "--resume", "c.json"], "not valid JSON"),
-    (None, ["train", "--save-every", "3"], "--save-every 3 needs --save"),
-    (None, ["train", "--save", "nodir/c.json"], "does not exist"),
-    ("garbage", ["export", "c.json", "--to", "m.pt"], "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "setup, args, message",
+    [
+        (None, ["train", "--resume", "missing.json"], "no checkpoint file 'missing.json'"),
+        ("garbage", ["train", "--resume", "c.json"], "not valid JSON"),
+        (None, ["train", "--save-every", "3"], "--save-every 3 needs --save"),
+        (None, ["train", "--save", "nodir/c.json"], "does not exist"),
+        ("garbage", ["export", "c.json", "--to", "m.pt"], "not valid JSON"),
+    ],
+)
 def test_cli_errors_are_one_line_exit_2(tmp_path, setup, args, message):
     if setup:
         (tmp_path / "c.json").write_text(setup)

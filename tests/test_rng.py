@@ -12,10 +12,10 @@ import math
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from seedref import seed_rng
 
 from micrograd import RNG
 from micrograd import rng as rng_module
-from seedref import seed_rng
 
 # any Python int is a valid seed for the seed's RNG: small, huge, zero and negative
 SEEDS = st.one_of(

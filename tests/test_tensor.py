@@ -177,15 +177,18 @@ def test_cross_entropy_equals_the_scalar_loss():
     close(t.grad, [[v.grad for v in row] for row in vals])
 
 
-@pytest.mark.parametrize("targets, exc, words", [
-    ([0, 3], IndexError, "target 3 is out of bounds"),
-    ([0, -1], IndexError, "target -1 is out of bounds"),
-    ([0.0, 1.0], TypeError, "integer class indices"),
-    ([True, False], TypeError, "integer class indices"),
-    (Tensor([0.0, 1.0]), TypeError, "integer class indices"),
-    ("ab", TypeError, "integer class indices"),
-    ([0, 1, 2], ValueError, "shape (2,)"),
-])
+@pytest.mark.parametrize(
+    "targets, exc, words",
+    [
+        ([0, 3], IndexError, "target 3 is out of bounds"),
+        ([0, -1], IndexError, "target -1 is out of bounds"),
+        ([0.0, 1.0], TypeError, "integer class indices"),
+        ([True, False], TypeError, "integer class indices"),
+        (Tensor([0.0, 1.0]), TypeError, "integer class indices"),
+        ("ab", TypeError, "integer class indices"),
+        ([0, 1, 2], ValueError, "shape (2,)"),
+    ],
+)
 def test_cross_entropy_bad_targets(targets, exc, words):
     with pytest.raises(exc, match=words.replace("(", r"\(").replace(")", r"\)")):
         cross_entropy(Tensor(np.zeros((2, 3))), targets)
@@ -365,14 +368,17 @@ def test_optimizer_style_data_assignment_and_zero_grad():
 # ---------------------------------------------------------------------- the error contract
 
 
-@pytest.mark.parametrize("data, exc, words", [
-    ("a", TypeError, "Tensor\\(data\\) expects a number"),
-    (None, TypeError, "Tensor\\(data\\) expects a number"),
-    ([True, False], TypeError, "booleans"),
-    ([1 + 2j], TypeError, "real numbers"),
-    ([[1.0, 2.0], [3.0]], ValueError, "rectangular"),
-    (["a", "b"], TypeError, "real numbers"),
-])
+@pytest.mark.parametrize(
+    "data, exc, words",
+    [
+        ("a", TypeError, "Tensor\\(data\\) expects a number"),
+        (None, TypeError, "Tensor\\(data\\) expects a number"),
+        ([True, False], TypeError, "booleans"),
+        ([1 + 2j], TypeError, "real numbers"),
+        ([[1.0, 2.0], [3.0]], ValueError, "rectangular"),
+        (["a", "b"], TypeError, "real numbers"),
+    ],
+)
 def test_bad_tensor_data(data, exc, words):
     with pytest.raises(exc, match=words):
         Tensor(data)
@@ -405,8 +411,12 @@ def test_op_errors_name_the_op_and_the_value():
 
 def test_scalar_engine_raises_the_same_errors():
     # the contract is the scalar engine's: same exception types for the same inputs
-    for fn, exc in [(lambda v: v.log(), ValueError), (lambda v: (v - 1.0) ** 0.5, ValueError),
-                    (lambda v: (v * 0.0) ** -1, ZeroDivisionError), (lambda v: v / (v * 0.0), ZeroDivisionError)]:
+    for fn, exc in [
+        (lambda v: v.log(), ValueError),
+        (lambda v: (v - 1.0) ** 0.5, ValueError),
+        (lambda v: (v * 0.0) ** -1, ZeroDivisionError),
+        (lambda v: v / (v * 0.0), ZeroDivisionError),
+    ]:
         with pytest.raises(exc):
             fn(Value(-0.5))
         with pytest.raises(exc):

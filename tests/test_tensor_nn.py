@@ -19,11 +19,11 @@ from seedref import assert_lines_match, golden_lines
 
 from micrograd import nn as scalar_nn
 from micrograd.engine import Value
+from micrograd.engines import ENGINES, split_loss
 from micrograd.nn import StateDictError
 from micrograd.optim import SeedAdam
 from micrograd.rng import RNG
 from micrograd.tensor import MLP, Linear, Tensor, cross_entropy
-from micrograd.engines import ENGINES, split_loss
 from micrograd.train import TrainConfig, Trainer, make_trainer
 
 
@@ -33,8 +33,10 @@ def close(a, b, rtol=1e-12, atol=1e-15):
 
 def scalar_weights(mlp):
     """[(W (nout, nin), b (nout,)) per layer] of a scalar MLP."""
-    return [(np.array([[w.data for w in n.w] for n in layer.neurons]), np.array([n.b.data for n in layer.neurons]))
-            for layer in mlp.layers]
+    return [
+        (np.array([[w.data for w in n.w] for n in layer.neurons]), np.array([n.b.data for n in layer.neurons]))
+        for layer in mlp.layers
+    ]
 
 
 # ---------------------------------------------------------------------- init parity
@@ -88,7 +90,7 @@ def test_mlp_logits_and_gradients_equal_the_scalar_mlps(init, activation):
     close(loss_t.item(), loss_s.data)
     loss_s.backward()
     loss_t.backward()
-    for (w, b), layer, slayer in zip(scalar_weights(s), t.layers, s.layers):
+    for layer, slayer in zip(t.layers, s.layers):
         gw = np.array([[p.grad for p in n.w] for n in slayer.neurons])
         gb = np.array([n.b.grad for n in slayer.neurons])
         close(layer.weight.grad, gw, rtol=1e-12, atol=1e-14)
@@ -124,9 +126,14 @@ def test_mlp_input_checks():
     with pytest.raises(ValueError, match=r"2 features.*shape \(4, 3\)"):
         t(Tensor(np.zeros((4, 3))))
     close(t([[1.0, 2.0]]).data, t(Tensor([[1.0, 2.0]])).data)  # lists are lifted
-    for bad, exc in [(dict(nin=0, nouts=[2]), ValueError), (dict(nin=2, nouts=3), TypeError),
-                     (dict(nin=2, nouts=[]), ValueError), (dict(nin=2, nouts=[2], activation="gelu"), ValueError),
-                     (dict(nin=2, nouts=[2], init="xavier"), ValueError), (dict(nin=2, nouts=[2], rng=42), TypeError)]:
+    for bad, exc in [
+        (dict(nin=0, nouts=[2]), ValueError),
+        (dict(nin=2, nouts=3), TypeError),
+        (dict(nin=2, nouts=[]), ValueError),
+        (dict(nin=2, nouts=[2], activation="gelu"), ValueError),
+        (dict(nin=2, nouts=[2], init="xavier"), ValueError),
+        (dict(nin=2, nouts=[2], rng=42), TypeError),
+    ]:
         with pytest.raises(exc):
             MLP(**bad)
 
@@ -260,8 +267,7 @@ NUMBER = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
 
 
 def cli(*args):
-    out = subprocess.run([sys.executable, "-m", "micrograd.cli", "train", *args], capture_output=True, text=True,
-                         timeout=600)
+    out = subprocess.run([sys.executable, "-m", "micrograd.cli", "train", *args], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     return out.stdout.splitlines()
 
@@ -277,18 +283,22 @@ def test_cli_tensor_engine_prints_the_reference_programs_losses(preset, golden):
     assert_lines_match(loss_lines(lines), golden_lines(golden), rel=1e-10)
 
 
-@pytest.mark.parametrize("flags", [
-    pytest.param(["--preset", "seed"], marks=pytest.mark.slow),
-    pytest.param(["--preset", "llm101n"], marks=pytest.mark.slow),
-    ["--dataset", "simple", "--steps", "40"],
-    ["--dataset", "circles", "--steps", "40"],
-    ["--dataset", "yinyang", "--steps", "40"],
-    ["--dataset", "moons", "--steps", "40"],
-    ["--dataset", "spiral", "--steps", "40"],
-    ["--preset", "llm101n", "--dataset", "moons", "--steps", "40"],
-    ["--dataset", "spiral", "--hidden", "8", "8", "--activation", "relu", "--optimizer", "adam", "--steps", "30"],
-    ["--dataset", "circles", "--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.05", "--steps", "30"],
-], ids=lambda f: "_".join(a.lstrip("-") for a in f) if isinstance(f, list) else None)
+@pytest.mark.parametrize(
+    "flags",
+    [
+        pytest.param(["--preset", "seed"], marks=pytest.mark.slow),
+        pytest.param(["--preset", "llm101n"], marks=pytest.mark.slow),
+        ["--dataset", "simple", "--steps", "40"],
+        ["--dataset", "circles", "--steps", "40"],
+        ["--dataset", "yinyang", "--steps", "40"],
+        ["--dataset", "moons", "--steps", "40"],
+        ["--dataset", "spiral", "--steps", "40"],
+        ["--preset", "llm101n", "--dataset", "moons", "--steps", "40"],
+        ["--dataset", "spiral", "--hidden", "8", "8", "--activation", "relu", "--optimizer", "adam", "--steps", "30"],
+        ["--dataset", "circles", "--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.05", "--steps", "30"],
+    ],
+    ids=lambda f: "_".join(a.lstrip("-") for a in f) if isinstance(f, list) else None,
+)
 def test_cli_tensor_engine_prints_the_scalar_engines_losses(flags):
     scalar = cli(*flags, "--engine", "scalar")
     tensor = cli(*flags, "--engine", "tensor")

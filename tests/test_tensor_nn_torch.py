@@ -29,14 +29,26 @@ def test_parameter_names_are_torchs():
 
 OPTIMIZERS = [
     ("sgd", lambda ps: SGD(ps, lr=0.1), lambda ps: torch.optim.SGD(ps, lr=0.1)),
-    ("sgd-momentum-wd", lambda ps: SGD(ps, lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01),
-     lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01)),
-    ("sgd-nesterov", lambda ps: SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
-     lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True)),
-    ("adam", lambda ps: Adam(ps, lr=0.01, betas=(0.8, 0.9), weight_decay=0.1),
-     lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.8, 0.9), weight_decay=0.1, foreach=False)),
-    ("adamw", lambda ps: AdamW(ps, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4),
-     lambda ps: torch.optim.AdamW(ps, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4, foreach=False)),
+    (
+        "sgd-momentum-wd",
+        lambda ps: SGD(ps, lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01),
+        lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01),
+    ),
+    (
+        "sgd-nesterov",
+        lambda ps: SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
+        lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
+    ),
+    (
+        "adam",
+        lambda ps: Adam(ps, lr=0.01, betas=(0.8, 0.9), weight_decay=0.1),
+        lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.8, 0.9), weight_decay=0.1, foreach=False),
+    ),
+    (
+        "adamw",
+        lambda ps: AdamW(ps, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4),
+        lambda ps: torch.optim.AdamW(ps, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4, foreach=False),
+    ),
 ]
 
 

@@ -80,8 +80,19 @@ def test_catalogue_any_broadcast_matches_torch(op, shapes, seed):
 R = np.random.default_rng(4)
 
 
-@pytest.mark.parametrize("sa, sb", [((3, 4), (4, 5)), ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)),
-                                    ((2, 3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5)), ((3, 4), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2))])
+@pytest.mark.parametrize(
+    "sa, sb",
+    [
+        ((3, 4), (4, 5)),
+        ((4,), (4, 5)),
+        ((3, 4), (4,)),
+        ((4,), (4,)),
+        ((2, 3, 4), (4, 5)),
+        ((2, 3, 4), (2, 4, 5)),
+        ((3, 4), (2, 4, 5)),
+        ((2, 1, 3, 4), (5, 4, 2)),
+    ],
+)
 def test_matmul(sa, sb):
     check_vs_torch(lambda a, b: a @ b, R.normal(size=sa), R.normal(size=sb))
 
@@ -107,22 +118,36 @@ def test_max_shares_the_gradient_between_ties_as_torch_amax():
     check_vs_torch(lambda t: t.amax(), x)
 
 
-@pytest.mark.parametrize("fn", [
-    lambda t: t.reshape(4, 3),
-    lambda t: t.reshape((2, -1)),
-    lambda t: t.transpose(0, 1),
-    lambda t: t.T,
-    lambda t: t.permute(1, 0),
-    lambda t: t.reshape(2, 2, 3).permute(2, 0, 1) * 2.0,
-], ids=["reshape", "reshape-1", "transpose", "T", "permute", "reshape-permute"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda t: t.reshape(4, 3),
+        lambda t: t.reshape((2, -1)),
+        lambda t: t.transpose(0, 1),
+        lambda t: t.T,
+        lambda t: t.permute(1, 0),
+        lambda t: t.reshape(2, 2, 3).permute(2, 0, 1) * 2.0,
+    ],
+    ids=["reshape", "reshape-1", "transpose", "T", "permute", "reshape-permute"],
+)
 def test_shape_ops(fn):
     check_vs_torch(fn, R.normal(size=(3, 4)))
 
 
-@pytest.mark.parametrize("index", [
-    1, -1, (slice(None), 2), (slice(0, 2), slice(1, None)), ([0, 2, 2, 0],), ([0, 1], [3, 3]),
-    (Ellipsis, 1), np.array([[True, False, True, True]] * 3),
-], ids=["int", "neg", "column", "slices", "repeated-rows", "pairs", "ellipsis", "mask"])
+@pytest.mark.parametrize(
+    "index",
+    [
+        1,
+        -1,
+        (slice(None), 2),
+        (slice(0, 2), slice(1, None)),
+        ([0, 2, 2, 0],),
+        ([0, 1], [3, 3]),
+        (Ellipsis, 1),
+        np.array([[True, False, True, True]] * 3),
+    ],
+    ids=["int", "neg", "column", "slices", "repeated-rows", "pairs", "ellipsis", "mask"],
+)
 def test_indexing_scatters_gradients_back(index):
     x = R.normal(size=(3, 4))
     tidx = torch.tensor(index) if isinstance(index, np.ndarray) else index

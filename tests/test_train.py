@@ -11,11 +11,11 @@ import subprocess
 import sys
 
 import pytest
+from seedref import assert_lines_match, golden_lines, seed_run
 
 from micrograd import data
 from micrograd.engines import ENGINES, ScalarEngine
-from micrograd.train import Trainer, TrainConfig, fit, format_summary, make_trainer
-from seedref import assert_lines_match, golden_lines, seed_run
+from micrograd.train import TrainConfig, Trainer, fit, format_summary, make_trainer
 
 REL = 1e-10  # the seed's own last digits vary ~1e-14 between runs
 
@@ -132,8 +132,11 @@ def test_fit_default_out_prints(capsys):
 
 def test_callbacks_see_every_step():
     seen = []
-    history = fit(TrainConfig.preset("seed", steps=3), out=None,
-                  callbacks=[lambda tr, rec: seen.append((tr.step, rec["step"], rec["train_loss"]))])
+    history = fit(
+        TrainConfig.preset("seed", steps=3),
+        out=None,
+        callbacks=[lambda tr, rec: seen.append((tr.step, rec["step"], rec["train_loss"]))],
+    )
     assert seen == [(i + 1, i, loss) for i, loss in enumerate(history["train_loss"])]
 
 

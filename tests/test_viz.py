@@ -33,7 +33,7 @@ def seed_nll(logits, target):
 
 def unfused_forward(model, x):
     """The seed's MLP forward with one node per op (no fused dot/activation)."""
-    for i, layer in enumerate(model.layers):
+    for layer in model.layers:
         out = []
         for n in layer.neurons:
             act = sum((wi * xi for wi, xi in zip(n.w, x)), n.b)
@@ -355,15 +355,18 @@ def test_cli_graph_expand_dot_text_without_graphviz(tmp_path, no_dot):
     assert "rankdir=TB" in text and 'label="log"' in text and 'label="tanh"' in text and "(dot)" not in text
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--x", "1", "2", "3", "--label", "0"], "--x needs 2 numbers"),
-    (["--x", "1", "2", "--label", "5"], r"--label must be a class index in \[0, 3\), got 5"),
-    (["--x", "1", "2", "--label", "0", "--max-nodes", "100"], r"the graph has \d+ nodes, more than --max-nodes 100"),
-    (["--x", "1", "2", "--label", "0", "--engine", "tensor"], "scalar engine"),
-    # training flags cannot change the initial model drawn: not silently an untrained graph
-    (["--x", "1", "2", "--label", "0", "--steps", "50"], "--steps 50: micrograd graph draws the run's initial model"),
-    (["--x", "1", "2", "--label", "0", "--lr", "0.5"], "--lr 0.5: .*--checkpoint"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--x", "1", "2", "3", "--label", "0"], "--x needs 2 numbers"),
+        (["--x", "1", "2", "--label", "5"], r"--label must be a class index in \[0, 3\), got 5"),
+        (["--x", "1", "2", "--label", "0", "--max-nodes", "100"], r"the graph has \d+ nodes, more than --max-nodes 100"),
+        (["--x", "1", "2", "--label", "0", "--engine", "tensor"], "scalar engine"),
+        # training flags cannot change the initial model drawn: not silently an untrained graph
+        (["--x", "1", "2", "--label", "0", "--steps", "50"], "--steps 50: micrograd graph draws the run's initial model"),
+        (["--x", "1", "2", "--label", "0", "--lr", "0.5"], "--lr 0.5: .*--checkpoint"),
+    ],
+)
 def test_cli_graph_errors(tmp_path, capsys, argv, message):
     out = tmp_path / "g.svg"
     assert main(["graph", *argv, "--out", str(out)]) == 2

@@ -15,13 +15,13 @@ import sys
 import time
 
 import pytest
+from webserver import serving
 
 from micrograd.losses import cross_entropy
-from micrograd.web import make_server, url
+from micrograd.web import make_server
 from micrograd.web import server as web_server
 from micrograd.web import session as web_session
 from micrograd.web.session import BadRequest, Conflict, Session, SessionStore, parse_config
-from webserver import serving
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -160,7 +160,7 @@ def test_grid_is_the_models_softmax_at_the_cell_centres():
         m = max(logits)
         e = [math.exp(z - m) for z in logits]
         want = [100 * v / sum(e) for v in e]
-        got = grid["probs"][(row * G + col) * C:(row * G + col + 1) * C]
+        got = grid["probs"][(row * G + col) * C : (row * G + col + 1) * C]
         assert got == pytest.approx(want, abs=0.51)
 
 
@@ -204,7 +204,7 @@ def test_points_add_and_remove():
     assert len(s.trainer.train_split) == n_train
     # the last point of a split cannot go (its loss would be undefined)
     del s.trainer.val_split[1:]
-    (xy, _), = s.trainer.val_split
+    ((xy, _),) = s.trainer.val_split
     with pytest.raises(Conflict, match="last one of the val split"):
         s.remove_nearest(*xy)
 
@@ -240,22 +240,25 @@ def test_server_preset_sets_the_defaults():
         httpd.server_close()
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"n": "100"}, "n must be an integer"),
-    ({"n": 5}, r"n must be in \[10, 1000\]"),
-    ({"n": True}, "n must be an integer"),
-    ({"hidden": 16}, "hidden must be a list"),
-    ({"hidden": [16, 0]}, r"hidden\[1\] must be in"),
-    ({"hidden": [8, 8, 8, 8]}, "hidden must be a list of 1 to 3"),
-    ({"lr": "fast"}, "lr must be a finite number"),
-    ({"lr": -1}, r"lr must be in"),
-    ({"seed": 0}, "seed must be in"),
-    ({"dataset": "mnist"}, "dataset must be one of"),
-    ({"optimizer": "lbfgs"}, "optimizer must be one of"),
-    ({"preset": "nope"}, "preset must be one of"),
-    ({"colour": "red"}, "unknown field"),
-    ([1, 2], "config must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"n": "100"}, "n must be an integer"),
+        ({"n": 5}, r"n must be in \[10, 1000\]"),
+        ({"n": True}, "n must be an integer"),
+        ({"hidden": 16}, "hidden must be a list"),
+        ({"hidden": [16, 0]}, r"hidden\[1\] must be in"),
+        ({"hidden": [8, 8, 8, 8]}, "hidden must be a list of 1 to 3"),
+        ({"lr": "fast"}, "lr must be a finite number"),
+        ({"lr": -1}, r"lr must be in"),
+        ({"seed": 0}, "seed must be in"),
+        ({"dataset": "mnist"}, "dataset must be one of"),
+        ({"optimizer": "lbfgs"}, "optimizer must be one of"),
+        ({"preset": "nope"}, "preset must be one of"),
+        ({"colour": "red"}, "unknown field"),
+        ([1, 2], "config must be a JSON object"),
+    ],
+)
 def test_parse_config_refuses_bad_values_naming_them(body, message):
     with pytest.raises(BadRequest, match=message):
         parse_config(body)
@@ -419,8 +422,10 @@ def recv_all(sock):
 def test_huge_body_is_refused_without_reading_it(server):
     host, port = server.server_address[:2]
     with socket.create_connection((host, port), timeout=10) as sock:
-        sock.sendall(b"POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 1000000000\r\n\r\n{")
+        sock.sendall(
+            b"POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000000000\r\n\r\n{"
+        )
         reply = recv_all(sock).decode()
     assert reply.startswith("HTTP/1.1 413") and "too large" in reply
 
@@ -444,7 +449,7 @@ def test_server_survives_1000_malformed_requests(server):
         if i % 50 == 49:  # now and then a fresh connection and a truncated request
             conn.close()
             with socket.create_connection((host, port), timeout=10) as sock:
-                sock.sendall(b"POST /api/sessions HTTP/1.1\r\nContent-Length: 50\r\n\r\n{\"n\":")
+                sock.sendall(b'POST /api/sessions HTTP/1.1\r\nContent-Length: 50\r\n\r\n{"n":')
             conn = http.client.HTTPConnection(host, port, timeout=30)
             continue
         conn.request(method, path, body=body or None, headers=headers)
@@ -482,7 +487,9 @@ def test_slow_client_does_not_block_others(server, monkeypatch):
     monkeypatch.setattr(web_server.DemoHandler, "timeout", 0.5)
     host, port = server.server_address[:2]
     slow = socket.create_connection((host, port), timeout=10)
-    slow.sendall(b"POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{")
+    slow.sendall(
+        b"POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{"
+    )
     assert request(server, "GET", "/api/options")[0] == 200  # served while the slow one waits
     slow.settimeout(5)
     assert slow.recv(4096) == b""  # the server gave up on it and closed the connection
@@ -522,8 +529,12 @@ def test_make_server_refuses_bad_arguments():
 
 
 def test_cli_demo_prints_the_url_and_serves():
-    proc = subprocess.Popen([sys.executable, "-m", "micrograd.cli", "demo", "--port", "0", "--no-browser"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "micrograd.cli", "demo", "--port", "0", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         m = re.search(r"serving on (http://127\.0\.0\.1:(\d+)/)", line)
@@ -533,8 +544,12 @@ def test_cli_demo_prints_the_url_and_serves():
         assert conn.getresponse().status == 200
         conn.close()
         # a second server on the same port: one line, exit status 2
-        busy = subprocess.run([sys.executable, "-m", "micrograd.cli", "demo", "--port", m.group(2), "--no-browser"],
-                              capture_output=True, text=True, timeout=60)
+        busy = subprocess.run(
+            [sys.executable, "-m", "micrograd.cli", "demo", "--port", m.group(2), "--no-browser"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert busy.returncode == 2
         assert busy.stderr.count("\n") == 1 and "cannot serve on" in busy.stderr
     finally:
@@ -542,18 +557,32 @@ def test_cli_demo_prints_the_url_and_serves():
         proc.wait(10)
 
 
-@pytest.mark.parametrize("args, word", [(["--port", "70000"], "--port"), (["--port", "x"], "--port"),
-                                        (["--preset", "nope"], "--preset"),
-                                        (["--host", "no-such-host.invalid", "--port", "0"], "--host 'no-such-host.invalid'")])
+@pytest.mark.parametrize(
+    "args, word",
+    [
+        (["--port", "70000"], "--port"),
+        (["--port", "x"], "--port"),
+        (["--preset", "nope"], "--preset"),
+        (["--host", "no-such-host.invalid", "--port", "0"], "--host 'no-such-host.invalid'"),
+    ],
+)
 def test_cli_demo_bad_flags(args, word):
-    r = subprocess.run([sys.executable, "-m", "micrograd.cli", "demo", "--no-browser", *args],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "micrograd.cli", "demo", "--no-browser", *args], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 2 and word in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr  # one line: no warning before the error
 
 
 def test_importing_the_package_does_not_start_the_web_stack():
-    out = subprocess.run([sys.executable, "-c", "import sys, micrograd, micrograd.cli; "
-                          "print('micrograd.web' in sys.modules, 'http.server' in sys.modules)"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, micrograd, micrograd.cli; print('micrograd.web' in sys.modules, 'http.server' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.stdout.split() == ["False", "False"]

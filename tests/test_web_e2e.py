@@ -14,15 +14,22 @@ import subprocess
 import sys
 
 import pytest
-
-from micrograd.web import url
+from playwright.sync_api import expect, sync_playwright
 from webserver import serving
 
-from playwright.sync_api import expect, sync_playwright
+from micrograd.web import url
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_path():
@@ -97,8 +104,10 @@ def test_load_play_pause_and_step(demo):
     assert demo.attr("#loss-chart", "data-points") == "0"
     page.click("#play")
     expect(page.locator("#play")).to_contain_text("Pause")
-    demo.wait("() => +document.getElementById('step-count').textContent >= 5"
-              " && +document.getElementById('loss-chart').dataset.points >= 5")
+    demo.wait(
+        "() => +document.getElementById('step-count').textContent >= 5"
+        " && +document.getElementById('loss-chart').dataset.points >= 5"
+    )
     page.click("#play")  # pause
     expect(page.locator("#play")).to_contain_text("Play")
     paused_at = demo.num("#step-count")
@@ -251,8 +260,12 @@ def test_everything_is_served_locally(demo):
 @pytest.mark.slow
 def test_screenshot_script_writes_the_readme_picture(tmp_path):
     out = tmp_path / "demo.png"
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "docs", "demo_screenshot.py"), "--out", str(out), "--steps", "20"],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "docs", "demo_screenshot.py"), "--out", str(out), "--steps", "20"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     with open(out, "rb") as f:
         head = f.read(24)

@@ -135,8 +135,7 @@ def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None
     names = [f.name for f in dataclasses.fields(config_class)]
     unknown = sorted(set(cfg) - set(names))
     if unknown:
-        raise bad(f"payload.config does not match {config_class.__name__}: unknown {unknown} "
-                  "(saved by a newer micrograd?)")
+        raise bad(f"payload.config does not match {config_class.__name__}: unknown {unknown} (saved by a newer micrograd?)")
     cfg = {k: cfg[k] if k in cfg else field_default(config_class, k) for k in names}
     try:
         config_class(**cfg).validate()
@@ -172,7 +171,9 @@ def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None
     try:
         rng = int(rng)
     except ValueError:  # Python's limit on digits in int(str), or a non-ASCII digit
-        raise bad(f"payload.rng is not a usable RNG state: {rng[:40]!r}{'...' if len(rng) > 40 else ''} ({len(rng)} characters)") from None
+        raise bad(
+            f"payload.rng is not a usable RNG state: {rng[:40]!r}{'...' if len(rng) > 40 else ''} ({len(rng)} characters)"
+        ) from None
 
     data_sha = payload.get("data_sha256")
     if data_sha is not None and not isinstance(data_sha, str):
@@ -180,14 +181,28 @@ def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None
 
     history = payload.get("history")
     if history is not None:
-        ok = (isinstance(history, dict) and isinstance(history.get("train_loss"), list)
-              and isinstance(history.get("val_loss"), dict)
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in history["train_loss"])
-              and all(k.isdigit() and isinstance(v, (int, float)) for k, v in history["val_loss"].items()))
+        ok = (
+            isinstance(history, dict)
+            and isinstance(history.get("train_loss"), list)
+            and isinstance(history.get("val_loss"), dict)
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in history["train_loss"])
+            and all(k.isdigit() and isinstance(v, (int, float)) for k, v in history["val_loss"].items())
+        )
         if not ok:
             raise bad("payload.history must be {'train_loss': [numbers], 'val_loss': {step: number}} or null")
-        history = {"train_loss": [float(v) for v in history["train_loss"]],
-                   "val_loss": {int(k): float(v) for k, v in history["val_loss"].items()}}
+        history = {
+            "train_loss": [float(v) for v in history["train_loss"]],
+            "val_loss": {int(k): float(v) for k, v in history["val_loss"].items()},
+        }
 
-    return dict(path=path, config=cfg, step=step, model=model, optimizer=opt, rng=rng,
-                data_sha256=data_sha, history=history, config_class=config_class)
+    return dict(
+        path=path,
+        config=cfg,
+        step=step,
+        model=model,
+        optimizer=opt,
+        rng=rng,
+        data_sha256=data_sha,
+        history=history,
+        config_class=config_class,
+    )

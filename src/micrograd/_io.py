@@ -133,8 +133,8 @@ def _fsync_dir(directory):
 def atomic_path(path, verb="write"):
     """Yield a temporary path next to `path` (same suffix); on success it becomes `path`.
 
-        with atomic_path("out/loss.png") as tmp:
-            fig.savefig(tmp)
+    with atomic_path("out/loss.png") as tmp:
+        fig.savefig(tmp)
     """
     with _replacing(path, verb) as (fd, tmp):
         os.close(fd)

@@ -55,14 +55,35 @@ import hashlib
 import json
 import os
 
-from ._checkpoint_json import (CheckpointError, canonical, data_fingerprint, dumps_readable, first_nonfinite,
-                               param_shape, shape_of, to_plain, validate_payload)
+from ._checkpoint_json import (
+    CheckpointError,
+    canonical,
+    data_fingerprint,
+    dumps_readable,
+    first_nonfinite,
+    param_shape,
+    shape_of,
+    to_plain,
+    validate_payload,
+)
 from ._io import atomic_write, check_path, check_target
 from .config import TrainConfig
 from .rng import RNG
 
-__all__ = ["save", "save_trainer", "load", "restore", "Checkpoint", "CheckpointError", "check_target",
-           "atomic_write", "data_fingerprint", "FORMAT", "VERSION", "DEFAULT_INTERRUPT_PATH"]
+__all__ = [
+    "save",
+    "save_trainer",
+    "load",
+    "restore",
+    "Checkpoint",
+    "CheckpointError",
+    "check_target",
+    "atomic_write",
+    "data_fingerprint",
+    "FORMAT",
+    "VERSION",
+    "DEFAULT_INTERRUPT_PATH",
+]
 
 FORMAT = "micrograd-checkpoint"
 VERSION = 1
@@ -93,11 +114,17 @@ def save(path, model, optimizer, rng, step, config, history=None, data=None):
         "config": to_plain(config),
         "step": step,
         "model": to_plain(model.state_dict()),
-        "optimizer": {"type": type(optimizer).__name__, "t": opt["t"], "hyper": to_plain(opt["hyper"]),
-                      "state": to_plain(opt["state"])},
+        "optimizer": {
+            "type": type(optimizer).__name__,
+            "t": opt["t"],
+            "hyper": to_plain(opt["hyper"]),
+            "state": to_plain(opt["state"]),
+        },
         "rng": str(rng.getstate()),
         "data_sha256": None if data is None else data_fingerprint(data),
-        "history": None if history is None else {
+        "history": None
+        if history is None
+        else {
             "train_loss": [float(v) for v in history.get("train_loss", [])],
             "val_loss": {str(k): float(v) for k, v in history.get("val_loss", {}).items()},
         },
@@ -106,8 +133,9 @@ def save(path, model, optimizer, rng, step, config, history=None, data=None):
         canon = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     except ValueError:
         at, v = first_nonfinite(payload, "payload")
-        raise ValueError(f"refusing to save a checkpoint with a non-finite number: {at} = {v!r} "
-                         "(the run diverged; lower the learning rate)") from None
+        raise ValueError(
+            f"refusing to save a checkpoint with a non-finite number: {at} = {v!r} (the run diverged; lower the learning rate)"
+        ) from None
     sha = hashlib.sha256(canon.encode("ascii")).hexdigest()
     doc = {"format": FORMAT, "version": VERSION, "sha256": sha, "payload": payload}
     text = dumps_readable(doc) + "\n"
@@ -118,8 +146,9 @@ def save(path, model, optimizer, rng, step, config, history=None, data=None):
 
 def save_trainer(path, trainer, history=None):
     """`save()` for a Trainer (either engine) at its current step."""
-    return save(path, trainer.model, trainer.optimizer, trainer.rng, trainer.step, trainer.config,
-                history=history, data=trainer.splits)
+    return save(
+        path, trainer.model, trainer.optimizer, trainer.rng, trainer.step, trainer.config, history=history, data=trainer.splits
+    )
 
 
 # ---------------------------------------------------------------------- load
@@ -190,8 +219,9 @@ def load(path, config_class=None):
     if not isinstance(doc["sha256"], str) or hashlib.sha256(canon.encode("ascii")).hexdigest() != doc["sha256"]:
         raise bad("checksum mismatch: the payload was modified or corrupted after saving")
     # NaN/inf can only be there if the canonical text spells them (walking is slower)
-    fields = validate_payload(path, payload, bad, maybe_nonfinite="NaN" in canon or "Infinity" in canon,
-                              config_class=config_class)
+    fields = validate_payload(
+        path, payload, bad, maybe_nonfinite="NaN" in canon or "Infinity" in canon, config_class=config_class
+    )
     return Checkpoint(**fields)
 
 
@@ -228,7 +258,8 @@ def restore(trainer, ckpt):
         raise CheckpointError(
             f"{where} does not fit the model (wrong architecture): {len(ckpt.model)} parameters saved, "
             f"the model has {len(current)}; missing {missing[:4]}{'...' if len(missing) > 4 else ''}, "
-            f"unexpected {unexpected[:4]}{'...' if len(unexpected) > 4 else ''}")
+            f"unexpected {unexpected[:4]}{'...' if len(unexpected) > 4 else ''}"
+        )
     for name, value in current.items():
         want, got = shape_of(to_plain(value), name), shape_of(ckpt.model[name], name)
         if want != got:
@@ -258,8 +289,7 @@ def restore(trainer, ckpt):
 
     # 4) the same data (regenerated from the seed, or the same CSV file)
     if ckpt.data_sha256 is not None and data_fingerprint(trainer.splits) != ckpt.data_sha256:
-        raise CheckpointError(f"{where}: the run's data differ from the data it was saved with "
-                              "(was the CSV file changed?)")
+        raise CheckpointError(f"{where}: the run's data differ from the data it was saved with (was the CSV file changed?)")
 
     # 5) all checked: assign
     trainer.model.load_state_dict(ckpt.model)

@@ -139,8 +139,10 @@ def _resume_config(args, ckpt):
     for k, v in wanted.items():
         if k != "steps" and v != saved.get(k) and not (k == "data" and moved):
             what = f"--preset {args.preset}" if k not in given else f"{_flag(k)} {v}"
-            raise ValueError(f"--resume: {what} conflicts with the checkpoint's {k}={saved.get(k)!r} "
-                             "(a resumed run keeps its definition; only --steps may change)")
+            raise ValueError(
+                f"--resume: {what} conflicts with the checkpoint's {k}={saved.get(k)!r} "
+                "(a resumed run keeps its definition; only --steps may change)"
+            )
     steps = given.get("steps", saved["steps"])
     if steps < ckpt.step:
         raise ValueError(f"--steps {steps} is before the checkpoint's step {ckpt.step}")
@@ -167,9 +169,9 @@ def _start_run(args):
 class _Checkpointing:
     """--save/--save-every, and SIGINT/SIGTERM: finish the step, save, exit 130.
 
-        with _Checkpointing(args, trainer, history) as ck:
-            fit(..., callbacks=[..., *ck.callbacks], history=ck.history)
-        return ck.status
+    with _Checkpointing(args, trainer, history) as ck:
+        fit(..., callbacks=[..., *ck.callbacks], history=ck.history)
+    return ck.status
     """
 
     def __init__(self, args, trainer, history):
@@ -210,8 +212,11 @@ class _Checkpointing:
             self.stop.__exit__(etype, exc, tb)
         if self.stop.requested:
             name = signal_name(self.stop.signum)
-            print(f"micrograd train: interrupted by {name} after step {self.trainer.step - 1}; checkpoint saved "
-                  f"to {path} (continue with: micrograd train --resume {path})", file=sys.stderr)
+            print(
+                f"micrograd train: interrupted by {name} after step {self.trainer.step - 1}; checkpoint saved "
+                f"to {path} (continue with: micrograd train --resume {path})",
+                file=sys.stderr,
+            )
             self.status = 130
         return True
 
@@ -273,8 +278,7 @@ def cmd_train(args):
     trainer, history = _start_run(args)
     out = None if args.quiet else print
     with _Checkpointing(args, trainer, history) as ck, _Watching(args, trainer) as watch:
-        history = fit(trainer=trainer, out=watch.out(out), callbacks=[*watch.callbacks, *ck.callbacks],
-                      history=ck.history)
+        history = fit(trainer=trainer, out=watch.out(out), callbacks=[*watch.callbacks, *ck.callbacks], history=ck.history)
         for line in format_summary(history["summary"]):
             print(line)
         watch.finish(history)
@@ -312,8 +316,10 @@ def _graph_trainer(args):
         keys = training_only_keys(_config_class(args))
         inert = [f"{_flag(k)} {getattr(args, k)}" for k in keys if getattr(args, k, None) is not None]
         if inert:
-            raise ValueError(f"{', '.join(inert)}: micrograd graph draws the run's initial model, which training flags "
-                             "do not change; to draw a trained model, train with --save CKPT and pass --checkpoint CKPT")
+            raise ValueError(
+                f"{', '.join(inert)}: micrograd graph draws the run's initial model, which training flags "
+                "do not change; to draw a trained model, train with --save CKPT and pass --checkpoint CKPT"
+            )
         cfg = config_from_args(args)
         if cfg.engine != "scalar":
             raise ValueError("micrograd graph draws the scalar engine's graph; drop --engine tensor")
@@ -349,8 +355,11 @@ def cmd_plot(args):
     if ckpt.history and ckpt.history.get("train_loss"):
         paths.append(plot_losses(ckpt.history, os.path.join(args.out, "loss.png")))
     if len(trainer.train_split[0][0]) == 2:
-        paths.append(plot_boundary(trainer.model, trainer.splits, os.path.join(args.out, "boundary.png"),
-                                   hidden_lines=not args.no_hidden_lines))
+        paths.append(
+            plot_boundary(
+                trainer.model, trainer.splits, os.path.join(args.out, "boundary.png"), hidden_lines=not args.no_hidden_lines
+            )
+        )
     if not paths:
         raise ValueError(f"{args.checkpoint} has no loss history and its data is not 2-D: nothing to plot")
     for p in paths:
@@ -383,9 +392,10 @@ def cmd_demo(args):
         try:  # a host that does not resolve is an error (one line), not a warning followed by one
             socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as e:
-            raise ValueError(f"--host {args.host!r} does not resolve to an address: {getattr(e, 'strerror', None) or e}") from None
-        print(f"micrograd demo: warning: serving on {args.host}: other machines on your network can reach it",
-              file=sys.stderr)
+            raise ValueError(
+                f"--host {args.host!r} does not resolve to an address: {getattr(e, 'strerror', None) or e}"
+            ) from None
+        print(f"micrograd demo: warning: serving on {args.host}: other machines on your network can reach it", file=sys.stderr)
     try:
         serve(args.host, args.port, preset=args.preset, open_browser=not args.no_browser)
     except OSError as e:
@@ -410,8 +420,12 @@ def build_parser():
     p.add_argument("--plot", metavar="DIR", help="write DIR/loss.png and DIR/boundary.png (creates DIR)")
     p.add_argument("--plot-every", type=_int(1), metavar="K", help="also an animated DIR/boundary.gif, a frame every K steps")
     p.add_argument("--log", metavar="FILE.jsonl", help="write one JSON object per step (step, train_loss, val_loss, seconds)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("graph", help="draw one datapoint's forward+backward compute graph (SVG, PNG or DOT)")

@@ -32,8 +32,22 @@ STYLES = ("seed", "llm101n")  # how step lines look (micrograd.train's Trainer.f
 # ---------------------------------------------------------------------- field metadata
 
 
-def setting(default=dataclasses.MISSING, *, help, default_factory=dataclasses.MISSING, choices=None, low=None,
-            high=None, nargs=None, metavar=None, group=None, flag=True, training_only=False, demo=None, items=None):
+def setting(
+    default=dataclasses.MISSING,
+    *,
+    help,
+    default_factory=dataclasses.MISSING,
+    choices=None,
+    low=None,
+    high=None,
+    nargs=None,
+    metavar=None,
+    group=None,
+    flag=True,
+    training_only=False,
+    demo=None,
+    items=None,
+):
     """A TrainConfig field with the metadata the CLI, the demo's form and `validate()` read.
 
     help          what the field means (the flag's help adds the default and the range)
@@ -46,8 +60,19 @@ def setting(default=dataclasses.MISSING, *, help, default_factory=dataclasses.MI
     demo          the demo form's label for the field (None: the demo does not offer it)
     items         for a list: what its items are, for the message ("positive layer sizes")
     """
-    meta = {"help": help, "choices": choices, "low": low, "high": high, "nargs": nargs, "metavar": metavar,
-            "group": group, "flag": flag, "training_only": training_only, "demo": demo, "items": items}
+    meta = {
+        "help": help,
+        "choices": choices,
+        "low": low,
+        "high": high,
+        "nargs": nargs,
+        "metavar": metavar,
+        "group": group,
+        "flag": flag,
+        "training_only": training_only,
+        "demo": demo,
+        "items": items,
+    }
     return dataclasses.field(default=default, default_factory=default_factory, metadata=meta)
 
 
@@ -91,16 +116,24 @@ PRESETS = {
 class TrainConfig:
     """Everything that defines a run. `TrainConfig.preset(name, **overrides)` starts from a preset."""
 
-    dataset: str = setting("simple", help="generated dataset", choices=datasets.DATASETS, group="source",
-                           demo="dataset")
-    data: str = setting(None, help="your own points: header, then x1,...,xk,label rows", metavar="FILE.csv",
-                        group="source")  # a CSV file instead of a generated dataset
+    dataset: str = setting("simple", help="generated dataset", choices=datasets.DATASETS, group="source", demo="dataset")
+    data: str = setting(
+        None, help="your own points: header, then x1,...,xk,label rows", metavar="FILE.csv", group="source"
+    )  # a CSV file instead of a generated dataset
     n: int = setting(100, help="number of generated points (split 80/10/10)", low=10, demo="points")
-    hidden: list = setting(default_factory=lambda: [16], help="hidden layer sizes, e.g. --hidden 8 8", low=1,
-                           nargs="+", metavar="SIZE", items="positive layer sizes", demo="hidden sizes")
+    hidden: list = setting(
+        default_factory=lambda: [16],
+        help="hidden layer sizes, e.g. --hidden 8 8",
+        low=1,
+        nargs="+",
+        metavar="SIZE",
+        items="positive layer sizes",
+        demo="hidden sizes",
+    )
     activation: str = setting("tanh", help="hidden layers' nonlinearity", choices=ACTIVATIONS, demo="activation")
-    init: str = setting("per-neuron", help="weight init: one draw per neuron (the seed's) or per weight",
-                        choices=INITS, demo="init")
+    init: str = setting(
+        "per-neuron", help="weight init: one draw per neuron (the seed's) or per weight", choices=INITS, demo="init"
+    )
     optimizer: str = setting("seed-adam", help="optimizer", choices=OPTIMIZERS, training_only=True, demo="optimizer")
     lr: float = setting(0.1, help="learning rate", **_range("lr"), training_only=True, demo="learning rate")
     beta1: float = setting(0.9, help="first-moment decay (the Adams)", **_range("beta1"), training_only=True)
@@ -108,8 +141,7 @@ class TrainConfig:
     weight_decay: float = setting(1e-4, help="weight decay", **_range("weight_decay"), training_only=True)
     momentum: float = setting(0.0, help="for --optimizer sgd", **_range("momentum"), training_only=True)
     steps: int = setting(100, help="training steps", low=0, training_only=True)
-    eval_every: int = setting(10, help="evaluate val loss every K steps (0 = never)", low=0, metavar="K",
-                              training_only=True)
+    eval_every: int = setting(10, help="evaluate val loss every K steps (0 = never)", low=0, metavar="K", training_only=True)
     seed: int = setting(42, help="the RNG's seed (data first, then weights)", demo="seed")
     engine: str = setting("scalar", help="scalar Values or the NumPy tensor engine", choices=ENGINES)
     style: str = setting("seed", help="how step lines look", choices=STYLES, flag=False)
@@ -169,8 +201,8 @@ def _check_field(f, v):
             raise TypeError(f"{name} must be true or false, got {v!r}")
     elif f.type is list:
         ok = isinstance(v, (list, tuple)) and all(
-            isinstance(h, int) and not isinstance(h, bool) and (low is None or h >= low) and (high is None or h < high)
-            for h in v)
+            isinstance(h, int) and not isinstance(h, bool) and (low is None or h >= low) and (high is None or h < high) for h in v
+        )
         if not ok:
             what = meta.get("items") or "ints " + describe_range(meta)
             raise ValueError(f"{name} must be a list of {what}, got {v!r}")

@@ -85,8 +85,10 @@ def yinyang(rng, n=100, r_small=0.1, r_big=0.5):
             # finds each class in ~16 draws, so this bound is never reached by chance
             tries += 1
             if tries > _YINYANG_MAX_TRIES:
-                raise ValueError(f"yinyang: no point of class {goal} in {_YINYANG_MAX_TRIES} draws (rng={rng!r}, "
-                                 f"r_small={r_small!r}, r_big={r_big!r}); RNG(0) draws only zeros: use a nonzero seed")
+                raise ValueError(
+                    f"yinyang: no point of class {goal} in {_YINYANG_MAX_TRIES} draws (rng={rng!r}, "
+                    f"r_small={r_small!r}, r_big={r_big!r}); RNG(0) draws only zeros: use a nonzero seed"
+                )
             x = rng.uniform(0, 2 * r_big)
             y = rng.uniform(0, 2 * r_big)
             if ((x - r_big) ** 2 + (y - r_big) ** 2) ** 0.5 > r_big:
@@ -182,8 +184,7 @@ def _read_csv(path, f):
     if ncols < 2:
         raise ValueError(f"{path} line 1: header needs at least one coordinate and a label column, got {header}")
     if all(_is_number(h) for h in header):  # a data row where the header belongs: it would be lost silently
-        raise ValueError(f"{path} line 1: expected a header line like 'x1,x2,label', got numbers {header}; "
-                         "add a header line")
+        raise ValueError(f"{path} line 1: expected a header line like 'x1,x2,label', got numbers {header}; add a header line")
     for row in reader:
         line = reader.line_num
         if not row or all(not c.strip() for c in row):

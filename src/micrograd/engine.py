@@ -38,7 +38,7 @@ def as_float(data, what="Value(data)"):
 def _pow(base, exponent, op):
     """base ** exponent on floats with PyTorch's edge rules and clear errors."""
     try:
-        out = base ** exponent
+        out = base**exponent
     except OverflowError:  # IEEE says inf, as PyTorch does; Python raises instead
         odd = exponent == int(exponent) and int(exponent) % 2 == 1
         return -math.inf if base < 0 and odd else math.inf
@@ -117,7 +117,7 @@ class Value:
 
     def __rpow__(self, other):  # other ** self
         other = _lift(other)
-        return other if other is NotImplemented else other ** self
+        return other if other is NotImplemented else other**self
 
     # ------------------------------------------------------------------ unary ops
     def relu(self):

@@ -101,7 +101,8 @@ class TensorEngine:
 
     def build_model(self, cfg, nin, nclasses, rng):
         """The scalar model's draws copied into a tensor MLP (same weights, same RNG state after)."""
-        from .tensor import MLP as TensorMLP, tune_allocator
+        from .tensor import MLP as TensorMLP
+        from .tensor import tune_allocator
 
         tune_allocator()  # big per-step arrays stay in the heap: no page faults every step
         return TensorMLP.from_scalar(ScalarEngine().build_model(cfg, nin, nclasses, rng))

@@ -25,9 +25,7 @@ def _torch():
     try:
         import torch
     except ImportError:
-        raise ImportError(
-            "micrograd.interop needs PyTorch: pip install torch==2.13.0 or pip install 'micrograd[test]'"
-        ) from None
+        raise ImportError("micrograd.interop needs PyTorch: pip install torch==2.13.0 or pip install 'micrograd[test]'") from None
     return torch
 
 
@@ -81,8 +79,9 @@ def from_torch(module, engine="scalar"):
     elif isinstance(module, nn.Sequential):
         children = list(module.named_children())
     else:
-        raise ValueError(f"from_torch() supports nn.Sequential of Linear and Tanh/ReLU (or one Linear), "
-                         f"got {type(module).__name__}")
+        raise ValueError(
+            f"from_torch() supports nn.Sequential of Linear and Tanh/ReLU (or one Linear), got {type(module).__name__}"
+        )
     if not children:
         raise ValueError("from_torch() got an empty nn.Sequential")
 
@@ -91,22 +90,29 @@ def from_torch(module, engine="scalar"):
         want_linear = pos % 2 == 0
         if want_linear:
             if not isinstance(child, nn.Linear):
-                raise ValueError(f"from_torch(): module {name!r} is {type(child).__name__}; expected Linear "
-                                 "(supported: Linear, then Tanh or ReLU, alternating, ending with Linear)")
+                raise ValueError(
+                    f"from_torch(): module {name!r} is {type(child).__name__}; expected Linear "
+                    "(supported: Linear, then Tanh or ReLU, alternating, ending with Linear)"
+                )
             if child.bias is None:
                 raise ValueError(f"from_torch(): Linear {name!r} has no bias; micrograd neurons always have one")
             if linears and child.in_features != linears[-1].out_features:
-                raise ValueError(f"from_torch(): Linear {name!r} takes {child.in_features} inputs, "
-                                 f"the layer before gives {linears[-1].out_features}")
+                raise ValueError(
+                    f"from_torch(): Linear {name!r} takes {child.in_features} inputs, "
+                    f"the layer before gives {linears[-1].out_features}"
+                )
             linears.append(child)
         else:
             kind = {nn.Tanh: "tanh", nn.ReLU: "relu"}.get(type(child))
             if kind is None:
-                raise ValueError(f"from_torch(): module {name!r} is {type(child).__name__}; only Tanh and ReLU "
-                                 "activations are supported")
+                raise ValueError(
+                    f"from_torch(): module {name!r} is {type(child).__name__}; only Tanh and ReLU activations are supported"
+                )
             if activation not in (None, kind):
-                raise ValueError(f"from_torch(): module {name!r} is {type(child).__name__} but an earlier one is "
-                                 f"{activation}; a micrograd MLP uses one activation")
+                raise ValueError(
+                    f"from_torch(): module {name!r} is {type(child).__name__} but an earlier one is "
+                    f"{activation}; a micrograd MLP uses one activation"
+                )
             activation = kind
     if not isinstance(children[-1][1], nn.Linear):
         raise ValueError(f"from_torch(): the last module {children[-1][0]!r} must be Linear (the logits)")
@@ -131,8 +137,7 @@ def _build(layers, activation, engine):
         from .tensor.nn import MLP as TensorMLP
 
         model = TensorMLP(nin, nouts, activation=activation, rng=RNG(1))
-        model.load_state_dict({f"layers.{i}.{k}": v for i, (w, b) in enumerate(layers)
-                               for k, v in (("weight", w), ("bias", b))})
+        model.load_state_dict({f"layers.{i}.{k}": v for i, (w, b) in enumerate(layers) for k, v in (("weight", w), ("bias", b))})
         return model
     from .nn import MLP
 

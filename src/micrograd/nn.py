@@ -288,8 +288,7 @@ class MLP(Module):
     def weights(self):
         """The weights as plain floats, one `(W, b)` per layer: W holds nout rows of nin floats
         (W[j][i] is neuron j's weight from input i, PyTorch's `Linear.weight` layout), b nout floats."""
-        return [([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons])
-                for layer in self.layers]
+        return [([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons]) for layer in self.layers]
 
     def __repr__(self):
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -50,8 +50,16 @@ class ProgressBar:
         except (AttributeError, OSError, ValueError):
             sized = False
         shape = {"dynamic_ncols": True} if sized else {"ncols": 100, "nrows": 24}
-        self.bar = tqdm(total=total, initial=min(trainer.step, total), desc="train", unit="step", file=self.file,
-                        mininterval=self.mininterval, leave=True, **shape)
+        self.bar = tqdm(
+            total=total,
+            initial=min(trainer.step, total),
+            desc="train",
+            unit="step",
+            file=self.file,
+            mininterval=self.mininterval,
+            leave=True,
+            **shape,
+        )
         return self
 
     def __call__(self, trainer, record):

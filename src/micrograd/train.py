@@ -103,7 +103,9 @@ def _config(config):
     if config is None:
         config = TrainConfig()
     elif not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig (e.g. TrainConfig.preset('seed')), got {type(config).__name__} {config!r:.60}")
+        raise TypeError(
+            f"config must be a TrainConfig (e.g. TrainConfig.preset('seed')), got {type(config).__name__} {config!r:.60}"
+        )
     config.validate()
     return config
 

@@ -66,6 +66,7 @@ def fast_tanh_(a):
     grows only where tanh itself is tiny). Used inside the fused linear layer; the `tanh` op
     keeps np.tanh, and so do arrays too small for the difference to matter. Split across
     threads when big."""
+
     def work_on(blk):
         with np.errstate(over="ignore"):  # exp(2a) = inf for a > 354 gives exactly 1.0: no warning
             np.multiply(blk, 2.0, out=blk)

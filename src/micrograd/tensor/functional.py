@@ -94,8 +94,9 @@ def linear(x, weight, bias=None, activation=None):
     if len(ws) != 2:
         raise ValueError(f"linear(weight) must be 2-D (nout, nin), got shape {ws}")
     if x._data.ndim == 0 or x._data.shape[-1] != ws[1]:
-        raise ValueError(f"linear: x of shape {x.shape} does not fit weight of shape {ws} "
-                         f"(x's last dimension must be nin={ws[1]})")
+        raise ValueError(
+            f"linear: x of shape {x.shape} does not fit weight of shape {ws} (x's last dimension must be nin={ws[1]})"
+        )
     if bias is None:
         return Linear.apply(x, weight, b=None, act=activation)
     if bias._data.shape != (ws[0],):
@@ -152,8 +153,9 @@ def _row_sums(a):
 def _targets(targets, B, C):
     """Class indices as an int array of shape (B,), checked the way PyTorch checks them."""
     if isinstance(targets, Tensor):
-        raise TypeError("cross_entropy(targets) must be integer class indices (a list or an int ndarray); "
-                        "a micrograd Tensor holds floats")
+        raise TypeError(
+            "cross_entropy(targets) must be integer class indices (a list or an int ndarray); a micrograd Tensor holds floats"
+        )
     if isinstance(targets, np.ndarray):
         t = targets
     elif isinstance(targets, numbers.Integral) and not isinstance(targets, bool):
@@ -164,16 +166,16 @@ def _targets(targets, B, C):
         except ValueError as e:
             raise TypeError(f"cross_entropy(targets) must be integer class indices, got {targets!r}: {e}") from None
     if t.dtype.kind not in "iu" or t.dtype == np.bool_:
-        raise TypeError(f"cross_entropy(targets) must be integer class indices, got dtype {t.dtype} "
-                        f"(e.g. {t.ravel()[:3].tolist()!r})")
+        raise TypeError(
+            f"cross_entropy(targets) must be integer class indices, got dtype {t.dtype} (e.g. {t.ravel()[:3].tolist()!r})"
+        )
     if t.shape != (B,):
         raise ValueError(f"cross_entropy(targets) must have shape ({B},) to match logits, got {t.shape}")
     if B:
         lo, hi = t.min(), t.max()
         if lo < 0 or hi >= C:
             bad = lo if lo < 0 else hi
-            raise IndexError(f"cross_entropy: target {int(bad)} is out of bounds for {C} classes "
-                             f"(expected 0 <= target < {C})")
+            raise IndexError(f"cross_entropy: target {int(bad)} is out of bounds for {C} classes (expected 0 <= target < {C})")
     return t
 
 

@@ -129,8 +129,9 @@ class MLP(Module):
         rng = _rng(rng)
         sz = [nin] + nouts
         last = len(nouts) - 1
-        self.layers = [Linear(sz[i], sz[i + 1], activation=None if i == last else activation, init=init, rng=rng)
-                       for i in range(len(nouts))]
+        self.layers = [
+            Linear(sz[i], sz[i + 1], activation=None if i == last else activation, init=init, rng=rng) for i in range(len(nouts))
+        ]
         self.nin, self.nouts, self.activation, self.init = nin, nouts, activation, init
 
     @classmethod

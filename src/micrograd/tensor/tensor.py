@@ -227,13 +227,16 @@ class Tensor:
         Leaves accumulate across calls until zeroed; interior nodes hold this call's gradient.
         """
         if not self.requires_grad:
-            raise RuntimeError("backward(): this tensor does not require grad "
-                               "(no input had requires_grad=True, or it was made under no_grad())")
+            raise RuntimeError(
+                "backward(): this tensor does not require grad (no input had requires_grad=True, or it was made under no_grad())"
+            )
         shape = self._data.shape
         if gradient is None:
             if self._data.size != 1:
-                raise RuntimeError(f"backward(): gradient can be implied only for a one-element tensor, "
-                                   f"got shape {shape}; pass gradient= an array of that shape")
+                raise RuntimeError(
+                    f"backward(): gradient can be implied only for a one-element tensor, "
+                    f"got shape {shape}; pass gradient= an array of that shape"
+                )
             seed = np.ones(shape)
         else:
             seed = _as_array(gradient.data if isinstance(gradient, Tensor) else gradient, "backward(gradient)")

@@ -90,8 +90,9 @@ def _names(collection, what):
         try:
             pairs = [("", v) for v in collection]
         except TypeError:
-            raise TypeError(f"{what} must be a collection of Values or a mapping name -> Value, "
-                            f"got {type(collection).__name__}") from None
+            raise TypeError(
+                f"{what} must be a collection of Values or a mapping name -> Value, got {type(collection).__name__}"
+            ) from None
     out = {}
     for name, v in pairs:
         if not hasattr(v, "_prev"):
@@ -161,8 +162,9 @@ class _Expansion:
         try:
             return self.children[id(child)]
         except KeyError:
-            raise ValueError(f"the expansion of {self.op!s} refers to {child!r}, "
-                             "which is not one of its node's children") from None
+            raise ValueError(
+                f"the expansion of {self.op!s} refers to {child!r}, which is not one of its node's children"
+            ) from None
 
     def __call__(self, op, data, grad, children=()):
         handle = self.first + len(self.nodes)
@@ -176,8 +178,10 @@ class _Expansion:
 
 def _check_max_nodes(count, max_nodes):
     if max_nodes is not None and count > max_nodes:
-        raise ValueError(f"the graph has {count} nodes, more than max_nodes={max_nodes}; "
-                         f"draw a smaller graph (e.g. one datapoint) or raise max_nodes")
+        raise ValueError(
+            f"the graph has {count} nodes, more than max_nodes={max_nodes}; "
+            f"draw a smaller graph (e.g. one datapoint) or raise max_nodes"
+        )
 
 
 def describe(root, expand=False, max_nodes=None, params=None, inputs=None, labels=None):

@@ -113,8 +113,17 @@ def plot_losses(history, path, title=None):
     ax.set_title("Loss")
     ax.grid(True, alpha=0.3)
     ax.legend()
-    ax.annotate(f"final train loss {train[-1]:.4g}", xy=(1, 1), xycoords="axes fraction",
-                xytext=(-6, -6), textcoords="offset points", ha="right", va="top", fontsize=9, color="#555")
+    ax.annotate(
+        f"final train loss {train[-1]:.4g}",
+        xy=(1, 1),
+        xycoords="axes fraction",
+        xytext=(-6, -6),
+        textcoords="offset points",
+        ha="right",
+        va="top",
+        fontsize=9,
+        color="#555",
+    )
     if has_acc:
         ax = axes[1]
         for (name, (s, v)), color in zip(acc.items(), ("#1f77b4", "#d62728")):
@@ -143,8 +152,10 @@ def _mlp_arrays(model):
     if weights is None or not hasattr(model, "activation"):
         return None
     layers = weights()
-    return [(np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64),
-             model.activation if i < len(layers) - 1 else None) for i, (W, b) in enumerate(layers)]
+    return [
+        (np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64), model.activation if i < len(layers) - 1 else None)
+        for i, (W, b) in enumerate(layers)
+    ]
 
 
 def forward_grid(model, X):
@@ -179,7 +190,9 @@ def _points(splits):
     """[(name, [(x, y, label), ...])] from (train, val, test) splits of ([x, y], label) points."""
     if not isinstance(splits, (list, tuple)) or not splits:
         raise TypeError(f"splits must be (train, val, test) lists of ([x, y], label) points, got {type(splits).__name__}")
-    if len(splits) > 3 or (splits and isinstance(splits[0], tuple) and len(splits[0]) == 2 and not isinstance(splits[0][1], list)):
+    if len(splits) > 3 or (
+        splits and isinstance(splits[0], tuple) and len(splits[0]) == 2 and not isinstance(splits[0][1], list)
+    ):
         splits = (splits,)  # one list of points
     out = []
     for (name, _, _), split in zip(SPLIT_MARKERS, splits):
@@ -237,8 +250,17 @@ def _draw_boundary(ax, grid, classes, named_points, hidden=None):
     from matplotlib.lines import Line2D
 
     cmap = ListedColormap([_class_color(k) for k in range(grid.nclasses)])
-    img = ax.imshow(classes, origin="lower", extent=grid.extent, cmap=cmap, vmin=-0.5, vmax=grid.nclasses - 0.5,
-                    alpha=0.28, interpolation="nearest", aspect="auto")
+    img = ax.imshow(
+        classes,
+        origin="lower",
+        extent=grid.extent,
+        cmap=cmap,
+        vmin=-0.5,
+        vmax=grid.nclasses - 0.5,
+        alpha=0.28,
+        interpolation="nearest",
+        aspect="auto",
+    )
     if hidden:
         for z in hidden:  # w.x + b = 0 of each first-layer neuron is a line; deeper layers give curves
             if z.min() < 0 < z.max():
@@ -246,18 +268,38 @@ def _draw_boundary(ax, grid, classes, named_points, hidden=None):
     for name, marker, size in SPLIT_MARKERS:
         pts = dict(named_points).get(name) or []
         if pts:
-            ax.scatter([p[0] for p in pts], [p[1] for p in pts], c=[_class_color(p[2]) for p in pts], marker=marker,
-                       s=size, edgecolors="black" if name == "train" else "white", linewidths=0.8, zorder=3)
+            ax.scatter(
+                [p[0] for p in pts],
+                [p[1] for p in pts],
+                c=[_class_color(p[2]) for p in pts],
+                marker=marker,
+                s=size,
+                edgecolors="black" if name == "train" else "white",
+                linewidths=0.8,
+                zorder=3,
+            )
     x0, x1, y0, y1 = grid.extent
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel("x[0]")
     ax.set_ylabel("x[1]")
-    handles = [Line2D([], [], ls="", marker=m, color="#777", markeredgecolor="black" if n == "train" else "white",
-                      label=f"{n} ({len(dict(named_points).get(n) or [])})") for n, m, _ in SPLIT_MARKERS
-               if dict(named_points).get(n)]
-    handles += [Line2D([], [], ls="", marker="s", ms=10, color=_class_color(k), alpha=0.6, label=f"class {k}")
-                for k in range(grid.nclasses)]
+    handles = [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker=m,
+            color="#777",
+            markeredgecolor="black" if n == "train" else "white",
+            label=f"{n} ({len(dict(named_points).get(n) or [])})",
+        )
+        for n, m, _ in SPLIT_MARKERS
+        if dict(named_points).get(n)
+    ]
+    handles += [
+        Line2D([], [], ls="", marker="s", ms=10, color=_class_color(k), alpha=0.6, label=f"class {k}")
+        for k in range(grid.nclasses)
+    ]
     if hidden:
         handles.append(Line2D([], [], color="#444", ls="--", lw=0.8, label="hidden neuron w·x+b=0"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
@@ -405,8 +447,11 @@ class TrainingPlots:
         if h.get("train_loss"):
             paths.append(plot_losses(h, os.path.join(self.folder, "loss.png")))
         if self.planar:
-            paths.append(plot_boundary(self.trainer.model, self.trainer.splits,
-                                       os.path.join(self.folder, "boundary.png"), hidden_lines=True))
+            paths.append(
+                plot_boundary(
+                    self.trainer.model, self.trainer.splits, os.path.join(self.folder, "boundary.png"), hidden_lines=True
+                )
+            )
         if self.animation is not None:
             paths.append(self.animation.save(os.path.join(self.folder, "boundary.gif")))
         return paths

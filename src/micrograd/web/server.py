@@ -53,8 +53,10 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
     ".png": "image/png",
 }
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 _SESSION_PATH = re.compile(r"^/api/sessions/([0-9a-f]{32})(?:/(step|reset|pick|points))?$")
 
@@ -200,7 +202,7 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ static files
     def _static(self, path):
-        name = "index.html" if path in ("/", "/index.html") else path[len("/static/"):] if path.startswith("/static/") else None
+        name = "index.html" if path in ("/", "/index.html") else path[len("/static/") :] if path.startswith("/static/") else None
         files = self.server.static_files
         if name not in files:  # only files that exist in static/ at start: no path tricks
             raise HTTPError(404, f"not found: {path}")
@@ -345,8 +347,11 @@ def make_server(host="127.0.0.1", port=8000, preset="seed", max_sessions=16, idl
     httpd.store = store
     httpd.loopback = _is_loopback(host)
     httpd.verbose = verbose
-    httpd.static_files = {n: CONTENT_TYPES[os.path.splitext(n)[1]] for n in sorted(os.listdir(STATIC_DIR))
-                          if os.path.splitext(n)[1] in CONTENT_TYPES}
+    httpd.static_files = {
+        n: CONTENT_TYPES[os.path.splitext(n)[1]]
+        for n in sorted(os.listdir(STATIC_DIR))
+        if os.path.splitext(n)[1] in CONTENT_TYPES
+    }
     return httpd
 
 

@@ -21,10 +21,11 @@ import threading
 import time
 import uuid
 
+from ..config import TrainConfig
 from ..engine import Value
 from ..losses import cross_entropy
-from ..config import TrainConfig
 from ..train import make_trainer
+
 # the request checks live in web.forms; imported here for the Session below and for callers
 from .forms import CONFIG_FIELDS, LIMITS, BadRequest, Conflict, check_steps, parse_config, parse_point  # noqa: F401
 
@@ -113,7 +114,9 @@ class Session:
                 rec = self.trainer.train_step()
             except (ValueError, OverflowError, ZeroDivisionError) as e:  # e.g. logits overflowed to inf
                 self.history.extend(records)
-                raise Conflict(f"training diverged at step {self.trainer.step} ({e}); lower the learning rate and reset") from None
+                raise Conflict(
+                    f"training diverged at step {self.trainer.step} ({e}); lower the learning rate and reset"
+                ) from None
             # losses keep every bit (JSON floats round-trip); a non-finite one becomes null
             rec = {k: (v if math.isfinite(v) else None) if isinstance(v, float) else v for k, v in rec.items()}
             records.append(rec)
@@ -146,7 +149,7 @@ class Session:
         """Remove the point nearest to (x, y) from whichever split holds it; returns it."""
         best = None
         for si, split in enumerate(self.trainer.splits):
-            for pi, (xy, label) in enumerate(split):
+            for pi, (xy, _label) in enumerate(split):
                 d = (xy[0] - x) ** 2 + (xy[1] - y) ** 2
                 if best is None or d < best[0]:
                     best = (d, si, pi)
@@ -204,11 +207,17 @@ class Session:
         rows = []
         for i, p in enumerate(opt.params):
             st = opt.state[i]
-            rows.append([self.names[i], _f(p.data, 9), _f(opt.last_grad[i], 9)]
-                        + [_f(st[k], 9) if k in st else None for k in keys]
-                        + [_f(opt.last_update[i], 9)])
-        return {"optimizer": type(opt._opt).__name__, "t": opt.t,
-                "columns": ["parameter", "value", "grad", *keys, "update"], "rows": rows}
+            rows.append(
+                [self.names[i], _f(p.data, 9), _f(opt.last_grad[i], 9)]
+                + [_f(st[k], 9) if k in st else None for k in keys]
+                + [_f(opt.last_update[i], 9)]
+            )
+        return {
+            "optimizer": type(opt._opt).__name__,
+            "t": opt.t,
+            "columns": ["parameter", "value", "grad", *keys, "update"],
+            "rows": rows,
+        }
 
     # ------------------------------------------------------------------ compute graph
     def trace(self, x, y, label, expand=False):
@@ -238,7 +247,10 @@ class Session:
             loss.backward()
             fused = describe(loss, labels={**labels, "loss": loss}, **names)
             if len(fused.nodes) > MAX_GRAPH_NODES:
-                raise Conflict(f"the graph has {len(fused.nodes)} nodes, more than the {MAX_GRAPH_NODES} the page can draw; use smaller hidden layers")
+                raise Conflict(
+                    f"the graph has {len(fused.nodes)} nodes, more than the {MAX_GRAPH_NODES} the page can draw; "
+                    "use smaller hidden layers"
+                )
             graph = self._graph_json(fused, neurons, (x, y, label))
             if expand:
                 try:
@@ -270,19 +282,23 @@ class Session:
                 act = n.op.split("(")[0] if n.op.endswith("(dot)") else None
                 formula = f"{act}(b+Σw·x)" if act else "b+Σw·x"
                 if layer == last:
-                    node.update(kind="op", label=f"logit {j} = {n.op}",
-                                title=f"output neuron {j} (logit {j}): {formula}, one fused node")
+                    node.update(
+                        kind="op", label=f"logit {j} = {n.op}", title=f"output neuron {j} (logit {j}): {formula}, one fused node"
+                    )
                 else:
-                    node.update(kind="op", label=f"L{layer}.n{j} {n.op}",
-                                title=f"neuron {j} of layer {layer}: {formula}, one fused node")
+                    node.update(
+                        kind="op", label=f"L{layer}.n{j} {n.op}", title=f"neuron {j} of layer {layer}: {formula}, one fused node"
+                    )
             elif n.label == "loss":
-                node.update(kind="loss", label=f"cross_entropy y={label}",
-                            title=f"loss = -log softmax(logits)[{label}] (softmax + NLL, one fused node)")
+                node.update(
+                    kind="loss",
+                    label=f"cross_entropy y={label}",
+                    title=f"loss = -log softmax(logits)[{label}] (softmax + NLL, one fused node)",
+                )
             else:
                 node.update(kind="op", label=n.op, title=f"op {n.op}")
             out.append(node)
-        return {"nodes": out, "edges": [list(e) for e in graph.edges],
-                "point": {"x": point[0], "y": point[1], "label": label}}
+        return {"nodes": out, "edges": [list(e) for e in graph.edges], "point": {"x": point[0], "y": point[1], "label": label}}
 
     @staticmethod
     def _expanded_json(graph):

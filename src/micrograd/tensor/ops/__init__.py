@@ -76,6 +76,7 @@ def tensor_op(*names, reflected=None):
 
     def register(cls):
         if cls.binary:
+
             def method(self, other):
                 other = _lift(other)
                 return NotImplemented if other is NotImplemented else cls.apply(self, other)
@@ -88,6 +89,7 @@ def tensor_op(*names, reflected=None):
                 rmethod.__name__ = reflected
                 setattr(Tensor, reflected, rmethod)
         else:
+
             def method(self):
                 return cls.apply(self)
 

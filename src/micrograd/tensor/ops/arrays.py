@@ -57,9 +57,11 @@ class MatMul(Function):
         ka = a.shape[-1]
         kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if ka != kb:
-            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit "
-                             f"(the last dimension of the first, {ka}, must equal the "
-                             f"{'first' if b.ndim == 1 else 'second-to-last'} of the second, {kb})")
+            raise ValueError(
+                f"matmul: shapes {a.shape} and {b.shape} do not fit "
+                f"(the last dimension of the first, {ka}, must equal the "
+                f"{'first' if b.ndim == 1 else 'second-to-last'} of the second, {kb})"
+            )
         self.a, self.b = a, b
         try:
             return a @ b
@@ -196,8 +198,9 @@ class Reshape(Function):
         try:
             new = np.reshape(self._data, shape).shape
         except ValueError:
-            raise ValueError(f"reshape(): cannot reshape a tensor of shape {self.shape} "
-                             f"({self._data.size} elements) into {shape}") from None
+            raise ValueError(
+                f"reshape(): cannot reshape a tensor of shape {self.shape} ({self._data.size} elements) into {shape}"
+            ) from None
         return Reshape.apply(self, shape=new)
 
     view = reshape

@@ -65,8 +65,7 @@ class Mul(Function):
 
     def backward(self, g):
         a, b = self.a, self.b
-        return (unbroadcast(g * b, a.shape) if self.needs[0] else None,
-                unbroadcast(g * a, b.shape) if self.needs[1] else None)
+        return (unbroadcast(g * b, a.shape) if self.needs[0] else None, unbroadcast(g * a, b.shape) if self.needs[1] else None)
 
 
 def _check_pow(base, p, op):
@@ -75,13 +74,16 @@ def _check_pow(base, p, op):
     if neg_frac.any():
         b, e = np.broadcast_arrays(base, p)
         i = np.argmax(neg_frac)
-        raise ValueError(f"{op}: a fractional power of a negative number is not real, got "
-                         f"{float(b.flat[i])!r} ** {float(e.flat[i])!r}")
+        raise ValueError(
+            f"{op}: a fractional power of a negative number is not real, got {float(b.flat[i])!r} ** {float(e.flat[i])!r}"
+        )
     zero_neg = (base == 0) & (p < 0)
     if zero_neg.any():
         b, e = np.broadcast_arrays(base, p)
         i = np.argmax(zero_neg)
-        raise ZeroDivisionError(f"{op}: 0.0 cannot be raised to a negative power, got {float(b.flat[i])!r} ** {float(e.flat[i])!r}")
+        raise ZeroDivisionError(
+            f"{op}: 0.0 cannot be raised to a negative power, got {float(b.flat[i])!r} ** {float(e.flat[i])!r}"
+        )
 
 
 def _pow_local(x, p):
@@ -157,8 +159,10 @@ class Div(Function):
 
     def backward(self, g):
         a, b = self.a, self.b
-        return (unbroadcast(g / b, a.shape) if self.needs[0] else None,
-                unbroadcast(-g * a / (b * b), b.shape) if self.needs[1] else None)
+        return (
+            unbroadcast(g / b, a.shape) if self.needs[0] else None,
+            unbroadcast(-g * a / (b * b), b.shape) if self.needs[1] else None,
+        )
 
 
 @tensor_op("__neg__")
