@@ -149,7 +149,7 @@ def test_to_torch_refuses_non_mlp():
 
 def test_missing_torch_gives_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
-    with pytest.raises(ImportError, match=r"pip install torch==2\.13\.0 or pip install 'micrograd\[test\]'"):
+    with pytest.raises(ImportError, match=r"pip install -e '\.\[torch\]' from a clone, or pip install torch==2\.13\.0"):
         to_torch(MLP(2, [3], rng=RNG(1)))
 
 

@@ -211,7 +211,8 @@ def test_missing_matplotlib_refused_before_training(tmp_path, capsys, monkeypatc
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     assert main(["train", "--steps", "2", "--plot", str(tmp_path / "p")]) == 2
     captured = capsys.readouterr()
-    assert captured.err == "micrograd train: error: plots need matplotlib: pip install 'micrograd[viz]'\n"
+    hint = "pip install matplotlib (a dependency of micrograd-llm101n)"
+    assert captured.err == f"micrograd train: error: plots need matplotlib: {hint}\n"
     assert captured.out == ""  # refused before the first step
 
 

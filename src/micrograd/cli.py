@@ -252,7 +252,7 @@ class _Watching:
                 self.callbacks.append(self.bar)
             except ImportError:  # tqdm is an extra: without it, only an explicit --progress is an error
                 if args.progress:
-                    raise ImportError("--progress needs tqdm: pip install 'micrograd[progress]'") from None
+                    raise ImportError("--progress needs tqdm: pip install tqdm (a dependency of micrograd-llm101n)") from None
 
     def out(self, out):
         """Step lines go through the bar (so it is not torn), as the same stdout bytes."""

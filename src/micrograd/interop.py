@@ -25,7 +25,8 @@ def _torch():
     try:
         import torch
     except ImportError:
-        raise ImportError("micrograd.interop needs PyTorch: pip install torch==2.13.0 or pip install 'micrograd[test]'") from None
+        hint = "pip install -e '.[torch]' from a clone, or pip install torch==2.13.0"
+        raise ImportError(f"micrograd.interop needs PyTorch: {hint}") from None
     return torch
 
 

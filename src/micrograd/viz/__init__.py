@@ -4,7 +4,7 @@
     from micrograd.viz.plots import plot_losses, plot_boundary   # matplotlib (viz/plots.py)
 
 `to_dot` needs nothing but Python; `draw_dot` needs Graphviz's `dot` program and the
-`graphviz` package; the plots need matplotlib (`pip install 'micrograd[viz]'`). Heavy
+`graphviz` package; the plots need matplotlib (both packages come with the default install). Heavy
 imports happen inside the functions that need them, so importing this is cheap.
 """
 

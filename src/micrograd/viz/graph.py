@@ -316,7 +316,8 @@ def render(dot_text, format="svg"):
     try:
         import graphviz  # the Python package; it runs the `dot` program
     except ImportError:
-        raise ImportError("rendering graphs needs the graphviz package: pip install 'micrograd[viz]'") from None
+        hint = "pip install graphviz (a dependency of micrograd-llm101n)"
+        raise ImportError(f"rendering graphs needs the graphviz package: {hint}") from None
 
     try:
         return graphviz.Source(dot_text).pipe(format=format)

@@ -37,7 +37,7 @@ def _need_matplotlib():
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise ImportError("plots need matplotlib: pip install 'micrograd[viz]'") from None
+        raise ImportError("plots need matplotlib: pip install matplotlib (a dependency of micrograd-llm101n)") from None
 
 
 def _figure(width, height, layout="constrained"):

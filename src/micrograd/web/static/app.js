@@ -65,7 +65,8 @@ async function sessionCall(action, body) {
     if (e.status !== 404 || !/unknown session/.test(e.message)) throw e;
     const config = S.snap ? S.snap.config : {};
     await createSession(config);
-    status("the old session had expired: started a new one");
+    S.notice = "the old session had expired: started a new one";  // stays on the next status line too
+    status(S.notice);
     return await api("POST", `/api/sessions/${S.id}/${action}`, body);
   }
 }
@@ -146,6 +147,7 @@ function guard(fn) {
 
 let statusTimer = null;
 function status(msg, isError = false) {
+  if (S.notice && msg !== S.notice) { msg = `${S.notice}; ${msg}`; S.notice = null; }
   const el = $("status");
   el.textContent = msg;
   el.className = isError ? "error show" : "show";
