@@ -80,3 +80,19 @@ units = st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=2, max_size=2)
 def args_for(op, draw_unit):
     """Inputs inside op.domain from numbers in [0, 1)."""
     return [lo + (hi - lo) * u for (lo, hi), u in zip(op.domain, draw_unit)]
+
+
+def close(a, b, rel=1e-9, abs_=1e-9):
+    """math.isclose with both tolerances (the engines' tests compare floats this way)."""
+    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
+
+
+def seed_nll(logits, target):
+    """The seed program's nll_loss, op by op (max shift, exp, sum, divide, log, negate): the graph
+    the fused cross-entropy node stands for."""
+    max_val = max(v.data for v in logits)
+    logits = [v - max_val for v in logits]
+    ex = [x.exp() for x in logits]
+    denom = sum(ex)
+    probs = [x / denom for x in ex]
+    return -(probs[target].log())

@@ -13,16 +13,11 @@ import sys
 import tracemalloc
 
 import pytest
-from catalogue import OPS, args_for, central_difference, units
+from catalogue import OPS, args_for, central_difference, close, units
 from hypothesis import given, settings
 
 from micrograd import Value
 from micrograd.graph import topo_order, trace
-
-
-def close(a, b, rel=1e-9, abs_=1e-9):
-    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
-
 
 # ---------------------------------------------------------------------- the catalogue
 

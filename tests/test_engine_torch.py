@@ -4,7 +4,7 @@ composed expressions, and PyTorch's rules at edge points. Skipped without torch.
 import math
 
 import pytest
-from catalogue import OPS, args_for, units
+from catalogue import OPS, args_for, close, units
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,10 +12,6 @@ from micrograd import Value
 
 torch = pytest.importorskip("torch")
 torch.set_default_dtype(torch.float64)
-
-
-def close(a, b, rel=1e-9, abs_=1e-9):
-    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
 
 
 # ---------------------------------------------------------------------- the catalogue

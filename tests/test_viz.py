@@ -10,6 +10,7 @@ import re
 import sys
 
 import pytest
+from catalogue import seed_nll
 
 from micrograd import MLP, RNG, Value
 from micrograd.cli import main
@@ -19,16 +20,6 @@ from micrograd.viz import GraphvizNotFoundError, draw_dot, to_dot
 from micrograd.viz.graph import datapoint_graph, describe
 
 # ---------------------------------------------------------------------- helpers
-
-
-def seed_nll(logits, target):
-    """The seed program's nll_loss, op by op (max shift, exp, sum, divide, log, negate)."""
-    max_val = max(v.data for v in logits)
-    logits = [v - max_val for v in logits]
-    ex = [x.exp() for x in logits]
-    denom = sum(ex)
-    probs = [x / denom for x in ex]
-    return -(probs[target].log())
 
 
 def unfused_forward(model, x):
@@ -404,7 +395,7 @@ def test_cli_graph_from_checkpoint(tmp_path):
 def test_missing_graphviz_package_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)
     c, _, _ = small_graph()
-    with pytest.raises(ImportError, match=r"pip install 'micrograd\[viz\]'"):
+    with pytest.raises(ImportError, match=r"pip install graphviz \(a dependency of micrograd-llm101n\)"):
         draw_dot(c, tmp_path / "g.svg")
     assert os.listdir(tmp_path) == []
 
