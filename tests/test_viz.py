@@ -35,20 +35,26 @@ def unfused_forward(model, x):
     return x
 
 
+def num(x):
+    """The pictures' number format, written independently: 4 significant digits, zeros kept."""
+    return f"{x:#.4g}"
+
+
 def parse_dot(text):
-    """{key: record fields}, {key: op}, {parent key: [child keys]} from our DOT text."""
+    """{key: record fields}, {key: op}, {parent key: [child keys]} from our DOT text: op
+    ellipses (the compact view) or ops drawn inside the box (the expanded view)."""
     boxes, ops, kids = {}, {}, collections.defaultdict(list)
     for line in text.splitlines():
-        m = re.match(r'\s*(\w+) \[shape=record, label="\{ (.*) \}"', line)
+        m = re.match(r'\s*(\w+) \[shape=record, label="(.*?)"[,\]]', line)
         if m:
-            boxes[m[1]] = m[2]
+            boxes[m[1]] = m[2].removeprefix("{ ").removesuffix(" }")
             continue
         m = re.match(r'\s*(\w+)_op \[label="(.*?)"', line)
         if m:
             ops[m[1]] = m[2]
             continue
-        m = re.match(r"\s*(\w+) -> (\w+)_op;", line)
-        if m:
+        m = re.match(r"\s*(\w+) -> (\w+?)(_op)?;", line)
+        if m and not m[1].endswith("_op"):
             kids[m[2]].append(m[1])
     return boxes, ops, kids
 
@@ -98,17 +104,17 @@ def test_to_dot_boxes_carry_data_grad_op_and_colours(no_dot, monkeypatch):
     text = to_dot(d, params={"a": a}, inputs=[b])
     boxes, ops, kids = parse_dot(text)
     assert text.startswith("digraph") and "rankdir=LR" in text
-    assert "{ a | data 2.0000 | grad -3.0000 }" in text
-    assert "data -3.0000 | grad 2.0000" in text
-    assert sorted(boxes.values()).count("data 4.0000 | grad 1.0000") == 1
+    assert "{ a | data 2.000 | grad -3.000 }" in text
+    assert "data -3.000 | grad 2.000" in text
+    assert sorted(boxes.values()).count("data 4.000 | grad 1.000") == 1
     assert sorted(ops.values()) == ["*", "+"]
     a_line = next(line for line in text.splitlines() if "{ a |" in line)
-    b_line = next(line for line in text.splitlines() if "data -3.0000 | grad 2.0000" in line)
-    c_line = next(line for line in text.splitlines() if "data -6.0000" in line)
+    b_line = next(line for line in text.splitlines() if "data -3.000 | grad 2.000" in line)
+    c_line = next(line for line in text.splitlines() if "data -6.000" in line)
     assert 'fillcolor="lightgreen"' in a_line
     assert 'fillcolor="lightblue"' in b_line
     assert "fillcolor" not in c_line
-    root = next(k for k, v in boxes.items() if v.startswith("data 4.0000"))
+    root = next(k for k, v in boxes.items() if v.startswith("data 4.000"))
     assert ops[root] == "+" and len(kids[root]) == 2
 
 
@@ -126,9 +132,9 @@ def test_to_dot_one_edge_per_use():
     y = x * x
     y.backward()
     boxes, ops, kids = parse_dot(to_dot(y))
-    root = next(k for k, v in boxes.items() if v.startswith("data 9.0000"))
+    root = next(k for k, v in boxes.items() if v.startswith("data 9.000"))
     assert len(kids[root]) == 2 and kids[root][0] == kids[root][1]
-    assert boxes[kids[root][0]] == "data 3.0000 | grad 6.0000"
+    assert boxes[kids[root][0]] == "data 3.000 | grad 6.000"
 
 
 def test_small_numbers_are_not_hidden():
@@ -173,14 +179,14 @@ def test_expand_matches_unfused_graph_of_same_expression(activation):
     x = [Value(0.5), Value(-1.25)]
     loss = cross_entropy(model(x), 2)
     loss.backward()
-    fused_text = to_dot(loss, expand=True)
+    fused_text = to_dot(loss, expand=True, collapse=None)
     fused_vals = drawn_values(loss, expand=True)
 
     model.zero_grad()
     x2 = [Value(0.5), Value(-1.25)]
     ref = seed_nll(unfused_forward(model, x2), 2)  # the same expression, one node per op
     ref.backward()
-    assert canonical(fused_text) == canonical(to_dot(ref))
+    assert canonical(fused_text) == canonical(to_dot(ref, expand=True, collapse=None))
     assert_same_values(fused_vals, graph_values(ref))
     # and the compact view keeps the fused ops, shaded
     compact = to_dot(loss)
@@ -212,12 +218,13 @@ def test_unknown_or_unexpandable_fused_nodes_drawn_as_one_node():
     y.backward()
     assert (a.grad, b.grad) == (1.0, 1.0)
     text = to_dot(y, expand=True)
-    assert 'label="mystery"' in text and text.count("shape=record") == 3
+    assert 'label="mystery | data 3.000 | grad 1.000"' in text and text.count("shape=record") == 3
     # a cross-entropy whose probability underflowed has no seed chain: it declines, drawn as one shaded node
     z = [Value(1e4), Value(0.0), Value(0.0)]
     loss = cross_entropy(z, 1)
     loss.backward()
-    assert 'label="cross_entropy", style=filled' in to_dot(loss, expand=True)
+    line = next(ln for ln in to_dot(loss, expand=True).splitlines() if "cross_entropy |" in ln)
+    assert 'fillcolor="lightyellow"' in line  # drawn as the fused node it is
 
 
 def test_an_error_while_expanding_is_raised_not_hidden():
@@ -257,8 +264,8 @@ def test_draw_dot_svg_and_png(tmp_path):
     svg = draw_dot(c, tmp_path / "g.svg", params={"a": a}, inputs={"b": b})
     text = html.unescape(open(svg, encoding="utf-8").read())  # Graphviz writes '-' as &#45;
     slope = 1 - math.tanh(-6.0) ** 2  # by hand: dc/da = b * slope, dc/db = a * slope
-    assert "<svg" in text and ">data 2.0000<" in text and ">data -3.0000<" in text
-    assert f">grad {-3.0 * slope:.3e}<" in text and f">grad {2.0 * slope:.3e}<" in text
+    assert "<svg" in text and ">data 2.000<" in text and ">data -3.000<" in text
+    assert f">grad {num(-3.0 * slope)}<" in text and f">grad {num(2.0 * slope)}<" in text
     assert "lightgreen" in text or "#90ee90" in text
     png = draw_dot(c, tmp_path / "g.png", rankdir="TB")
     with Image.open(png) as im:
@@ -332,10 +339,10 @@ def test_cli_graph_svg_has_the_datapoints_values(tmp_path, capsys):
     assert main(["graph", "--x", "0.5", "-1", "--label", "1", "--out", str(out)]) == 0
     text = html.unescape(out.read_text())
     loss, xs, model = reference_datapoint([0.5, -1.0], 1)
-    assert f">data {loss.data:.4f}<" in text and ">grad 1.0000<" in text
-    assert ">x[0]<" in text and f">grad {xs[0].grad:.4f}<" in text and f">grad {xs[1].grad:.4f}<" in text
-    w = model.layers[0].neurons[0].w[0]
-    assert ">layers.0.neurons.0.w.0<" in text and f">grad {w.grad:.4f}<" in text
+    assert f">data {num(loss.data)}<" in text and ">grad 1.000<" in text
+    assert ">x[0]<" in text and f">grad {num(xs[0].grad)}<" in text and f">grad {num(xs[1].grad)}<" in text
+    w = model.layers[0].neurons[0].w[0]  # row w0 of neuron L0.n0's table: its data and grad cells
+    assert ">L0.n0<" in text and ">w0<" in text and f">{num(w.data)}<" in text and f">{num(w.grad)}<" in text
     assert "wrote" in capsys.readouterr().out
 
 
@@ -343,7 +350,10 @@ def test_cli_graph_expand_dot_text_without_graphviz(tmp_path, no_dot):
     out = tmp_path / "graph.dot"
     assert main(["graph", "--x", "0.5", "-1", "--label", "1", "--out", str(out), "--expand", "--rankdir", "TB"]) == 0
     text = out.read_text()
-    assert "rankdir=TB" in text and 'label="log"' in text and 'label="tanh"' in text and "(dot)" not in text
+    boxes, _, _ = parse_dot(text)
+    ops = {b.split(" | ")[-3] for b in boxes.values() if b.count(" | ") >= 2}
+    assert "rankdir=TB" in text and {"log", "exp", "tanh", "*", "+"} <= ops
+    assert "tanh(dot) |" not in text.replace("13 × tanh(dot)", "")  # fused only in the collapsed group
 
 
 @pytest.mark.parametrize(
@@ -387,8 +397,8 @@ def test_cli_graph_from_checkpoint(tmp_path):
     text = html.unescape(out.read_text())
     loss, xs, _ = reference_datapoint([0.5, -1.0], 1, model=tr.model)  # the trained model, op by op
     w = tr.model.layers[1].neurons[2].w[5]
-    assert f">data {w.data:.4f}<" in text and f">data {loss.data:.4f}<" in text
-    assert f">grad {xs[0].grad:.4f}<" in text
+    assert f">{num(w.data)}<" in text and f">{num(w.grad)}<" in text and f">data {num(loss.data)}<" in text
+    assert f">grad {num(xs[0].grad)}<" in text
     assert main(["graph", "--checkpoint", str(ckpt), "--hidden", "8", "--x", "0", "0", "--label", "0", "--out", str(out)]) == 2
 
 
@@ -402,6 +412,7 @@ def test_missing_graphviz_package_says_what_to_install(tmp_path, monkeypatch):
 
 def test_boxes_are_one_row_in_both_directions():
     c, a, b = small_graph()
-    assert "{ data 2.0000 | grad" in to_dot(c)  # LR: braces flip the record to a row
-    tb = to_dot(c, rankdir="TB")
-    assert 'label="data 2.0000 | grad' in tb and "{" not in tb.split("\n", 1)[1].replace("digraph micrograd {", "")
+    assert "{ data 2.000 | grad" in to_dot(c)  # LR: braces flip the record to a row
+    tb = to_dot(c, rankdir="TB", legend=False)
+    assert 'label="{ data 2.000 | grad' in tb  # TB: stacked, narrow boxes (a wide layer fits)
+    assert 'label="tanh | data -1.000 | grad' in to_dot(c, expand=True)  # LR expanded: op inside, stacked
