@@ -33,7 +33,6 @@ the fused node instead.
 `to_dot` writes it as DOT text and the web page's graph view is built from it.
 """
 
-import math
 import shutil
 from typing import NamedTuple
 
