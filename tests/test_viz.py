@@ -416,3 +416,186 @@ def test_boxes_are_one_row_in_both_directions():
     tb = to_dot(c, rankdir="TB", legend=False)
     assert 'label="{ data 2.000 | grad' in tb  # TB: stacked, narrow boxes (a wide layer fits)
     assert 'label="tanh | data -1.000 | grad' in to_dot(c, expand=True)  # LR expanded: op inside, stacked
+
+
+# ---------------------------------------------------------------------- pictures a person can read (issue 10)
+
+SCREEN_PX = 2000  # the bound: about a screen at Graphviz's default 96 dpi
+MIN_SCALE = 0.8  # below this the 10 pt text would be scaled under ~10.7 px
+
+
+def seed_dot(tmp_path, *flags):
+    out = tmp_path / "g.dot"
+    assert main(["graph", "--x", "0.5", "-1", "--label", "1", "--out", str(out), *flags]) == 0
+    return out.read_text()
+
+
+def natural_size_pt(dot_text):
+    """(width, height) in points of the drawing before `size` scales it (Graphviz's -Tjson bb)."""
+    import json
+    import subprocess
+
+    unscaled = re.sub(r', size="[^"]*"', "", dot_text)
+    bb = json.loads(subprocess.run(["dot", "-Tjson0"], input=unscaled, capture_output=True, text=True, check=True).stdout)["bb"]
+    x0, y0, x1, y1 = map(float, bb.split(","))
+    return x1 - x0, y1 - y0
+
+
+@pytest.mark.parametrize("flags", [[], ["--expand"], ["--rankdir", "TB"]], ids=["default", "expand", "tb"])
+def test_seed_graph_fits_a_screen_with_readable_text(tmp_path, flags):
+    from PIL import Image
+
+    text = seed_dot(tmp_path, *flags)
+    png = tmp_path / "g.png"
+    assert main(["graph", "--x", "0.5", "-1", "--label", "1", "--out", str(png), *flags]) == 0
+    with Image.open(png) as im:
+        assert im.width <= SCREEN_PX and im.height <= SCREEN_PX, im.size
+        assert max(im.size) > 600  # a picture, not a thumbnail
+    # fitted by layout, not by shrinking: the size cap scales the natural drawing by at most MIN_SCALE
+    w, h = natural_size_pt(text)
+    scale = min(1.0, 20.8 * 72 / max(w, h))
+    assert scale >= MIN_SCALE, f"natural {w:.0f}x{h:.0f} pt is scaled by {scale:.2f}"
+
+
+def test_old_layout_did_not_fit(tmp_path):
+    """The same measure fails on the unfitted drawing (every list in full, no size cap, ops as ellipses)."""
+    loss, names = datapoint_graph(Trainer(TrainConfig.preset("seed")).model, [0.5, -1.0], 1)
+    w, h = natural_size_pt(to_dot(loss, expand=True, collapse=None, fit_inches=None, **names))
+    assert max(w, h) * 96 / 72 > SCREEN_PX
+
+
+def dot_nodes(text):
+    """{node name: its label text} of every node statement (records, ellipses, tables)."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"\s*(\w+) \[(?:shape=\w+, )?label=(\"(?:[^\"\\]|\\.)*\"|<.*>)", line)
+        if m and m[1] not in ("graph", "node", "edge"):
+            out[m[1]] = m[2]
+    return out
+
+
+def test_every_node_has_a_label_and_every_named_value_its_name(tmp_path):
+    text = seed_dot(tmp_path)
+    nodes = dot_nodes(text)
+    assert len(nodes) > 50 and all(label.strip('"<> ') for label in nodes.values())
+    model = Trainer(TrainConfig.preset("seed")).model
+    for n, layer in enumerate(model.layers):
+        for j in range(len(layer.neurons)):
+            assert f"<B>L{n}.n{j}</B>" in text  # the neuron's parameter table
+    for j in range(16):
+        assert f'"{{ L0.n{j}.out | data ' in text  # each hidden neuron's output, by name
+    for name in ("x[0]", "x[1]", "logits[0]", "logits[1]", "logits[2]", "loss"):
+        assert f'"{{ {name} | data ' in text
+    assert 'tooltip="layers.0.neurons.3.out"' in text  # the full name, for SVG viewers
+
+
+def test_parameters_are_grouped_by_neuron_in_order(tmp_path):
+    text = seed_dot(tmp_path)
+    model = Trainer(TrainConfig.preset("seed")).model
+    datapoint_graph(model, [0.5, -1.0], 1)
+    tables = re.findall(r"(g\d+) \[shape=plain, label=<(.*)>\];", text)
+    assert len(tables) == 16 + 3  # one per neuron, no parameter drawn on its own
+    assert "lightgreen" not in "".join(line for line in text.splitlines() if "shape=record" in line)
+    by_name = {re.search(r"<B>(.*?)</B>", t)[1]: t for _, t in tables}
+    for n, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            rows = re.findall(
+                r'<TR><TD ALIGN="LEFT">(\w+)</TD><TD ALIGN="RIGHT">(.*?)</TD><TD [^>]*>(.*?)</TD></TR>', by_name[f"L{n}.n{j}"]
+            )
+            want = [(f"w{i}", num(w.data), num(w.grad)) for i, w in enumerate(neuron.w)] + [
+                ("b", num(neuron.b.data), num(neuron.b.grad))
+            ]
+            assert rows == want  # w0, w1, ..., w15, b: in order, with this datapoint's values
+    # a neuron's parameters all feed its one node: one edge from the table, not one per row
+    for key, _ in tables:
+        assert len(re.findall(rf"^\s*{key}(:\w+)* -> ", text, re.M)) == 1
+
+
+def test_legend_names_the_colours():
+    c, a, b = small_graph()
+    text = to_dot(c, params={"a": a}, inputs={"b": b})
+    legend = next(line for line in text.splitlines() if line.strip().startswith("legend ["))
+    assert "lightgreen" in legend and "parameters" in legend and "lightblue" in legend and "input" in legend
+    assert "grad = d(root)/d(box)" in legend and "fused" not in legend  # only what the picture uses
+    loss = cross_entropy(MLP(2, [3], rng=RNG(1))([1.0, 2.0]), 0)
+    assert "fused op" in next(ln for ln in to_dot(loss).splitlines() if "legend [" in ln)
+    assert "legend" not in to_dot(c, legend=False)
+
+
+def test_numbers_have_four_significant_digits_everywhere():
+    from micrograd.viz.graph import format_number
+
+    assert [format_number(x) for x in (0.5, -0.0235, 1.11116, 1e-7, 12345.6, 0.0, -0.0)] == [
+        "0.5000", "-0.02350", "1.111", "1.000e-07", "1.235e+04", "0.000", "0.000",
+    ]  # fmt: skip
+    assert format_number(float("inf")) == "inf" and format_number(float("nan")) == "nan"
+
+
+def test_short_names():
+    from micrograd.viz.graph import short_name
+
+    assert short_name("layers.0.neurons.3.w.1") == "L0.n3.w1"
+    assert short_name("layers.1.neurons.12.b") == "L1.n12.b"
+    assert short_name("x[0]") == "x[0]" and short_name("loss") == "loss" and short_name("0") == "0"
+
+
+def test_draw_dot_without_a_path_returns_a_digraph(tmp_path):
+    import graphviz
+
+    c, a, b = small_graph()
+    dot = draw_dot(c, params={"a": a})
+    assert isinstance(dot, graphviz.Digraph) and dot.source == to_dot(c, params={"a": a})
+    assert dot.format == "svg" and draw_dot(c, format="png").format == "png"
+    path = dot.render(tmp_path / "g", format="svg", cleanup=True)  # as in the lecture
+    assert ">data 2.000<" in html.unescape(open(path, encoding="utf-8").read())
+    assert "<svg" in dot._repr_image_svg_xml()  # what Jupyter shows
+    with pytest.raises(ValueError, match="format must be one of"):
+        draw_dot(c, format="jpg")
+
+
+def test_a_wide_layer_and_a_long_neuron_are_collapsed():
+    model = MLP(40, [30, 3], rng=RNG(5))
+    xs = [Value(0.01 * i) for i in range(40)]
+    loss = cross_entropy(model(xs), 1)
+    loss.backward()
+    named = {"params": model, "inputs": {f"x[{i}]": v for i, v in enumerate(xs)}}
+    text = to_dot(loss, **named)
+    n0 = model.layers[0].neurons[0]
+    # 40 weights > 16: w0..w13, one row for w14..w38, w39, b
+    assert '<TD ALIGN="LEFT">w14..w38</TD><TD ALIGN="RIGHT">25 more</TD>' in text
+    assert f'<TD ALIGN="LEFT">w39</TD><TD ALIGN="RIGHT">{num(n0.w[39].data)}</TD>' in text
+    assert ">w20<" not in text
+    # 30 sibling neurons > 16: the first 14 and the last drawn, the middle 15 as one node
+    assert "15 × tanh(dot)" in text and '"{ 15 values }"' in text
+    assert "<B>L0.n13</B>" in text and "<B>L0.n29</B>" in text and "<B>L0.n14</B>" not in text
+    assert len(to_dot(loss, collapse=None, **named)) > 2 * len(text)
+    with pytest.raises(ValueError, match="collapse must be an int >= 3"):
+        to_dot(loss, collapse=2)
+
+
+def test_a_collapsed_sum_keeps_the_chains_value():
+    model = MLP(10, [1], rng=RNG(2))  # one linear neuron: b + w0*x0 + ... + w9*x9, expanded
+    xs = [Value(0.1 * (i + 1)) for i in range(10)]
+    out = model(xs)[0]
+    out.backward()
+    text = to_dot(out, expand=True, params=model, legend=False)
+    n = model.layers[0].neurons[0]
+    partial = n.b.data
+    for i in range(9):  # kept: terms 0, 1; collapsed: 2..8 (7 terms); kept: 9
+        partial = partial + n.w[i].data * xs[i].data
+    assert f'"+ (7 terms) | data {num(partial)} | grad 1.000"' in text
+    assert text.count('label="* |') == 3 and text.count('label="+ |') == 3  # 2 kept terms + the last
+    full = to_dot(out, expand=True, params=model, collapse=None)
+    assert full.count('label="* |') == 10
+
+
+def test_a_values_own_label_wins():
+    class Named(Value):  # stands in for Value(x, label=...): any Value with a `label` str
+        __slots__ = ("label",)
+
+    a = Named(2.0)
+    a.label = "a"
+    y = a * Value(3.0)
+    assert "{ a | data 2.000" in to_dot(y, params={"weight": a})
+    a.label = ""  # unset: the given name is used
+    assert "{ weight | data 2.000" in to_dot(y, params={"weight": a})
