@@ -35,20 +35,26 @@ def unfused_forward(model, x):
     return x
 
 
+def num(x):
+    """The pictures' number format, written independently: 4 significant digits, zeros kept."""
+    return f"{x:#.4g}"
+
+
 def parse_dot(text):
-    """{key: record fields}, {key: op}, {parent key: [child keys]} from our DOT text."""
+    """{key: record fields}, {key: op}, {parent key: [child keys]} from our DOT text: op
+    ellipses (the compact view) or ops drawn inside the box (the expanded view)."""
     boxes, ops, kids = {}, {}, collections.defaultdict(list)
     for line in text.splitlines():
-        m = re.match(r'\s*(\w+) \[shape=record, label="\{ (.*) \}"', line)
+        m = re.match(r'\s*(\w+) \[shape=record, label="(.*?)"[,\]]', line)
         if m:
-            boxes[m[1]] = m[2]
+            boxes[m[1]] = m[2].removeprefix("{ ").removesuffix(" }")
             continue
         m = re.match(r'\s*(\w+)_op \[label="(.*?)"', line)
         if m:
             ops[m[1]] = m[2]
             continue
-        m = re.match(r"\s*(\w+) -> (\w+)_op;", line)
-        if m:
+        m = re.match(r"\s*(\w+) -> (\w+?)(_op)?;", line)
+        if m and not m[1].endswith("_op"):
             kids[m[2]].append(m[1])
     return boxes, ops, kids
 
@@ -98,17 +104,17 @@ def test_to_dot_boxes_carry_data_grad_op_and_colours(no_dot, monkeypatch):
     text = to_dot(d, params={"a": a}, inputs=[b])
     boxes, ops, kids = parse_dot(text)
     assert text.startswith("digraph") and "rankdir=LR" in text
-    assert "{ a | data 2.0000 | grad -3.0000 }" in text
-    assert "data -3.0000 | grad 2.0000" in text
-    assert sorted(boxes.values()).count("data 4.0000 | grad 1.0000") == 1
+    assert "{ a | data 2.000 | grad -3.000 }" in text
+    assert "data -3.000 | grad 2.000" in text
+    assert sorted(boxes.values()).count("data 4.000 | grad 1.000") == 1
     assert sorted(ops.values()) == ["*", "+"]
     a_line = next(line for line in text.splitlines() if "{ a |" in line)
-    b_line = next(line for line in text.splitlines() if "data -3.0000 | grad 2.0000" in line)
-    c_line = next(line for line in text.splitlines() if "data -6.0000" in line)
+    b_line = next(line for line in text.splitlines() if "data -3.000 | grad 2.000" in line)
+    c_line = next(line for line in text.splitlines() if "data -6.000" in line)
     assert 'fillcolor="lightgreen"' in a_line
     assert 'fillcolor="lightblue"' in b_line
     assert "fillcolor" not in c_line
-    root = next(k for k, v in boxes.items() if v.startswith("data 4.0000"))
+    root = next(k for k, v in boxes.items() if v.startswith("data 4.000"))
     assert ops[root] == "+" and len(kids[root]) == 2
 
 
@@ -126,9 +132,9 @@ def test_to_dot_one_edge_per_use():
     y = x * x
     y.backward()
     boxes, ops, kids = parse_dot(to_dot(y))
-    root = next(k for k, v in boxes.items() if v.startswith("data 9.0000"))
+    root = next(k for k, v in boxes.items() if v.startswith("data 9.000"))
     assert len(kids[root]) == 2 and kids[root][0] == kids[root][1]
-    assert boxes[kids[root][0]] == "data 3.0000 | grad 6.0000"
+    assert boxes[kids[root][0]] == "data 3.000 | grad 6.000"
 
 
 def test_small_numbers_are_not_hidden():
@@ -173,14 +179,14 @@ def test_expand_matches_unfused_graph_of_same_expression(activation):
     x = [Value(0.5), Value(-1.25)]
     loss = cross_entropy(model(x), 2)
     loss.backward()
-    fused_text = to_dot(loss, expand=True)
+    fused_text = to_dot(loss, expand=True, collapse=None)
     fused_vals = drawn_values(loss, expand=True)
 
     model.zero_grad()
     x2 = [Value(0.5), Value(-1.25)]
     ref = seed_nll(unfused_forward(model, x2), 2)  # the same expression, one node per op
     ref.backward()
-    assert canonical(fused_text) == canonical(to_dot(ref))
+    assert canonical(fused_text) == canonical(to_dot(ref, expand=True, collapse=None))
     assert_same_values(fused_vals, graph_values(ref))
     # and the compact view keeps the fused ops, shaded
     compact = to_dot(loss)
@@ -212,12 +218,13 @@ def test_unknown_or_unexpandable_fused_nodes_drawn_as_one_node():
     y.backward()
     assert (a.grad, b.grad) == (1.0, 1.0)
     text = to_dot(y, expand=True)
-    assert 'label="mystery"' in text and text.count("shape=record") == 3
+    assert 'label="mystery | data 3.000 | grad 1.000"' in text and text.count("shape=record") == 3
     # a cross-entropy whose probability underflowed has no seed chain: it declines, drawn as one shaded node
     z = [Value(1e4), Value(0.0), Value(0.0)]
     loss = cross_entropy(z, 1)
     loss.backward()
-    assert 'label="cross_entropy", style=filled' in to_dot(loss, expand=True)
+    line = next(ln for ln in to_dot(loss, expand=True).splitlines() if "cross_entropy |" in ln)
+    assert 'fillcolor="lightyellow"' in line  # drawn as the fused node it is
 
 
 def test_an_error_while_expanding_is_raised_not_hidden():
@@ -257,8 +264,8 @@ def test_draw_dot_svg_and_png(tmp_path):
     svg = draw_dot(c, tmp_path / "g.svg", params={"a": a}, inputs={"b": b})
     text = html.unescape(open(svg, encoding="utf-8").read())  # Graphviz writes '-' as &#45;
     slope = 1 - math.tanh(-6.0) ** 2  # by hand: dc/da = b * slope, dc/db = a * slope
-    assert "<svg" in text and ">data 2.0000<" in text and ">data -3.0000<" in text
-    assert f">grad {-3.0 * slope:.3e}<" in text and f">grad {2.0 * slope:.3e}<" in text
+    assert "<svg" in text and ">data 2.000<" in text and ">data -3.000<" in text
+    assert f">grad {num(-3.0 * slope)}<" in text and f">grad {num(2.0 * slope)}<" in text
     assert "lightgreen" in text or "#90ee90" in text
     png = draw_dot(c, tmp_path / "g.png", rankdir="TB")
     with Image.open(png) as im:
@@ -332,10 +339,10 @@ def test_cli_graph_svg_has_the_datapoints_values(tmp_path, capsys):
     assert main(["graph", "--x", "0.5", "-1", "--label", "1", "--out", str(out)]) == 0
     text = html.unescape(out.read_text())
     loss, xs, model = reference_datapoint([0.5, -1.0], 1)
-    assert f">data {loss.data:.4f}<" in text and ">grad 1.0000<" in text
-    assert ">x[0]<" in text and f">grad {xs[0].grad:.4f}<" in text and f">grad {xs[1].grad:.4f}<" in text
-    w = model.layers[0].neurons[0].w[0]
-    assert ">layers.0.neurons.0.w.0<" in text and f">grad {w.grad:.4f}<" in text
+    assert f">data {num(loss.data)}<" in text and ">grad 1.000<" in text
+    assert ">x[0]<" in text and f">grad {num(xs[0].grad)}<" in text and f">grad {num(xs[1].grad)}<" in text
+    w = model.layers[0].neurons[0].w[0]  # row w0 of neuron L0.n0's table: its data and grad cells
+    assert ">L0.n0<" in text and ">w0<" in text and f">{num(w.data)}<" in text and f">{num(w.grad)}<" in text
     assert "wrote" in capsys.readouterr().out
 
 
@@ -343,7 +350,10 @@ def test_cli_graph_expand_dot_text_without_graphviz(tmp_path, no_dot):
     out = tmp_path / "graph.dot"
     assert main(["graph", "--x", "0.5", "-1", "--label", "1", "--out", str(out), "--expand", "--rankdir", "TB"]) == 0
     text = out.read_text()
-    assert "rankdir=TB" in text and 'label="log"' in text and 'label="tanh"' in text and "(dot)" not in text
+    boxes, _, _ = parse_dot(text)
+    ops = {b.split(" | ")[-3] for b in boxes.values() if b.count(" | ") >= 2}
+    assert "rankdir=TB" in text and {"log", "exp", "tanh", "*", "+"} <= ops
+    assert "tanh(dot) |" not in text.replace("13 × tanh(dot)", "")  # fused only in the collapsed group
 
 
 @pytest.mark.parametrize(
@@ -387,8 +397,8 @@ def test_cli_graph_from_checkpoint(tmp_path):
     text = html.unescape(out.read_text())
     loss, xs, _ = reference_datapoint([0.5, -1.0], 1, model=tr.model)  # the trained model, op by op
     w = tr.model.layers[1].neurons[2].w[5]
-    assert f">data {w.data:.4f}<" in text and f">data {loss.data:.4f}<" in text
-    assert f">grad {xs[0].grad:.4f}<" in text
+    assert f">{num(w.data)}<" in text and f">{num(w.grad)}<" in text and f">data {num(loss.data)}<" in text
+    assert f">grad {num(xs[0].grad)}<" in text
     assert main(["graph", "--checkpoint", str(ckpt), "--hidden", "8", "--x", "0", "0", "--label", "0", "--out", str(out)]) == 2
 
 
@@ -402,6 +412,190 @@ def test_missing_graphviz_package_says_what_to_install(tmp_path, monkeypatch):
 
 def test_boxes_are_one_row_in_both_directions():
     c, a, b = small_graph()
-    assert "{ data 2.0000 | grad" in to_dot(c)  # LR: braces flip the record to a row
-    tb = to_dot(c, rankdir="TB")
-    assert 'label="data 2.0000 | grad' in tb and "{" not in tb.split("\n", 1)[1].replace("digraph micrograd {", "")
+    assert "{ data 2.000 | grad" in to_dot(c)  # LR: braces flip the record to a row
+    tb = to_dot(c, rankdir="TB", legend=False)
+    assert 'label="{ data 2.000 | grad' in tb  # TB: stacked, narrow boxes (a wide layer fits)
+    assert 'label="tanh | data -1.000 | grad' in to_dot(c, expand=True)  # LR expanded: op inside, stacked
+
+
+# ---------------------------------------------------------------------- pictures a person can read (issue 10)
+
+SCREEN_PX = 2000  # the bound: about a screen at Graphviz's default 96 dpi
+MIN_SCALE = 0.8  # below this the 10 pt text would be scaled under ~10.7 px
+
+
+def seed_dot(tmp_path, *flags):
+    out = tmp_path / "g.dot"
+    assert main(["graph", "--x", "0.5", "-1", "--label", "1", "--out", str(out), *flags]) == 0
+    return out.read_text()
+
+
+def natural_size_pt(dot_text):
+    """(width, height) in points of the drawing before `size` scales it (Graphviz's -Tjson bb)."""
+    import json
+    import subprocess
+
+    unscaled = re.sub(r', size="[^"]*"', "", dot_text)
+    bb = json.loads(subprocess.run(["dot", "-Tjson0"], input=unscaled, capture_output=True, text=True, check=True).stdout)["bb"]
+    x0, y0, x1, y1 = map(float, bb.split(","))
+    return x1 - x0, y1 - y0
+
+
+@pytest.mark.parametrize("flags", [[], ["--expand"], ["--rankdir", "TB"]], ids=["default", "expand", "tb"])
+def test_seed_graph_fits_a_screen_with_readable_text(tmp_path, flags):
+    from PIL import Image
+
+    text = seed_dot(tmp_path, *flags)
+    png = tmp_path / "g.png"
+    assert main(["graph", "--x", "0.5", "-1", "--label", "1", "--out", str(png), *flags]) == 0
+    with Image.open(png) as im:
+        assert im.width <= SCREEN_PX and im.height <= SCREEN_PX, im.size
+        assert max(im.size) > 600  # a picture, not a thumbnail
+    # fitted by layout, not by shrinking: the size cap scales the natural drawing by at most MIN_SCALE
+    w, h = natural_size_pt(text)
+    scale = min(1.0, 20.8 * 72 / max(w, h))
+    assert scale >= MIN_SCALE, f"natural {w:.0f}x{h:.0f} pt is scaled by {scale:.2f}"
+
+
+def test_old_layout_did_not_fit(tmp_path):
+    """The same measure fails on the unfitted drawing (every list in full, no size cap, ops as ellipses)."""
+    loss, names = datapoint_graph(Trainer(TrainConfig.preset("seed")).model, [0.5, -1.0], 1)
+    w, h = natural_size_pt(to_dot(loss, expand=True, collapse=None, fit_inches=None, **names))
+    assert max(w, h) * 96 / 72 > SCREEN_PX
+
+
+def dot_nodes(text):
+    """{node name: its label text} of every node statement (records, ellipses, tables)."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"\s*(\w+) \[(?:shape=\w+, )?label=(\"(?:[^\"\\]|\\.)*\"|<.*>)", line)
+        if m and m[1] not in ("graph", "node", "edge"):
+            out[m[1]] = m[2]
+    return out
+
+
+def test_every_node_has_a_label_and_every_named_value_its_name(tmp_path):
+    text = seed_dot(tmp_path)
+    nodes = dot_nodes(text)
+    assert len(nodes) > 50 and all(label.strip('"<> ') for label in nodes.values())
+    model = Trainer(TrainConfig.preset("seed")).model
+    for n, layer in enumerate(model.layers):
+        for j in range(len(layer.neurons)):
+            assert f"<B>L{n}.n{j}</B>" in text  # the neuron's parameter table
+    for j in range(16):
+        assert f'"{{ L0.n{j}.out | data ' in text  # each hidden neuron's output, by name
+    for name in ("x[0]", "x[1]", "logits[0]", "logits[1]", "logits[2]", "loss"):
+        assert f'"{{ {name} | data ' in text
+    assert 'tooltip="layers.0.neurons.3.out"' in text  # the full name, for SVG viewers
+
+
+def test_parameters_are_grouped_by_neuron_in_order(tmp_path):
+    text = seed_dot(tmp_path)
+    model = Trainer(TrainConfig.preset("seed")).model
+    datapoint_graph(model, [0.5, -1.0], 1)
+    tables = re.findall(r"(g\d+) \[shape=plain, label=<(.*)>\];", text)
+    assert len(tables) == 16 + 3  # one per neuron, no parameter drawn on its own
+    assert "lightgreen" not in "".join(line for line in text.splitlines() if "shape=record" in line)
+    by_name = {re.search(r"<B>(.*?)</B>", t)[1]: t for _, t in tables}
+    for n, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            rows = re.findall(
+                r'<TR><TD ALIGN="LEFT">(\w+)</TD><TD ALIGN="RIGHT">(.*?)</TD><TD [^>]*>(.*?)</TD></TR>', by_name[f"L{n}.n{j}"]
+            )
+            want = [(f"w{i}", num(w.data), num(w.grad)) for i, w in enumerate(neuron.w)] + [
+                ("b", num(neuron.b.data), num(neuron.b.grad))
+            ]
+            assert rows == want  # w0, w1, ..., w15, b: in order, with this datapoint's values
+    # a neuron's parameters all feed its one node: one edge from the table, not one per row
+    for key, _ in tables:
+        assert len(re.findall(rf"^\s*{key}(:\w+)* -> ", text, re.M)) == 1
+
+
+def test_legend_names_the_colours():
+    c, a, b = small_graph()
+    text = to_dot(c, params={"a": a}, inputs={"b": b})
+    legend = next(line for line in text.splitlines() if line.strip().startswith("legend ["))
+    assert "lightgreen" in legend and "parameters" in legend and "lightblue" in legend and "input" in legend
+    assert "grad = d(root)/d(box)" in legend and "fused" not in legend  # only what the picture uses
+    loss = cross_entropy(MLP(2, [3], rng=RNG(1))([1.0, 2.0]), 0)
+    assert "fused op" in next(ln for ln in to_dot(loss).splitlines() if "legend [" in ln)
+    assert "legend" not in to_dot(c, legend=False)
+
+
+def test_numbers_have_four_significant_digits_everywhere():
+    from micrograd.viz.graph import format_number
+
+    assert [format_number(x) for x in (0.5, -0.0235, 1.11116, 1e-7, 12345.6, 0.0, -0.0)] == [
+        "0.5000", "-0.02350", "1.111", "1.000e-07", "1.235e+04", "0.000", "0.000",
+    ]  # fmt: skip
+    assert format_number(float("inf")) == "inf" and format_number(float("nan")) == "nan"
+
+
+def test_short_names():
+    from micrograd.viz.graph import short_name
+
+    assert short_name("layers.0.neurons.3.w.1") == "L0.n3.w1"
+    assert short_name("layers.1.neurons.12.b") == "L1.n12.b"
+    assert short_name("x[0]") == "x[0]" and short_name("loss") == "loss" and short_name("0") == "0"
+
+
+def test_draw_dot_without_a_path_returns_a_digraph(tmp_path):
+    import graphviz
+
+    c, a, b = small_graph()
+    dot = draw_dot(c, params={"a": a})
+    assert isinstance(dot, graphviz.Digraph) and dot.source == to_dot(c, params={"a": a})
+    assert dot.format == "svg" and draw_dot(c, format="png").format == "png"
+    path = dot.render(tmp_path / "g", format="svg", cleanup=True)  # as in the lecture
+    assert ">data 2.000<" in html.unescape(open(path, encoding="utf-8").read())
+    assert "<svg" in dot._repr_image_svg_xml()  # what Jupyter shows
+    with pytest.raises(ValueError, match="format must be one of"):
+        draw_dot(c, format="jpg")
+
+
+def test_a_wide_layer_and_a_long_neuron_are_collapsed():
+    model = MLP(40, [30, 3], rng=RNG(5))
+    xs = [Value(0.01 * i) for i in range(40)]
+    loss = cross_entropy(model(xs), 1)
+    loss.backward()
+    named = {"params": model, "inputs": {f"x[{i}]": v for i, v in enumerate(xs)}}
+    text = to_dot(loss, **named)
+    n0 = model.layers[0].neurons[0]
+    # 40 weights > 16: w0..w13, one row for w14..w38, w39, b
+    assert '<TD ALIGN="LEFT">w14..w38</TD><TD ALIGN="RIGHT">25 more</TD>' in text
+    assert f'<TD ALIGN="LEFT">w39</TD><TD ALIGN="RIGHT">{num(n0.w[39].data)}</TD>' in text
+    assert ">w20<" not in text
+    # 30 sibling neurons > 16: the first 14 and the last drawn, the middle 15 as one node
+    assert "15 × tanh(dot)" in text and '"{ 15 values }"' in text
+    assert "<B>L0.n13</B>" in text and "<B>L0.n29</B>" in text and "<B>L0.n14</B>" not in text
+    assert len(to_dot(loss, collapse=None, **named)) > 2 * len(text)
+    with pytest.raises(ValueError, match="collapse must be an int >= 3"):
+        to_dot(loss, collapse=2)
+
+
+def test_a_collapsed_sum_keeps_the_chains_value():
+    model = MLP(10, [1], rng=RNG(2))  # one linear neuron: b + w0*x0 + ... + w9*x9, expanded
+    xs = [Value(0.1 * (i + 1)) for i in range(10)]
+    out = model(xs)[0]
+    out.backward()
+    text = to_dot(out, expand=True, params=model, legend=False)
+    n = model.layers[0].neurons[0]
+    partial = n.b.data
+    for i in range(9):  # kept: terms 0, 1; collapsed: 2..8 (7 terms); kept: 9
+        partial = partial + n.w[i].data * xs[i].data
+    assert f'"+ (7 terms) | data {num(partial)} | grad 1.000"' in text
+    assert text.count('label="* |') == 3 and text.count('label="+ |') == 3  # 2 kept terms + the last
+    full = to_dot(out, expand=True, params=model, collapse=None)
+    assert full.count('label="* |') == 10
+
+
+def test_a_values_own_label_wins():
+    class Named(Value):  # stands in for Value(x, label=...): any Value with a `label` str
+        __slots__ = ("label",)
+
+    a = Named(2.0)
+    a.label = "a"
+    y = a * Value(3.0)
+    assert "{ a | data 2.000" in to_dot(y, params={"weight": a})
+    a.label = ""  # unset: the given name is used
+    assert "{ weight | data 2.000" in to_dot(y, params={"weight": a})

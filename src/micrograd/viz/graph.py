@@ -7,10 +7,14 @@
     print(to_dot(c))                      # Graphviz DOT text; no Graphviz needed
     draw_dot(c, "c.svg")                  # rendered by Graphviz's `dot` program
 
+    dot = draw_dot(c)                     # no path: a graphviz.Digraph (Jupyter shows it; dot.render())
+
 Each value is a record box "label | data 0.1234 | grad 0.5678" fed by a small node
 naming the op that made it, as in the course's `draw_dot`. Parameters are drawn light
 green and inputs light blue (pass `params=` and `inputs=`: collections of Values, or
-mappings name -> Value whose names become the box labels).
+mappings name -> Value whose names become the box labels, or a model: its named
+parameters); a Value's own `label` wins. A model's parameters are drawn as one table per
+neuron, long lists collapsed, with a legend: `_dot.py` says how the picture is laid out.
 
 Fused nodes. For speed the scalar engine computes a few small sub-graphs as ONE node,
 whose `_op` is an object rather than a string: a neuron (`nn.NeuronOp`: 'dot',
@@ -29,19 +33,18 @@ the fused node instead.
 `to_dot` writes it as DOT text and the web page's graph view is built from it.
 """
 
-import math
 import shutil
 from typing import NamedTuple
 
 from .._io import write_atomic
 from ..graph import topo_order
+from ._dot import dot_lines, format_number, fused_siblings, kept, short_name
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 FORMATS = ("svg", "png", "dot")
-PARAM_COLOR = "lightgreen"
-INPUT_COLOR = "lightblue"
-FUSED_COLOR = "lightyellow"  # op node of a fused (not expanded) node
-FILLS = {"param": PARAM_COLOR, "input": INPUT_COLOR}  # boxes by GraphNode.kind
+COLLAPSE = {False: 16, True: 4}  # collapse="auto": the longest list drawn in full, compact / expanded view
+FIT_INCHES = 20.8  # Graphviz `size`: a bigger drawing is scaled down to 20.8 in (2000 px at 96 dpi)
+__all__ = ["describe", "to_dot", "draw_dot", "datapoint_graph", "format_number", "short_name"]
 
 INSTALL_HELP = (
     "Graphviz's `dot` program was not found on PATH; install Graphviz to render graphs: "
@@ -55,35 +58,16 @@ class GraphvizNotFoundError(RuntimeError, FileNotFoundError):
     """Graphviz's `dot` program is missing (a RuntimeError, and a FileNotFoundError)."""
 
 
-# ---------------------------------------------------------------------- formatting
-
-
-def _num(x):
-    """A short, honest number: 4 decimals, or scientific when 4 decimals would hide it."""
-    if isinstance(x, float) and not math.isfinite(x):
-        return str(x)
-    if x == 0 or 1e-3 <= abs(x) < 1e6:
-        return f"{x:.4f}"
-    return f"{x:.3e}"
-
-
-def _esc(text):
-    """Escape text for a DOT record label (braces, bars, angles, quotes are syntax)."""
-    out = []
-    for ch in str(text):
-        if ch in '{}|<>"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        else:
-            out.append(ch)
-    return "".join(out)
+# ---------------------------------------------------------------------- names
 
 
 def _names(collection, what):
-    """{id(Value): name or ""} from a collection of Values or a mapping name -> Value."""
+    """{id(Value): name or ""} from a collection of Values, a mapping name -> Value, or a model
+    (anything with `named_parameters()`)."""
     if collection is None:
         return {}
+    if hasattr(collection, "named_parameters"):
+        collection = dict(collection.named_parameters())
     if hasattr(collection, "items"):
         pairs = list(collection.items())
     else:
@@ -187,10 +171,12 @@ def _check_max_nodes(count, max_nodes):
 def describe(root, expand=False, max_nodes=None, params=None, inputs=None, labels=None):
     """The graph below `root` as data: a GraphDescription (nodes in topological order, edges).
 
-    expand: fused nodes as the primitive graphs they stand for (asked of each node: see above).
+    expand: fused nodes as the primitive graphs they stand for (asked of each node: see above);
+    True for every fused node, or a collection of keys ("n12") of the fused nodes to expand.
     max_nodes: refuse (ValueError, with the node count) a graph with more nodes than this.
     params / inputs: Values of kind "param" / "input" (or mappings name -> Value, whose names
-    label them); labels: a mapping name -> Value naming other nodes (it wins over the others).
+    label them, or a model); labels: a mapping name -> Value naming other nodes (it wins over the
+    others). A Value's own `label` attribute, when set, wins over all of them.
     """
     if not (hasattr(root, "_prev") and hasattr(root, "data") and hasattr(root, "grad")):
         raise TypeError(f"root must be a micrograd Value, got {type(root).__name__} {root!r}")
@@ -198,6 +184,7 @@ def describe(root, expand=False, max_nodes=None, params=None, inputs=None, label
         raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
     pnames, inames = _names(params, "params"), _names(inputs, "inputs")
     extra = _names(labels, "labels") if labels is not None else {}
+    only = None if isinstance(expand, bool) else set(expand)  # None: every fused node
     values = topo_order(root)
     _check_max_nodes(len(values), max_nodes)  # before any expansion work
     nodes, edges, index = [], [], {}
@@ -205,7 +192,7 @@ def describe(root, expand=False, max_nodes=None, params=None, inputs=None, label
         key, vid = f"n{i}", id(v)
         op, kids = v._op, [index[id(c)] for c in v._prev]
         fused = hasattr(op, "expand")  # shaded, so a learner sees it stands for several ops
-        if expand and fused:
+        if expand and fused and (only is None or key in only):
             part = _Expansion(key, len(nodes), op, {id(c): index[id(c)] for c in v._prev})
             got = op.expand(v, part)
             if got is not None:  # None: the node declines, as its docstring says; drawn as itself
@@ -215,7 +202,8 @@ def describe(root, expand=False, max_nodes=None, params=None, inputs=None, label
                 edges.extend(part.edges)
                 fused = False
         kind = "param" if vid in pnames else "input" if vid in inames else "op" if kids else "const"
-        label = extra.get(vid) or pnames.get(vid) or inames.get(vid) or ""
+        own = getattr(v, "label", "")  # Value(x, label="a"), as in the lecture; "" when unset
+        label = (own if isinstance(own, str) else "") or extra.get(vid) or pnames.get(vid) or inames.get(vid) or ""
         index[vid] = len(nodes)
         nodes.append(GraphNode(key, str(op), v.data, v.grad, label, kind, fused))
         edges.extend((c, index[vid]) for c in kids)
@@ -223,42 +211,80 @@ def describe(root, expand=False, max_nodes=None, params=None, inputs=None, label
     return GraphDescription(nodes, edges)
 
 
+def _expand_few(root, limit, names, max_nodes=None):
+    """Keys of the fused nodes an expanded, collapsed view expands: of fused siblings (same op,
+    same inputs besides their own parameters: a layer's neurons) only the first limit-2 and the
+    last, so a wide layer shows how its neurons work without drawing every one op by op (the
+    others are drawn as one node)."""
+    graph = describe(root, max_nodes=max_nodes, **names)
+    keys = {n.key for n in graph.nodes if n.fused}
+    for group in fused_siblings(graph.nodes, graph.edges):
+        head, tail = kept(len(group), limit)
+        keys -= {graph.nodes[i].key for i in group[head : len(group) - tail]}
+    return keys
+
+
 # ---------------------------------------------------------------------- to_dot
 
 
-def to_dot(root, rankdir="LR", expand=False, max_nodes=None, params=None, inputs=None, labels=None):
+def to_dot(
+    root,
+    rankdir="LR",
+    expand=False,
+    max_nodes=None,
+    params=None,
+    inputs=None,
+    labels=None,
+    collapse="auto",
+    legend=True,
+    fit_inches=FIT_INCHES,
+):
     """Graphviz DOT text of the graph below `root` (no Graphviz program needed).
 
     rankdir: "LR" (left to right, the course's) or "TB" (top to bottom), also "RL"/"BT".
     expand: draw fused nodes as the primitive graph they stand for.
     max_nodes: refuse (ValueError, with the node count) a graph with more boxes than this.
     params / inputs: Values to colour light green / light blue (or mappings name -> Value,
-    whose names label the boxes); labels: a mapping name -> Value for other boxes.
+    whose names label the boxes, or a model); labels: a mapping name -> Value for other boxes.
+    collapse: the longest list drawn in full (a neuron's weights, a sum chain, a layer's
+    neurons when expanded); a longer one is drawn as its first collapse-2 items, one item for
+    the rest and its last item. "auto": 16 (4 when expanded); None: draw everything.
+    legend: a small table naming the colours. fit_inches: scale a bigger drawing down to this
+    many inches square (Graphviz's `size`; 20.8 in is 2000 px at 96 dpi); None: natural size.
     """
+    body = _dot_body(root, rankdir, expand, max_nodes, params, inputs, labels, collapse, legend, fit_inches)
+    return "digraph micrograd {\n" + "\n".join(body) + "\n}\n"
+
+
+def _dot_body(
+    root,
+    rankdir="LR",
+    expand=False,
+    max_nodes=None,
+    params=None,
+    inputs=None,
+    labels=None,
+    collapse="auto",
+    legend=True,
+    fit_inches=FIT_INCHES,
+):
+    """to_dot's lines between `digraph micrograd {` and `}` (draw_dot gives them to a Digraph)."""
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    graph = describe(root, expand, max_nodes, params, inputs, labels)
-    lines = [
-        "digraph micrograd {",
-        f"  graph [rankdir={rankdir}];",
-        '  node [fontname="Helvetica", fontsize=11];',
-    ]
-    for node in graph.nodes:
-        fields = ([_esc(node.label)] if node.label else []) + [f"data {_num(node.data)}", f"grad {_num(node.grad)}"]
-        fill = FILLS.get(node.kind)
-        style = f', style=filled, fillcolor="{fill}"' if fill else ""
-        body = " | ".join(fields)
-        if rankdir in ("LR", "RL"):  # braces turn a record's fields sideways: one row, as in TB
-            body = f"{{ {body} }}"
-        lines.append(f'  {node.key} [shape=record, label="{body}"{style}];')
-        if node.op:  # the small node naming the op that made this value
-            shade = f', style=filled, fillcolor="{FUSED_COLOR}"' if node.fused else ""
-            lines.append(f'  {node.key}_op [label="{_esc(node.op)}"{shade}];')
-            lines.append(f"  {node.key}_op -> {node.key};")
-    for child, parent in graph.edges:
-        lines.append(f"  {graph.nodes[child].key} -> {graph.nodes[parent].key}_op;")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    if collapse == "auto":
+        collapse = COLLAPSE[bool(expand)]
+    if collapse is not None and (isinstance(collapse, bool) or not isinstance(collapse, int) or collapse < 3):
+        raise ValueError(f"collapse must be an int >= 3, 'auto' or None, got {collapse!r}")
+    if fit_inches is not None and (
+        isinstance(fit_inches, bool) or not isinstance(fit_inches, (int, float)) or not fit_inches > 0
+    ):
+        raise ValueError(f"fit_inches must be a positive number or None, got {fit_inches!r}")
+    names = {"params": params, "inputs": inputs, "labels": labels}
+    merge_ops = bool(expand)  # the expanded view draws ops inside the boxes (see _dot.dot_lines)
+    if expand is True and collapse is not None:
+        expand = _expand_few(root, collapse, names, max_nodes)
+    graph = describe(root, expand, max_nodes, **names)
+    return dot_lines(graph, rankdir, collapse, legend, fit_inches, merge_ops)
 
 
 # ---------------------------------------------------------------------- one datapoint through a model
@@ -267,7 +293,8 @@ def to_dot(root, rankdir="LR", expand=False, max_nodes=None, params=None, inputs
 def datapoint_graph(model, x, label):
     """(loss, names): the cross-entropy of one datapoint through `model`, after
     zero_grad + forward + backward, and the to_dot keyword arguments that name and colour
-    its boxes (params by parameter name, inputs x[i], the logits and the loss).
+    its boxes (params by parameter name, inputs x[i], each hidden neuron's output
+    layers.L.neurons.J.out, the logits and the loss).
 
     The grads are zeroed first (the course's demo forgot to), so the graph shows this
     datapoint's gradients only.
@@ -286,10 +313,13 @@ def datapoint_graph(model, x, label):
         raise ValueError(f"label must be a class index in [0, {nclasses}), got {label!r}")
     model.zero_grad()
     xs = [Value(float(v)) for v in x]
-    logits = model(xs)
-    loss = cross_entropy(logits, label)
+    h, labels = xs, {}
+    for n, layer in enumerate(model.layers):  # the model's forward, layer by layer, naming each neuron's output
+        h = layer(h)
+        labels.update((f"layers.{n}.neurons.{j}.out", z) for j, z in enumerate(h))
+    loss = cross_entropy(h, label)
     loss.backward()
-    labels = {f"logits[{k}]": z for k, z in enumerate(logits)}
+    labels.update((f"logits[{k}]", z) for k, z in enumerate(h))  # the last layer's outputs are the logits
     labels["loss"] = loss
     names = {
         "params": dict(model.named_parameters()),
@@ -307,39 +337,48 @@ def dot_available():
     return shutil.which("dot") is not None
 
 
+def _graphviz_package():
+    try:
+        import graphviz  # the Python package; it runs the `dot` program
+    except ImportError:
+        hint = "pip install graphviz (a dependency of micrograd-llm101n)"
+        raise ImportError(f"rendering graphs needs the graphviz package: {hint}") from None
+    return graphviz
+
+
 def render(dot_text, format="svg"):
     """Bytes of `dot_text` rendered by Graphviz (`format` "svg" or "png")."""
     if format not in ("svg", "png"):
         raise ValueError(f"format must be 'svg' or 'png' to render, got {format!r}")
     if not dot_available():
         raise GraphvizNotFoundError(INSTALL_HELP)
-    try:
-        import graphviz  # the Python package; it runs the `dot` program
-    except ImportError:
-        hint = "pip install graphviz (a dependency of micrograd-llm101n)"
-        raise ImportError(f"rendering graphs needs the graphviz package: {hint}") from None
-
+    graphviz = _graphviz_package()
     try:
         return graphviz.Source(dot_text).pipe(format=format)
     except graphviz.ExecutableNotFound:
         raise GraphvizNotFoundError(INSTALL_HELP) from None
 
 
-def draw_dot(root, path, format=None, **to_dot_kwargs):
-    """Draw the graph below `root` to `path` (atomically) and return the path.
+def draw_dot(root, path=None, format=None, **to_dot_kwargs):
+    """Draw the graph below `root` to `path` (atomically) and return the path; with no path,
+    return a `graphviz.Digraph` (as in the course: Jupyter shows it, `.render()` writes it).
 
     format: "svg", "png" (rendered with Graphviz's `dot`) or "dot" (the DOT text itself;
     no Graphviz needed); by default taken from the file's extension (.gv is DOT), else svg.
-    Other keyword arguments go to `to_dot` (rankdir, expand, max_nodes, params, inputs).
+    Other keyword arguments go to `to_dot` (rankdir, expand, max_nodes, params, inputs,
+    labels, collapse, legend, fit_inches).
     """
     import os
 
+    if format is not None and format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    if path is None:  # to_dot's own lines as the Digraph's body: its `.source` is to_dot's text
+        body = [line + "\n" for line in _dot_body(root, **to_dot_kwargs)]
+        return _graphviz_package().Digraph("micrograd", body=body, format={"dot": "gv"}.get(format, format or "svg"))
     path = os.fspath(path)
     if format is None:
         ext = os.path.splitext(path)[1].lower().lstrip(".")
         format = {"gv": "dot"}.get(ext, ext) if ext in FORMATS + ("gv",) else "svg"
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     text = to_dot(root, **to_dot_kwargs)
     data = text if format == "dot" else render(text, format)
     return write_atomic(path, data)
