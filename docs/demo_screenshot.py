@@ -1,12 +1,18 @@
-"""Make docs/demo.png: the demo page after 50 training steps, as the README shows it.
+"""Make the demo's pictures in docs/: the page after 50 training steps, at three window sizes.
 
-    .venv/bin/python docs/demo_screenshot.py                 # writes docs/demo.png
-    .venv/bin/python docs/demo_screenshot.py --out /tmp/x.png --steps 20
+    .venv/bin/python docs/demo_screenshot.py                    # writes the three into docs/
+    .venv/bin/python docs/demo_screenshot.py --out-dir /tmp/x --steps 20
 
-Starts the demo server on a free loopback port, opens the page in headless Chromium
-(Debian's `chromium`, driven by Playwright; no browser download), presses Play until the
-step counter reaches --steps, pauses, turns on the hidden neurons' zero-level lines, traces
-a point near the boundary and takes a full-page screenshot (1600 px wide).
+    demo.png            1600x1200 window, the README's picture
+    demo_1280x800.png   a common laptop's window
+    demo_1920x1080.png  a desktop's window
+
+Each is the whole page (full-page screenshot) at that window's width; the window's height
+matters too (the graph's box is as tall as the window allows). Starts the demo server on a
+free loopback port, opens the page in headless Chromium (Debian's `chromium`, driven by
+Playwright; no browser download), presses Play until the step counter reaches --steps,
+pauses, turns on the hidden neurons' zero-level lines, traces a point near the boundary,
+presses Fit, and takes the screenshot.
 """
 
 import argparse
@@ -29,52 +35,62 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+SIZES = {"demo.png": (1600, 1200), "demo_1280x800.png": (1280, 800), "demo_1920x1080.png": (1920, 1080)}
+
+
+def shoot(browser, address, size, steps, out):
+    """One picture: a fresh tab of `size`, trained to `steps`, written to `out` (whole, or not at all)."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(120000)
+    page.goto(address)
+    page.wait_for_selector("body[data-ready='1']")
+    # one step per frame, paused exactly at `steps` (play, then single steps to the count)
+    page.click("#play")
+    page.wait_for_function("n => +document.getElementById('step-count').textContent >= n - 5", arg=steps)
+    page.click("#play")
+    page.wait_for_timeout(300)
+    while int(page.inner_text("#step-count")) < steps:
+        n = int(page.inner_text("#step-count"))
+        page.click("#step")
+        page.wait_for_function("n => +document.getElementById('step-count').textContent > n", arg=n)
+    page.check("#show-lines")
+    # trace a point near the boundary: its gradients are far from zero
+    page.fill("#pick-x", "0.25")
+    page.fill("#pick-y", "0.3")
+    page.select_option("#pick-label", "2")
+    page.click("#pick-form button[type=submit]")
+    page.wait_for_function("() => document.getElementById('graph-info').textContent.includes('(0.25, 0.30)')")
+    page.click("#graph-fit")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_timeout(500)
+    tmp = out + ".tmp.png"
+    page.screenshot(path=tmp, full_page=True)
+    page.close()
+    os.replace(tmp, out)  # never a half-written picture
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "demo.png"))
+    ap.add_argument("--out-dir", default=os.path.dirname(os.path.abspath(__file__)))
     ap.add_argument("--steps", type=int, default=50)
     args = ap.parse_args(argv)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         sys.exit("demo_screenshot: Chromium not found; install it (apt-get install chromium)")
+    os.makedirs(args.out_dir, exist_ok=True)
     httpd = make_server("127.0.0.1", 0)
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=ARGS)
-            page = browser.new_page(viewport={"width": 1600, "height": 1200})
-            page.set_default_timeout(120000)
-            page.goto(url(httpd))
-            page.wait_for_selector("body[data-ready='1']")
-            # one step per frame, paused exactly at --steps (play, then single steps to the count)
-            page.click("#play")
-            page.wait_for_function("n => +document.getElementById('step-count').textContent >= n - 5", arg=args.steps)
-            page.click("#play")
-            page.wait_for_timeout(300)
-            while int(page.inner_text("#step-count")) < args.steps:
-                n = int(page.inner_text("#step-count"))
-                page.click("#step")
-                page.wait_for_function("n => +document.getElementById('step-count').textContent > n", arg=n)
-            page.check("#show-lines")
-            # trace a point near the boundary: its gradients are far from zero
-            page.fill("#pick-x", "0.25")
-            page.fill("#pick-y", "0.3")
-            page.select_option("#pick-label", "2")
-            page.click("#pick-form button[type=submit]")
-            page.wait_for_function("() => document.getElementById('graph-info').textContent.includes('(0.25, 0.30)')")
-            # let the step message fade out: it would cover part of the picture
-            page.wait_for_function("() => !document.getElementById('status').classList.contains('show')")
-            page.wait_for_timeout(500)
-            tmp = args.out + ".tmp.png"
-            page.screenshot(path=tmp, full_page=True)
+            for name, size in SIZES.items():
+                out = os.path.join(args.out_dir, name)
+                shoot(browser, url(httpd), size, args.steps, out)
+                print(f"wrote {out}")
             browser.close()
-        os.replace(tmp, args.out)  # never a half-written picture
     finally:
         httpd.shutdown()
         httpd.server_close()
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

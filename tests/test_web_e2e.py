@@ -5,6 +5,9 @@ scripts/test.sh installs chromium with apt when it is missing; there is no skip 
 without a browser these tests fail, loudly. The server runs in a thread on a free port.
 Page scripts are evaluated as functions (`() => ...`): the page's Content-Security-Policy
 forbids eval, and Playwright's function calls do not need it.
+
+The page is looked at in a common laptop's window (1280x800) and a desktop's (1920x1080):
+the layout tests run at both, the behaviour tests at the smaller one.
 """
 
 import os
@@ -30,6 +33,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+VIEWPORTS = [(1280, 800), (1920, 1080)]
+READABLE_PX = 9  # the smallest node text Fit may draw
 
 
 def chromium_path():
@@ -58,9 +65,9 @@ def browser():
 class Page:
     """A fresh tab on the demo, with the console errors and every requested URL recorded."""
 
-    def __init__(self, browser, server):
+    def __init__(self, browser, server, size=VIEWPORTS[0]):
         self.base = url(server)
-        self.context = browser.new_context(viewport={"width": 1600, "height": 1200})
+        self.context = browser.new_context(viewport={"width": size[0], "height": size[1]})
         self.errors, self.requests = [], []
         self.page = self.open()
 
@@ -83,10 +90,31 @@ class Page:
     def wait(self, js, arg=None):
         self.page.wait_for_function(js, arg=arg)
 
+    def box(self, selector):
+        b = self.page.locator(selector).bounding_box()
+        assert b, f"{selector} is not displayed"
+        return b
+
+    def steps_to(self, n):
+        """Play (if paused) until the step counter reaches `n`, pause, wait until it rests."""
+        if "Play" in self.page.inner_text("#play"):
+            self.page.click("#play")
+        self.wait(f"() => +document.getElementById('step-count').textContent >= {n}")
+        self.page.click("#play")
+        self.wait("() => document.getElementById('play').textContent.includes('Play')")
+        self.page.wait_for_timeout(300)  # the request in flight when pausing lands
+
 
 @pytest.fixture
 def demo(browser, server):
     d = Page(browser, server)
+    yield d
+    d.context.close()
+
+
+@pytest.fixture(params=VIEWPORTS, ids=lambda s: f"{s[0]}x{s[1]}")
+def sized(request, browser, server):
+    d = Page(browser, server, request.param)
     yield d
     d.context.close()
 
@@ -152,18 +180,21 @@ def test_pick_a_datapoint_and_see_the_graph_update(demo):
     box = page.locator("#boundary").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.8)
     expect(page.locator("#graph-info")).not_to_contain_text("(1.25, -0.75)")
-    # pan and zoom change the view
+    # the wheel zooms (the zoom figure follows), a drag pans (scrolls the graph's box)
     transform = lambda: page.get_attribute("#graph g.viewport", "transform")  # noqa: E731
-    before = transform()
-    g = page.locator("#graph").bounding_box()
+    scroll = "() => [document.getElementById('graph-view').scrollLeft, document.getElementById('graph-view').scrollTop]"
+    before, zoom_text = transform(), page.inner_text("#graph-zoom")
+    page.locator("#graph-view").scroll_into_view_if_needed()  # below the fold at 1280x800
+    g = demo.box("#graph-view")
     page.mouse.move(g["x"] + g["width"] / 2, g["y"] + g["height"] / 2)
     page.mouse.wheel(0, -300)
     expect(page.locator("#graph g.viewport")).not_to_have_attribute("transform", before)
-    zoomed = transform()
+    assert page.inner_text("#graph-zoom") != zoom_text
+    at = page.evaluate(scroll)
     page.mouse.down()
-    page.mouse.move(g["x"] + g["width"] / 2 + 80, g["y"] + g["height"] / 2 + 40)
+    page.mouse.move(g["x"] + g["width"] / 2 - 80, g["y"] + g["height"] / 2 - 40)
     page.mouse.up()
-    assert transform() != zoomed
+    assert page.evaluate(scroll) != at
     page.click("#graph-fit")
     # fused nodes (neurons, the loss) drawn as their primitive ops
     fused_nodes = int(demo.attr("#graph", "data-nodes"))
@@ -257,18 +288,203 @@ def test_everything_is_served_locally(demo):
     assert demo.errors == []
 
 
+# ---------------------------------------------------------------------- layout, at both sizes
+
+# what must not move while training: the header and everything in it, the status strip, the
+# panels, the plots, the graph's box and its zoom buttons
+STILL = [
+    "header",
+    "header h1",
+    ".controls",
+    "#play",
+    "#step",
+    "#reset",
+    "#speed",
+    ".stats",
+    "#step-count",
+    "#train-loss",
+    "#val-loss",
+    "#val-acc",
+    "#test-acc",
+    "#status",
+    "#boundary-panel",
+    "#boundary",
+    "#curves-panel",
+    "#loss-chart",
+    "#acc-chart",
+    "#config-panel",
+    "#graph-panel",
+    "#graph-fit",
+    "#graph-all",
+    "#graph-out",
+    "#graph-in",
+    "#graph-view",
+    "#opt-panel",
+]
+
+
+def boxes(demo):
+    return {sel: demo.box(sel) for sel in STILL}
+
+
+def inside(inner, outer, slack=0.5):
+    return (
+        inner["x"] >= outer["x"] - slack
+        and inner["y"] >= outer["y"] - slack
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + slack
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + slack
+    )
+
+
+def overlap(a, b):
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_nothing_moves_while_training(sized):
+    page = sized.page
+    start = boxes(sized)
+    # the header is one line at both sizes: every part of it centred on the same line
+    h = start["header"]
+    for sel in ("header h1", ".controls", ".stats"):
+        b = start[sel]
+        assert abs(b["y"] + b["height"] / 2 - (h["y"] + h["height"] / 2)) <= 2, (sel, b, h)
+    assert h["height"] < 70
+    # the zoom buttons on one line
+    assert len({round(start[s]["y"]) for s in ("#graph-fit", "#graph-all", "#graph-out", "#graph-in")}) == 1
+    page.click("#play")
+    sized.wait("() => +document.getElementById('step-count').textContent >= 5")
+    playing = boxes(sized)  # "Pause" on the button, a speed figure, numbers in every stat
+    sized.steps_to(30)
+    assert sized.num("#step-count") >= 30
+    assert page.inner_text("#val-loss") != "–"
+    after = boxes(sized)
+    for sel in STILL:
+        assert playing[sel] == start[sel], (sel, start[sel], playing[sel])
+        assert after[sel] == start[sel], (sel, start[sel], after[sel])
+    assert sized.errors == []
+
+
+def test_the_status_line_covers_nothing(sized):
+    page = sized.page
+    page.click("#step")
+    expect(page.locator("#status")).to_contain_text("step 0:")
+    status = sized.box("#status")
+    assert status["width"] > 0 and status["height"] >= 20
+    assert inside(status, {"x": 0, "y": 0, "width": sized.page.viewport_size["width"], "height": 200})
+    controls = page.locator("button, input, select, canvas, #graph-view, header, main")
+    for i in range(controls.count()):
+        b = controls.nth(i).bounding_box()
+        if b and b["width"] > 0:
+            assert not overlap(status, b), (controls.nth(i).evaluate("e => e.outerHTML.slice(0, 80)"), b, status)
+
+
+def smallest_text_px(page):
+    """The smallest node text as drawn: its font size times the graph's scale on screen."""
+    return page.evaluate(
+        """() => Math.min(...Array.from(document.querySelectorAll('#graph text'),
+              (t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a))"""
+    )
+
+
+def test_graph_fit_is_readable_and_nothing_is_out_of_reach(sized):
+    page = sized.page
+    sized.wait("() => +document.getElementById('graph').dataset.nodes > 0")
+    # the model's graph: readable at Fit, and all of it in view
+    page.click("#graph-fit")
+    view = sized.box("#graph-view")
+    assert smallest_text_px(page) >= READABLE_PX
+    assert inside(sized.box("#graph g.viewport"), view)
+    # node labels stay inside their boxes
+    assert page.evaluate(
+        """() => Array.from(document.querySelectorAll('#graph .node')).every((g) => {
+              const r = g.querySelector('rect').getBoundingClientRect();
+              const t = g.querySelector('text.label').getBoundingClientRect();
+              return t.left >= r.left - 0.5 && t.right <= r.right + 0.5; })"""
+    )
+    # expanded: still readable at Fit; far bigger than the view, but every node can be
+    # scrolled to (the svg holds all of it), and All shows it whole
+    page.check("#expand")
+    expect(page.locator("#graph-info")).to_contain_text("fused nodes expanded")
+    page.click("#graph-fit")
+    view = sized.box("#graph-view")
+    assert smallest_text_px(page) >= READABLE_PX
+    content, canvas = sized.box("#graph g.viewport"), sized.box("#graph")
+    assert content["width"] > view["width"]  # it does not fit: scrolling is needed
+    assert inside(content, canvas)
+    page.evaluate("() => { const v = document.getElementById('graph-view'); v.scrollLeft = v.scrollWidth; }")
+    loss = page.locator("#graph .node.kind-loss").bounding_box()
+    assert inside(loss, view), (loss, view)  # the far end, reached
+    page.click("#graph-all")
+    view = sized.box("#graph-view")
+    assert inside(sized.box("#graph g.viewport"), view)
+    # zooming out stops at the whole graph: it never gets lost
+    for _ in range(3):
+        page.click("#graph-out")
+    assert inside(sized.box("#graph g.viewport"), sized.box("#graph-view"))
+    assert sized.errors == []
+
+
+def test_one_reset_button_and_the_form_points_at_it(demo):
+    page = demo.page
+    resets = page.locator("button").filter(has_text=re.compile("reset", re.I))
+    assert resets.count() == 1
+    assert page.locator("button[id*=reset], button[id=apply]").count() == 1
+    page.click("#step")
+    demo.wait("() => +document.getElementById('step-count').textContent === 1")
+    page.fill("#config input[name=lr]", "0.05")
+    expect(page.locator("#reset")).to_have_class(re.compile("pending"))
+    expect(page.locator("#config-note")).to_contain_text("press Reset")
+    page.press("#config input[name=lr]", "Enter")  # Enter applies the form like Reset
+    demo.wait("() => +document.getElementById('step-count').textContent === 0")
+    expect(page.locator("#reset")).not_to_have_class(re.compile("pending"))
+    expect(page.locator("#status")).to_contain_text("reset")
+
+
+def test_a_reload_keeps_the_run_and_the_view(demo, server):
+    page = demo.page
+    demo.steps_to(12)
+    step = demo.num("#step-count")
+    points = page.evaluate(LOSS_POINTS)
+    page.check("#show-lines")
+    page.check("#expand")
+    expect(page.locator("#graph-info")).to_contain_text("fused nodes expanded")
+    nodes = demo.attr("#graph", "data-nodes")
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    assert demo.num("#step-count") == step
+    assert page.evaluate(LOSS_POINTS) == points  # the curves, too
+    expect(page.locator("#status")).to_contain_text(f"back to this tab's run at step {int(step)}")
+    assert page.is_checked("#show-lines") and page.is_checked("#expand")
+    assert demo.attr("#graph", "data-nodes") == nodes
+    # the server forgot the run (expired, or restarted): the page says so and starts afresh
+    sid = page.evaluate("() => sessionStorage.getItem('micrograd-session')")
+    assert server.store.delete(sid)
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    expect(page.locator("#status")).to_contain_text("earlier run is gone")
+    assert demo.num("#step-count") == 0
+    assert page.evaluate("() => sessionStorage.getItem('micrograd-session')") != sid
+    demo.errors.clear()  # Chromium logs the 404 that told the page
+
+
 @pytest.mark.slow
-def test_screenshot_script_writes_the_readme_picture(tmp_path):
-    out = tmp_path / "demo.png"
+def test_screenshot_script_writes_the_pictures(tmp_path):
     r = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "docs", "demo_screenshot.py"), "--out", str(out), "--steps", "20"],
+        [sys.executable, os.path.join(ROOT, "docs", "demo_screenshot.py"), "--out-dir", str(tmp_path), "--steps", "20"],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert r.returncode == 0, r.stderr
-    with open(out, "rb") as f:
-        head = f.read(24)
-    assert head[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
-    assert width == 1600 and 1000 <= height <= 2000
+    for name, width in (("demo.png", 1600), ("demo_1280x800.png", 1280), ("demo_1920x1080.png", 1920)):
+        with open(tmp_path / name, "rb") as f:
+            head = f.read(24)
+        assert head[:8] == b"\x89PNG\r\n\x1a\n"
+        w, h = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        assert w == width and 1000 <= h <= 2600, (name, w, h)  # the whole page, one window wide
+        assert f"wrote {tmp_path / name}" in r.stdout

@@ -2,8 +2,9 @@
 //
 // The server (micrograd.web.server) owns the training session; this file never
 // computes a gradient. Each tab gets its own session (its id lives in sessionStorage,
-// which is per tab, so a reload finds the same run). All requests go one after another
-// through `serial()`, so play, clicks and the form never race each other.
+// which is per tab, so a reload re-attaches to the same run; if the server forgot it, the
+// page says so and starts afresh). All requests go one after another through `serial()`,
+// so play, clicks and the form never race each other.
 "use strict";
 
 const CLASS_COLORS = [[228, 87, 86], [76, 120, 168], [84, 162, 75], [242, 142, 43], [176, 122, 161]];
@@ -49,10 +50,12 @@ function serial(fn) {
   return p;
 }
 
+const SESSION_KEY = "micrograd-session", PREFS_KEY = "micrograd-prefs";
+
 async function createSession(config) {
   const snap = await api("POST", "/api/sessions", config);
   S.id = snap.session;
-  sessionStorage.setItem("micrograd-session", S.id);
+  sessionStorage.setItem(SESSION_KEY, S.id);
   applyFull(snap);
   if (!snap.graph) await pickFirstPoint();
 }
@@ -65,7 +68,7 @@ async function sessionCall(action, body) {
     if (e.status !== 404 || !/unknown session/.test(e.message)) throw e;
     const config = S.snap ? S.snap.config : {};
     await createSession(config);
-    S.notice = "the old session had expired: started a new one";  // stays on the next status line too
+    S.notice = "the old session had expired: started a new one"; // stays on the next status line too
     status(S.notice);
     return await api("POST", `/api/sessions/${S.id}/${action}`, body);
   }
@@ -145,14 +148,18 @@ function guard(fn) {
 
 // ---------------------------------------------------------------------- status line
 
+// A strip of its own under the header (it covers nothing). A message stays until the next
+// one, greyed after a few seconds; an error stays red for longer. Its full text is also the
+// tooltip, as a long one is cut to one line.
 let statusTimer = null;
 function status(msg, isError = false) {
   if (S.notice && msg !== S.notice) { msg = `${S.notice}; ${msg}`; S.notice = null; }
   const el = $("status");
   el.textContent = msg;
-  el.className = isError ? "error show" : "show";
+  el.title = msg;
+  el.className = isError ? "error" : "";
   clearTimeout(statusTimer);
-  statusTimer = setTimeout(() => { el.className = isError ? "error" : ""; }, isError ? 8000 : 3000);
+  statusTimer = setTimeout(() => { el.className = "old"; }, isError ? 8000 : 4000);
 }
 function fail(e) { status(e.message || String(e), true); }
 
@@ -163,6 +170,13 @@ function applyFull(snap) {
   S.accHistory = snap.accuracy_history.slice();
   applySnap(snap);
   fillForm(snap.config);
+  // the graph controls follow the session (after a reload they start from the page's defaults)
+  if (snap.graph) {
+    $("expand").checked = !!snap.graph.expanded;
+    $("pick-x").value = +snap.graph.point.x.toFixed(4);
+    $("pick-y").value = +snap.graph.point.y.toFixed(4);
+    $("pick-label").value = String(snap.graph.point.label);
+  }
   S.graphView.clear();
   renderGraph();
 }
@@ -180,14 +194,23 @@ function applySnap(snap) {
 
 // ---------------------------------------------------------------------- stats
 
+// A loss in at most 6 characters (the header reserves 6.5ch for it): 4 decimals below 10,
+// fewer above, exponent form from 1000.
+function fmtStat(v) {
+  if (v === null || v === undefined || !isFinite(v)) return "–";
+  const a = Math.abs(v);
+  if (a >= 1000) return v.toExponential(1).replace("e+", "e");
+  return v.toFixed(a >= 100 ? 2 : a >= 10 ? 3 : 4);
+}
+
 function renderStats() {
   const snap = S.snap;
   $("step-count").textContent = String(snap.step);
   const last = S.history[S.history.length - 1];
-  $("train-loss").textContent = last ? last.train_loss.toFixed(4) : "–";
+  $("train-loss").textContent = last ? fmtStat(last.train_loss) : "–";
   let val = null;
   for (let i = S.history.length - 1; i >= 0 && val === null; i--) if (S.history[i].val_loss != null) val = S.history[i].val_loss;
-  $("val-loss").textContent = val === null ? "–" : val.toFixed(4);
+  $("val-loss").textContent = fmtStat(val);
   $("val-acc").textContent = snap.accuracy[1].toFixed(0) + "%";
   $("test-acc").textContent = snap.accuracy[2].toFixed(0) + "%";
   const nsplit = (k) => snap.points[k].length;
@@ -409,11 +432,17 @@ function renderGraph() {
   if (g) {
     const {x, y, label} = g.point;
     const loss = g.nodes[g.nodes.length - 1].data;
-    $("graph-info").textContent = `point (${x.toFixed(2)}, ${y.toFixed(2)}), label ${label} · loss ${fmtNum(loss)} · ${g.nodes.length} nodes` +
-      (g.expanded ? " (fused nodes expanded)" : "") + (g.note ? ` · ${g.note}` : "");
+    setInfo(`point (${x.toFixed(2)}, ${y.toFixed(2)}), label ${label} · loss ${fmtNum(loss)} · ${g.nodes.length} nodes` +
+      (g.expanded ? " (fused nodes expanded)" : "") + (g.note ? ` · ${g.note}` : ""));
   } else if (S.snap && S.snap.graph_error) {
-    $("graph-info").textContent = S.snap.graph_error;
+    setInfo(S.snap.graph_error);
   }
+}
+
+// the title line is cut to one line (it never pushes the graph down): the full text is its tooltip
+function setInfo(text) {
+  $("graph-info").textContent = text;
+  $("graph-info").parentElement.title = text;
 }
 
 // ---------------------------------------------------------------------- optimizer table
@@ -479,7 +508,7 @@ function fillSelect(sel, values) {
 function setupForm(opts) {
   const f = $("config").elements;
   fillSelect(f.preset, opts.presets);
-  for (const d of opts.fields) $("apply").before(formEntry(d));
+  for (const d of opts.fields) $("config-note").before(formEntry(d));
   f.preset.value = opts.preset;
   fillForm(opts.preset_defaults[opts.preset]);
 }
@@ -552,7 +581,39 @@ function updateConfigNote() {
   const form = readForm(), cur = S.snap.config;
   const changed = S.options.fields.map((d) => d.name)
     .filter((k) => JSON.stringify(form[k]) !== JSON.stringify(cur[k]));
-  $("config-note").textContent = changed.length ? `changed: ${changed.join(", ")} — press Reset to apply` : "";
+  $("config-note").textContent = changed.length ? `changed: ${changed.join(", ")} — press Reset (or Enter) to apply` : "";
+  $("reset").classList.toggle("pending", changed.length > 0);
+}
+
+// ---------------------------------------------------------------------- view settings
+
+// The view's checkboxes and the speed, per tab like the session: a reload keeps them too.
+const PREFS = {speed: "value", "show-lines": "checked", "loss-log": "checked", "show-params": "checked"};
+function savePrefs() {
+  const p = {};
+  for (const id in PREFS) p[id] = $(id)[PREFS[id]];
+  sessionStorage.setItem(PREFS_KEY, JSON.stringify(p));
+}
+function loadPrefs() {
+  let p = null;
+  try { p = JSON.parse(sessionStorage.getItem(PREFS_KEY)); } catch (_) { /* none or broken: defaults */ }
+  if (!p) return;
+  for (const id in PREFS) if (id in p) $(id)[PREFS[id]] = p[id];
+  $("speed-out").textContent = $("speed").value;
+}
+
+// Re-attach to this tab's run after a reload: null if the server no longer has it (expired,
+// or the server restarted). A busy session (503: a step still running) is asked again.
+async function reattach(id) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await api("GET", `/api/sessions/${id}`);
+    } catch (e) {
+      if (e.status === 404) return null;
+      if (e.status !== 503 || attempt >= 5) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 // ---------------------------------------------------------------------- wiring
@@ -587,6 +648,8 @@ function onKey(e) {
 
 async function main() {
   S.graphView = new GraphView($("graph"));
+  S.graphView.onzoom = (k) => { $("graph-zoom").textContent = `${Math.round(100 * k)}%`; };
+  loadPrefs();
   S.options = await api("GET", "/api/options");
   setupForm(S.options);
   $("play").addEventListener("click", () => setPlaying(!S.playing));
@@ -600,10 +663,15 @@ async function main() {
     })();
   });
   $("reset").addEventListener("click", () => { setPlaying(false); guard(reset)(); });
-  $("config").addEventListener("submit", (e) => { e.preventDefault(); setPlaying(false); guard(reset)(); });
+  // one Reset button (the header's); Enter in a field of the form applies it too
+  $("config").addEventListener("submit", (e) => e.preventDefault());
+  $("config").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && e.target.matches("input")) { e.preventDefault(); setPlaying(false); guard(reset)(); }
+  });
   $("config").addEventListener("input", updateConfigNote);
   $("config").elements.preset.addEventListener("change", (e) => fillForm(S.options.preset_defaults[e.target.value]));
   $("speed").addEventListener("input", () => { $("speed-out").textContent = $("speed").value; });
+  for (const id in PREFS) $(id).addEventListener("change", savePrefs);
   $("show-lines").addEventListener("change", () => S.snap && renderBoundary());
   $("loss-log").addEventListener("change", () => S.snap && renderCharts());
   $("show-params").addEventListener("change", () => { if (S.snap) { S.graphView.clear(); renderGraph(); } });
@@ -619,6 +687,7 @@ async function main() {
     if (g) guard(pick)(g.point.x, g.point.y, g.point.label);
   });
   $("graph-fit").addEventListener("click", () => S.graphView.fit());
+  $("graph-all").addEventListener("click", () => S.graphView.showAll());
   $("graph-in").addEventListener("click", () => S.graphView.zoom(1.25));
   $("graph-out").addEventListener("click", () => S.graphView.zoom(0.8));
   document.addEventListener("keydown", onKey);
@@ -628,16 +697,19 @@ async function main() {
     resizeTimer = setTimeout(() => { if (S.snap) { renderBoundary(); renderCharts(); } }, 100);
   });
   await serial(async () => {
-    const saved = sessionStorage.getItem("micrograd-session");
+    const saved = sessionStorage.getItem(SESSION_KEY);
     if (saved) {
-      try {
-        const snap = await api("GET", `/api/sessions/${saved}`);
+      const snap = await reattach(saved);
+      if (snap) {
         S.id = saved;
         applyFull(snap);
+        status(`back to this tab's run at step ${snap.step}`);
         return;
-      } catch (_) { /* expired or server restarted: start afresh */ }
+      }
+      S.notice = "this tab's earlier run is gone from the server (idle too long, or the server restarted): started a fresh one";
     }
     await createSession(readForm());
+    if (S.notice) status(S.notice);
   });
   document.body.dataset.ready = "1";
 }

@@ -2,7 +2,12 @@
 //
 //   const view = new GraphView(svgElement);
 //   view.show(graph, {params: true});   // graph = {nodes: [{label, kind, data, grad}], edges: [[child, parent]]}
-//   view.fit();
+//   view.fit();                         // readable (scroll for the rest); view.showAll(): everything
+//
+// The svg sits in a scroll box (its parent) and is always as big as the graph at the
+// current zoom, so every node is reachable by the scroll bars or by dragging, whatever the
+// zoom. Fit never goes below READABLE_SCALE (12 px text drawn at 9 px or more); a graph
+// too big for that is scrolled, and "All" shows it whole, small.
 //
 // The server traces the graph (micrograd.graph.trace); this file only lays it out and
 // draws it. Layout: a node's column is 1 + the deepest of its children (inputs at 0).
@@ -14,7 +19,9 @@
 "use strict";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const NODE_W = 136, NODE_H = 42, GAP_X = 64, GAP_Y = 8, GAP_BAND = 10;
+const NODE_W = 128, NODE_H = 44, GAP_X = 56, GAP_Y = 6, GAP_BAND = 10;
+const READABLE_SCALE = 0.75; // the smallest Fit: the 12 px node text (style.css) drawn at 9 px
+const MAX_SCALE = 4, FIT_MAX_SCALE = 1.5, PAD = 10;
 
 function svgEl(name, attrs, parent) {
   const el = document.createElementNS(SVG_NS, name);
@@ -126,11 +133,16 @@ function layout(nodes, edges, aspect = 2) {
 class GraphView {
   constructor(svg) {
     this.svg = svg;
+    this.box = svg.parentElement; // the scroll box
     this.root = svgEl("g", {class: "viewport"}, svg);
-    this.t = {x: 20, y: 20, k: 1};
+    this.k = 1;
+    this.size = null; // the layout's size in graph units (k = 1)
     this.key = null;
     this.nodeEls = [];
+    this.onzoom = null; // called with the scale after every change
     this._panZoom();
+    this._resize();
+    new ResizeObserver(() => this._resize()).observe(this.box);
   }
 
   // Draw `graph`; when its structure is unchanged, only the numbers are rewritten.
@@ -149,18 +161,19 @@ class GraphView {
   clear() {
     this.root.replaceChildren();
     this.key = null;
+    this.size = null;
     this.nodeEls = [];
     this.svg.dataset.nodes = "0";
+    this._resize();
   }
 
   _build(graph, keep, key) {
-    const first = this.key === null;
     this.key = key;
     this.kept = keep;
     const newIndex = new Map(keep.map((i, j) => [i, j]));
     const sub = graph.edges.filter(([c, p]) => newIndex.has(c) && newIndex.has(p)).map(([c, p]) => [newIndex.get(c), newIndex.get(p)]);
-    const r = this.svg.getBoundingClientRect();
-    const aspect = r.width > 0 && r.height > 0 ? r.width / r.height : 2;
+    const {w, h} = this._view();
+    const aspect = w > 0 && h > 0 ? w / h : 2;
     const {xy, width, height} = layout(keep.map((i) => graph.nodes[i]), sub, aspect);
     this.size = {width, height};
     this.root.replaceChildren();
@@ -178,15 +191,20 @@ class GraphView {
       svgEl("rect", {width: NODE_W, height: NODE_H, rx: 5}, g);
       const title = svgEl("title", {}, g);
       title.textContent = node.title || node.label;
-      const label = svgEl("text", {x: 7, y: 13, class: "label"}, g);
+      const label = svgEl("text", {x: 7, y: 14, class: "label"}, g);
       label.textContent = node.kind === "param" ? shortParamName(node.label) : node.label;
+      // a long label is squeezed into the box rather than drawn over its edge
+      if (label.getComputedTextLength() > NODE_W - 12) {
+        label.setAttribute("textLength", NODE_W - 12);
+        label.setAttribute("lengthAdjust", "spacingAndGlyphs");
+      }
       return {
         g,
-        data: svgEl("text", {x: 7, y: 26, class: "data"}, g),
-        grad: svgEl("text", {x: 7, y: 38, class: "grad"}, g),
+        data: svgEl("text", {x: 7, y: 28, class: "data"}, g),
+        grad: svgEl("text", {x: 7, y: 40, class: "grad"}, g),
       };
     });
-    if (first) this.fit();
+    this.fit(); // a new structure (another graph, expanded, parameters hidden): frame it afresh
   }
 
   _update(el, node) {
@@ -195,55 +213,91 @@ class GraphView {
     el.grad.setAttribute("class", "grad " + (node.grad > 0 ? "pos" : node.grad < 0 ? "neg" : "zero"));
   }
 
-  // ---------------------------------------------------------------- pan and zoom
-  _apply() {
-    this.root.setAttribute("transform", `translate(${this.t.x},${this.t.y}) scale(${this.t.k})`);
+  // ---------------------------------------------------------------- zoom and scroll
+  _view() {
+    return {w: this.box.clientWidth, h: this.box.clientHeight};
   }
 
+  // the scale at which the whole graph fits the view
+  _allScale() {
+    const {w, h} = this._view();
+    if (!this.size) return 1;
+    return Math.max(0.01, Math.min((w - 2 * PAD) / this.size.width, (h - 2 * PAD) / this.size.height));
+  }
+
+  // Size the svg for scale `k` (at least the view; the graph centred when smaller than it)
+  // and draw at that scale. Twice: a scroll bar that appears makes the view smaller.
+  _resize(k = this.k) {
+    this.k = k;
+    for (let pass = 0; pass < 2; pass++) {
+      const {w, h} = this._view();
+      const gw = this.size ? this.size.width * k : 0, gh = this.size ? this.size.height * k : 0;
+      const W = Math.max(w, Math.ceil(gw + 2 * PAD)), H = Math.max(h, Math.ceil(gh + 2 * PAD));
+      this.ox = (W - gw) / 2;
+      this.oy = (H - gh) / 2;
+      this.svg.setAttribute("width", W);
+      this.svg.setAttribute("height", H);
+    }
+    this.root.setAttribute("transform", `translate(${this.ox},${this.oy}) scale(${k})`);
+    if (this.onzoom) this.onzoom(k);
+  }
+
+  // Readable: the whole graph if it fits at READABLE_SCALE or more, else READABLE_SCALE
+  // from the graph's left end (its inputs), vertically centred; scroll for the rest.
   fit() {
     if (!this.size) return;
-    const r = this.svg.getBoundingClientRect();
-    const pad = 16;
-    const k = Math.min((r.width - 2 * pad) / this.size.width, (r.height - 2 * pad) / this.size.height, 1.5);
-    this.t = {k, x: (r.width - k * this.size.width) / 2, y: (r.height - k * this.size.height) / 2};
-    this._apply();
+    this._resize(Math.max(READABLE_SCALE, Math.min(this._allScale(), FIT_MAX_SCALE)));
+    this.box.scrollLeft = 0;
+    this.box.scrollTop = (this.box.scrollHeight - this.box.clientHeight) / 2;
   }
 
+  // The whole graph in view, however small its text.
+  showAll() {
+    if (!this.size) return;
+    this._resize(Math.min(this._allScale(), FIT_MAX_SCALE));
+    this.box.scrollLeft = 0;
+    this.box.scrollTop = 0;
+  }
+
+  // Zoom by `factor` about the view point (cx, cy) (default: the view's centre). Zooming
+  // out stops where the whole graph is in view.
   zoom(factor, cx, cy) {
-    const r = this.svg.getBoundingClientRect();
-    if (cx === undefined) { cx = r.width / 2; cy = r.height / 2; }
-    const k = Math.min(8, Math.max(0.05, this.t.k * factor));
-    const f = k / this.t.k;
-    this.t = {k, x: cx - (cx - this.t.x) * f, y: cy - (cy - this.t.y) * f};
-    this._apply();
+    if (!this.size) return;
+    const {w, h} = this._view();
+    if (cx === undefined) { cx = w / 2; cy = h / 2; }
+    const b = this.box;
+    const u = (b.scrollLeft + cx - this.ox) / this.k, v = (b.scrollTop + cy - this.oy) / this.k;
+    const kmin = Math.min(this._allScale(), READABLE_SCALE);
+    this._resize(Math.min(MAX_SCALE, Math.max(kmin, this.k * factor)));
+    b.scrollLeft = u * this.k + this.ox - cx;
+    b.scrollTop = v * this.k + this.oy - cy;
   }
 
   _panZoom() {
-    const svg = this.svg;
+    const svg = this.svg, box = this.box;
     let drag = null;
     svg.addEventListener("wheel", (e) => {
       e.preventDefault();
-      const r = svg.getBoundingClientRect();
+      const r = box.getBoundingClientRect();
       this.zoom(Math.exp(-e.deltaY * 0.0015), e.clientX - r.left, e.clientY - r.top);
     }, {passive: false});
     svg.addEventListener("pointerdown", (e) => {
-      drag = {x: e.clientX, y: e.clientY, tx: this.t.x, ty: this.t.y};
+      drag = {x: e.clientX, y: e.clientY, left: box.scrollLeft, top: box.scrollTop};
       svg.setPointerCapture(e.pointerId);
       svg.classList.add("dragging");
     });
     svg.addEventListener("pointermove", (e) => {
       if (!drag) return;
-      this.t.x = drag.tx + e.clientX - drag.x;
-      this.t.y = drag.ty + e.clientY - drag.y;
-      this._apply();
+      box.scrollLeft = drag.left - (e.clientX - drag.x);
+      box.scrollTop = drag.top - (e.clientY - drag.y);
     });
     const end = () => { drag = null; svg.classList.remove("dragging"); };
     svg.addEventListener("pointerup", end);
     svg.addEventListener("pointercancel", end);
-    this._apply();
   }
 }
 
 window.GraphView = GraphView;
+window.READABLE_SCALE = READABLE_SCALE;
 window.fmtNum = fmtNum;
 window.shortParamName = shortParamName;
