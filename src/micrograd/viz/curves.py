@@ -11,12 +11,20 @@ DIR` draws it through micrograd.viz.plots.TrainingPlots. One step convention, mi
 holds for every series: a number is drawn at x = the optimizer updates the model had when it
 was measured. The val loss/accuracy evaluated "before step i" and the train loss of step i
 (its forward pass, before its update) are at x = i; the summary, made after the last step,
-is at x = steps (= len(train_loss)) and ends each curve.
+is at x = steps (one past the last train loss) and ends each curve.
 """
 
 import math
 
 from ._figure import figure, save
+
+# the step convention, said on every step axis (the module docstring has it in full)
+STEP_AXIS_LABEL = "step (x = updates done when measured)"
+FINAL_MARKER = {"marker": "*", "ms": 13, "mec": "black", "mew": 0.7, "ls": "", "zorder": 4, "clip_on": False}
+# the accuracy panel's stars share x = steps and often y too (100%): train's is drawn a few points left
+# of it and test's right (val's ends its curve), so equal values stand side by side, not on top of each other
+FINAL_DODGE = {"train": -7, "val": 0, "test": 7}  # points
+SERIES_COLORS = {"train": "#1f77b4", "val": "#d62728", "test": "#2ca02c"}
 
 # ---------------------------------------------------------------------- reading a history
 
@@ -38,28 +46,6 @@ def _steps_values(series, what):
     return list(range(len(values))), values
 
 
-# the step convention, said on every step axis (the module docstring has it in full)
-STEP_AXIS_LABEL = "step (x = updates done when measured)"
-FINAL_MARKER = {"marker": "*", "ms": 13, "mec": "black", "mew": 0.7, "ls": "", "zorder": 4, "clip_on": False}
-# the accuracy panel's stars share x = steps and often y too (100%): train's is drawn a few points left
-# of it and test's right (val's ends its curve), so equal values stand side by side, not on top of each other
-FINAL_DODGE = {"train": -7, "val": 0, "test": 7}  # points
-
-
-def _star(ax, name, end, y, dodge=False):
-    """The summary's star for split `name` at (end, y), with `dodge` moved sideways by FINAL_DODGE points."""
-    from matplotlib.transforms import offset_copy
-
-    shift = offset_copy(ax.transData, fig=ax.figure, x=FINAL_DODGE[name] if dodge else 0, y=0, units="points")
-    (star,) = ax.plot([end], [y], color=SERIES_COLORS[name], transform=shift, **FINAL_MARKER)
-    ax.update_datalim([(end, y)])  # a line in a shifted transform does not widen the axes' limits by itself
-    ax.autoscale_view()
-    return star
-
-
-SERIES_COLORS = {"train": "#1f77b4", "val": "#d62728", "test": "#2ca02c"}
-
-
 def _summary(history):
     """{split: (loss, accuracy)} from history["summary"] (fit's {split: {"loss", "correct", "total"}}), or {}."""
     summary = history.get("summary") or {}
@@ -79,6 +65,20 @@ def _with_final(steps, values, end, final):
     if final is None or (steps and steps[-1] >= end):
         return steps, values
     return steps + [end], values + [final]
+
+
+# ---------------------------------------------------------------------- drawing
+
+
+def _star(ax, name, end, y, dodge=False):
+    """The summary's star for split `name` at (end, y), with `dodge` moved sideways by FINAL_DODGE points."""
+    from matplotlib.transforms import offset_copy
+
+    shift = offset_copy(ax.transData, fig=ax.figure, x=FINAL_DODGE[name] if dodge else 0, y=0, units="points")
+    (star,) = ax.plot([end], [y], color=SERIES_COLORS[name], transform=shift, **FINAL_MARKER)
+    ax.update_datalim([(end, y)])  # a line in a shifted transform does not widen the axes' limits by itself
+    ax.autoscale_view()
+    return star
 
 
 def plot_losses(history, path, title=None):
