@@ -27,13 +27,14 @@ def run_lines(config):
 def trained(k, **kw):
     """A trainer after k steps, the lines it printed, and its history."""
     tr = make_trainer(cfg(**kw))
-    lines, history = [], {"train_loss": [], "val_loss": {}}
+    lines, history = [], {"train_loss": [], "val_loss": {}, "val_accuracy": {}}
     while tr.step < k:
         rec = tr.train_step()
         lines += tr.format_lines(rec)
         history["train_loss"].append(rec["train_loss"])
-        if "val_loss" in rec:
-            history["val_loss"][rec["step"]] = rec["val_loss"]
+        for key in ("val_loss", "val_accuracy"):
+            if key in rec:
+                history[key][rec["step"]] = rec[key]
     return tr, lines, history
 
 
@@ -115,6 +116,46 @@ def test_resume_at_step_k_is_bit_identical(tmp_path, k):
     assert h2["summary"] == full_history["summary"]
     assert h2["train_loss"] == full_history["train_loss"]
     assert h2["val_loss"] == full_history["val_loss"]
+    assert h2["val_accuracy"] == full_history["val_accuracy"] and sorted(h2["val_accuracy"]) == [0, 10]
+    assert h2 == full_history  # nothing else differs either
+
+
+def test_history_with_accuracy_and_summary_round_trips(tmp_path):
+    tr = make_trainer(cfg(steps=7, eval_every=3))
+    history = fit(trainer=tr, out=None)
+    checkpoint.save_trainer(tmp_path / "c.json", tr, history)
+    ck = checkpoint.load(tmp_path / "c.json")
+    assert ck.history == history  # val_accuracy {step: fraction} and the summary, exactly
+    assert sorted(ck.history["val_accuracy"]) == [0, 3, 6] and set(ck.history["summary"]) == {"train", "val", "test"}
+    saved = json.loads((tmp_path / "c.json").read_text())["payload"]["history"]
+    assert sorted(saved) == ["summary", "train_loss", "val_accuracy", "val_loss"]
+    assert saved["summary"]["val"] == {k: history["summary"]["val"][k] for k in ("loss", "correct", "total")}
+
+
+def test_a_history_without_accuracy_loads_as_before(saved):
+    # the layout of micrograd 0.2's files (tests/golden/ckpt_v1_*.json): train_loss and val_loss only
+    rewrite(saved, lambda d: d["payload"]["history"].pop("val_accuracy"))
+    ck = checkpoint.load(saved)
+    assert sorted(ck.history) == ["train_loss", "val_loss"]  # no accuracy invented
+    tr = make_trainer(ck.train_config())
+    checkpoint.restore(tr, ck)
+    h = fit(trainer=tr, out=None, history=ck.history)
+    assert sorted(h["val_accuracy"]) == [10]  # recorded from the resumed step on
+    assert h["val_loss"] == run_lines(cfg())[1]["val_loss"]
+
+
+def test_a_resumed_finished_run_drops_its_stale_summary(tmp_path):
+    tr = make_trainer(cfg(steps=5))
+    history = fit(trainer=tr, out=None)
+    checkpoint.save_trainer(tmp_path / "c.json", tr, history)
+    ck = checkpoint.load(tmp_path / "c.json")
+    assert "summary" in ck.history
+    tr2 = make_trainer(ck.train_config(steps=8))
+    checkpoint.restore(tr2, ck)
+    seen = []
+    fit(trainer=tr2, out=None, history=ck.history, callbacks=[lambda t, r: seen.append("summary" in ck.history)])
+    assert seen == [False, False, False]  # a --save-every checkpoint taken now must not carry step 5's summary
+    assert ck.history["summary"] == fit(cfg(steps=8), out=None)["summary"]
 
 
 @pytest.mark.parametrize(
@@ -373,6 +414,11 @@ def test_config_missing_a_field_loads_with_its_default(saved):
         (lambda p: p["optimizer"].pop("state"), "optimizer must be an object with"),
         (lambda p: p["model"].update({"layers.0.neurons.0.b": "zero"}), "must be a number"),
         (lambda p: p.update(history={"train_loss": "x"}), "history must be"),
+        (lambda p: p["history"].update(val_accuracy={"0": 1.5}), r"history.val_accuracy must be \{step: fraction in \[0, 1\]\}"),
+        (lambda p: p["history"].update(val_accuracy=[0.5]), r"history.val_accuracy must be"),
+        (lambda p: p["history"].update(summary={"val": {"loss": 0.1, "correct": 11, "total": 10}}), "0 <= correct <= total"),
+        (lambda p: p["history"].update(summary={"val": {"loss": 0.1}}), r"history.summary must be \{split:"),
+        (lambda p: p["history"].update(summary={"val": {"loss": 0.1, "correct": 1.0, "total": 10}}), "history.summary"),
     ],
 )
 def test_malformed_payload_refused(saved, edit, message):

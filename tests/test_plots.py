@@ -13,7 +13,11 @@ from PIL import Image, ImageStat
 from micrograd import MLP, RNG, Value
 from micrograd.cli import main
 from micrograd.train import TrainConfig, Trainer, fit
+from micrograd.viz import curves
+from micrograd.viz.curves import SERIES_COLORS, STEP_AXIS_LABEL
 from micrograd.viz.plots import CLASS_COLORS, BoundaryAnimation, forward_grid, plot_boundary, plot_losses
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "golden")
 
 
 def assert_real_image(path, fmt="PNG", min_size=(400, 300)):
@@ -54,6 +58,75 @@ def test_plot_losses_png(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["loss.png", "loss2.png"]  # no temp files left
 
 
+@pytest.fixture
+def figures(monkeypatch):
+    """The matplotlib figures plot_losses saves (the files are still written)."""
+    seen, real = [], curves.save
+
+    def keep(fig, path):
+        seen.append(fig)
+        return real(fig, path)
+
+    monkeypatch.setattr(curves, "save", keep)
+    return seen
+
+
+def curve(ax, label):
+    (line,) = [ln for ln in ax.get_lines() if ln.get_label() == label]
+    return list(line.get_xdata()), list(line.get_ydata())
+
+
+def stars(ax):
+    """{colour: (x, y)} of the summary's star markers in a panel."""
+    return {
+        ln.get_color(): (ln.get_xdata()[0], ln.get_ydata()[0])
+        for ln in ax.get_lines()
+        if ln.get_marker() == "*" and len(ln.get_xdata())
+    }
+
+
+def test_loss_plot_ends_every_curve_with_the_summary(tmp_path, figures):
+    history = fit(TrainConfig.preset("seed", steps=12, eval_every=5), out=None)
+    assert_real_image(plot_losses(history, tmp_path / "loss.png"))
+    (fig,) = figures
+    loss_ax, acc_ax = fig.axes
+    s = history["summary"]
+    # one step convention: val loss before step i at x=i, train loss of step i at x=i, the summary at x=steps
+    assert curve(loss_ax, "val loss") == ([0, 5, 10, 12], [*history["val_loss"].values(), s["val"]["loss"]])
+    assert curve(loss_ax, "train loss") == (list(range(13)), history["train_loss"] + [s["train"]["loss"]])
+    assert stars(loss_ax) == {SERIES_COLORS["val"]: (12, s["val"]["loss"]), SERIES_COLORS["train"]: (12, s["train"]["loss"])}
+    acc_x, acc_y = curve(acc_ax, "val accuracy")
+    assert acc_x == [0, 5, 10, 12]
+    assert acc_y == [100 * a for a in history["val_accuracy"].values()] + [100 * s["val"]["correct"] / s["val"]["total"]]
+    assert stars(acc_ax) == {SERIES_COLORS[k]: (12, 100 * s[k]["correct"] / s[k]["total"]) for k in ("train", "val", "test")}
+    assert loss_ax.get_xlabel() == acc_ax.get_xlabel() == STEP_AXIS_LABEL and "updates" in STEP_AXIS_LABEL
+    assert f"val {s['val']['loss']:.3g}" in loss_ax.get_title() and acc_ax.get_title().startswith("Accuracy (final: train ")
+    assert [t.get_text() for t in acc_ax.get_legend().get_texts()] == ["train accuracy", "val accuracy", "test accuracy"]
+
+
+def test_a_run_never_evaluated_gets_its_summary_stars_inside_the_axes(tmp_path, figures):
+    history = fit(TrainConfig.preset("seed", steps=6, eval_every=0), out=None)  # val measured only by the summary
+    plot_losses(history, tmp_path / "loss.png")
+    loss_ax, acc_ax = figures[0].axes
+    val = history["summary"]["val"]["loss"]
+    assert stars(loss_ax)[SERIES_COLORS["val"]] == (6, val)
+    lo, hi = loss_ax.get_ylim()
+    assert lo < val < hi and loss_ax.get_xlim()[1] > 6  # the star is inside the panel, not drawn off it
+    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == ["train loss", "val loss", "summary (after all 6 steps)"]
+
+
+def test_a_history_without_accuracy_draws_the_loss_panel_with_a_note(tmp_path, figures):
+    old = {"train_loss": [1.0, 0.8, 0.5], "val_loss": {0: 1.1}}  # what micrograd 0.2's checkpoints hold
+    w_old, _ = assert_real_image(plot_losses(old, tmp_path / "old.png"))
+    never = {**old, "val_accuracy": {}}  # evaluated nowhere (eval_every 0), no summary
+    plot_losses(never, tmp_path / "never.png")
+    w_new, _ = assert_real_image(plot_losses({**old, "val_accuracy": {0: 0.4}}, tmp_path / "new.png"))
+    assert [len(f.axes) for f in figures] == [1, 1, 2] and w_new > w_old
+    assert "older micrograd" in figures[0].get_supxlabel() and "loss panel only" in figures[0].get_supxlabel()
+    assert "no evaluation steps" in figures[1].get_supxlabel()
+    assert figures[2].get_supxlabel() == ""
+
+
 def test_plot_losses_bad_history(tmp_path):
     with pytest.raises(ValueError, match="train_loss.*empty"):
         plot_losses({"train_loss": []}, tmp_path / "x.png")
@@ -61,6 +134,8 @@ def test_plot_losses_bad_history(tmp_path):
         plot_losses([1.0, 2.0], tmp_path / "x.png")
     with pytest.raises(ValueError, match="val_loss"):
         plot_losses({"train_loss": [1.0], "val_loss": {"a": "b"}}, tmp_path / "x.png")
+    with pytest.raises(ValueError, match=r"history\['summary'\]\['val'\] must be"):
+        plot_losses({"train_loss": [1.0], "summary": {"val": {"loss": 1.0}}}, tmp_path / "x.png")
     with pytest.raises(FileNotFoundError, match="output directory"):
         plot_losses({"train_loss": [1.0]}, tmp_path / "nope" / "x.png")
     assert os.listdir(tmp_path) == []
@@ -150,6 +225,27 @@ def test_boundary_gif_frames(tmp_path):
     assert np.abs(first - last).sum() > 0  # the boundary moved
 
 
+def gif_durations(path):
+    with Image.open(path) as im:
+        out = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            out.append(im.info["duration"])
+        return out
+
+
+def test_gif_plays_at_10_fps_and_holds_the_last_frame(tmp_path):
+    tr = Trainer(TrainConfig.preset("seed", steps=8))
+    anim = BoundaryAnimation(tr, every=2, resolution=30)
+    fit(trainer=tr, out=None, callbacks=[anim])
+    assert gif_durations(anim.save(tmp_path / "a.gif")) == [100, 100, 100, 100, 2000]  # ms: 10 fps, then 2 s
+    assert gif_durations(anim.save(tmp_path / "b.gif", fps=4, hold=0)) == [250] * 5  # the hold is at least a frame
+    for bad in ({"fps": 0}, {"fps": True}, {"hold": -1}, {"hold": "2"}):
+        with pytest.raises(ValueError, match="fps|hold"):
+            anim.save(tmp_path / "c.gif", **bad)
+    assert not os.path.exists(tmp_path / "c.gif")
+
+
 def test_animation_keeps_a_bounded_number_of_frames():
     tr = Trainer(TrainConfig.preset("seed", steps=40))
     anim = BoundaryAnimation(tr, every=1, resolution=10, max_frames=8)
@@ -224,7 +320,19 @@ def test_cli_plot_a_saved_run(tmp_path, capsys):
     assert sorted(os.listdir(out)) == ["boundary.png", "loss.png"]
     assert_real_image(out / "loss.png")
     assert_real_image(out / "boundary.png")
+    with Image.open(out / "loss.png") as im:
+        assert im.width > 1000  # the accuracy panel beside the loss
     capsys.readouterr()
     assert main(["plot", str(tmp_path / "missing.json"), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("micrograd plot: error:") and err.count("\n") == 1
+
+
+def test_cli_plot_an_old_checkpoint_draws_the_loss_only(tmp_path, capsys, figures):
+    out = tmp_path / "old"
+    assert main(["plot", os.path.join(GOLDEN, "ckpt_v1_seed.json"), "--out", str(out)]) == 0
+    assert sorted(os.listdir(out)) == ["boundary.png", "loss.png"]
+    (fig,) = figures
+    assert len(fig.axes) == 1 and "no accuracy" in fig.get_supxlabel()
+    assert curve(fig.axes[0], "val loss")[0] == [0, 10]  # 12 steps, no summary in a 0.1.0 file
+    assert_real_image(out / "loss.png")

@@ -36,14 +36,32 @@ def test_jsonl_logger_records(tmp_path):
     with JsonlLogger(path) as log:
         history = fit(trainer=tr, out=None, callbacks=[log])
     lines = path.read_text().splitlines()
-    assert len(lines) == 12
+    assert len(lines) == 13  # 12 steps, then the summary
     recs = [json.loads(line) for line in lines]  # each line is a whole JSON object
-    assert [r["step"] for r in recs] == list(range(12))
-    assert [r["train_loss"] for r in recs] == history["train_loss"]
-    assert {r["step"]: r["val_loss"] for r in recs if "val_loss" in r} == history["val_loss"]
-    assert [s for s, r in enumerate(recs) if "val_loss" in r] == [0, 5, 10]
-    assert all(list(r)[:2] == ["step", "train_loss"] and r["seconds"] > 0 for r in recs)
+    steps, summary = recs[:12], recs[12]
+    assert summary["type"] == "summary" and summary["step"] == 12  # its contents: the next test
+    assert [r["step"] for r in steps] == list(range(12))
+    assert [r["train_loss"] for r in steps] == history["train_loss"]
+    assert {r["step"]: r["val_loss"] for r in steps if "val_loss" in r} == history["val_loss"]
+    assert {r["step"]: r["val_accuracy"] for r in steps if "val_accuracy" in r} == history["val_accuracy"]
+    assert [s for s, r in enumerate(steps) if "val_loss" in r] == [0, 5, 10]
+    assert all(list(r)[:2] == ["step", "train_loss"] and r["seconds"] > 0 and "type" not in r for r in steps)
+    assert list(steps[5]) == ["step", "train_loss", "val_loss", "val_accuracy", "seconds"]
     assert read_jsonl(path) == recs
+
+
+def test_jsonl_summary_record_is_the_runs_summary(tmp_path):
+    path = tmp_path / "run.jsonl"
+    tr = Trainer(TrainConfig.preset("seed", steps=4))
+    with JsonlLogger(path) as log:
+        history = fit(trainer=tr, out=None, callbacks=[log])
+    summary = read_jsonl(path)[-1]
+    want = {"type": "summary", "step": 4}  # after the last step: x = steps, as every number (micrograd.train)
+    for name, s in history["summary"].items():
+        want[f"{name}_loss"] = s["loss"]
+        want[f"{name}_accuracy"] = s["correct"] / s["total"]
+    assert summary == want
+    assert list(summary)[:4] == ["type", "step", "train_loss", "train_accuracy"]
 
 
 def test_jsonl_flushed_each_line_and_nonfinite_as_null(tmp_path):
@@ -69,8 +87,28 @@ def test_cli_log_matches_printed_lines(tmp_path, capsys):
     train = {int(s): float(v) for s, v in re.findall(r"^step (\d+), train loss (\S+)$", printed, re.M)}
     val = {int(s): float(v) for s, v in re.findall(r"^step (\d+), val loss (\S+)$", printed, re.M)}
     recs = read_jsonl(path)
-    assert {r["step"]: r["train_loss"] for r in recs} == train and len(train) == 25
-    assert {r["step"]: r["val_loss"] for r in recs if "val_loss" in r} == val and sorted(val) == [0, 10, 20]
+    steps = [r for r in recs if "type" not in r]
+    assert {r["step"]: r["train_loss"] for r in steps} == train and len(train) == 25
+    assert {r["step"]: r["val_loss"] for r in steps if "val_loss" in r} == val and sorted(val) == [0, 10, 20]
+    # the summary record is the printed summary (loss to 6 places, accuracy as correct/total)
+    assert recs[-1]["type"] == "summary" and recs[-1]["step"] == 25 and len(recs) == 26
+    losses = dict(re.findall(r"(\w+) (\d\.\d{6})", re.search(r"^final loss: (.*)$", printed, re.M).group(1)))
+    accs = re.findall(r"(\w+) [\d.]+% \((\d+)/(\d+)\)", re.search(r"^accuracy: (.*)$", printed, re.M).group(1))
+    assert {k: f"{recs[-1][k + '_loss']:.6f}" for k in losses} == losses and len(losses) == 3
+    assert {k: recs[-1][k + "_accuracy"] for k, _, _ in accs} == {k: int(c) / int(t) for k, c, t in accs}
+
+
+def test_cli_log_of_an_extended_run_has_a_summary_per_part(tmp_path, capsys):
+    log, ckpt = str(tmp_path / "run.jsonl"), str(tmp_path / "c.json")
+    assert main(["train", "--steps", "4", "--log", log, "--save", ckpt, "--quiet", "--no-progress"]) == 0
+    assert main(["train", "--resume", ckpt, "--steps", "6", "--log", log, "--quiet", "--no-progress"]) == 0
+    recs = read_jsonl(log)
+    assert [(r.get("type", "step"), r["step"]) for r in recs] == [("step", i) for i in range(4)] + [("summary", 4)] + [
+        ("step", 4),
+        ("step", 5),
+        ("summary", 6),
+    ]
+    assert recs[4]["train_loss"] == recs[5]["train_loss"]  # the summary at x=4 is what step 4 measures first
 
 
 def test_cli_log_bad_path(tmp_path, capsys):
@@ -89,7 +127,7 @@ def test_progress_bar_callback(tmp_path):
         fit(trainer=tr, out=None, callbacks=[bar])
         assert bar.bar is None  # closed itself at the last step
     text = (tmp_path / "bar.txt").read_text()
-    assert "7/7" in text and "step/s" in text and re.search(r"loss \d\.\d{4}, val \d\.\d{4}", text)
+    assert "7/7" in text and "step/s" in text and re.search(r"loss \d\.\d{4}, val \d\.\d{4}, val acc \d+%", text)
 
 
 def golden_last_train_loss():

@@ -207,3 +207,32 @@ def test_sigint_then_resume_tensor_engine(tmp_path):
     rc, after_lines, err = cli("train", "--resume", "t.json", cwd=tmp_path)
     assert rc == 0, err
     assert before + after_lines == full
+
+
+def without_seconds(path):
+    with open(path) as f:
+        return [{k: v for k, v in json.loads(line).items() if k != "seconds"} for line in f]
+
+
+def test_sigint_then_resume_log_and_history_equal_the_uninterrupted_runs(tmp_path):
+    """The JSONL log (steps with val accuracy, then one summary) and the checkpoint's history (losses,
+    accuracy, summary) of a cut-and-resumed run are the uninterrupted run's, all but the timings."""
+    rc, _, err = cli("train", "--steps", STEPS, "--log", "full.jsonl", "--save", "full.json", cwd=tmp_path)
+    assert rc == 0, err
+    rc, _, err = interrupt_after("step 13, train loss", ["--steps", STEPS, "--log", "cut.jsonl", "--save", "cut.json"], tmp_path)
+    assert rc == 130, err
+    cut = without_seconds(tmp_path / "cut.jsonl")
+    assert cut and all("type" not in r for r in cut)  # no summary for a cut run
+    rc, _, err = cli(
+        "train", "--resume", "cut.json", "--log", "cut.jsonl", "--save", "cut.json", cwd=tmp_path
+    )  # appends to the log
+    assert rc == 0, err
+    full = without_seconds(tmp_path / "full.jsonl")
+    assert without_seconds(tmp_path / "cut.jsonl") == full
+    assert [r["step"] for r in full if "val_accuracy" in r] == [0, 10, 20, 30, 40] and full[-1]["type"] == "summary"
+
+    def history(name):
+        return json.loads((tmp_path / name).read_text())["payload"]["history"]
+
+    assert history("cut.json") == history("full.json")
+    assert sorted(history("full.json")) == ["summary", "train_loss", "val_accuracy", "val_loss"]

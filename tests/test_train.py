@@ -110,7 +110,7 @@ def test_summary_lines_are_the_history_summary():
 
 def test_eval_every_zero_never_evaluates():
     history, lines = run(TrainConfig.preset("seed", steps=4, eval_every=0))
-    assert history["val_loss"] == {}
+    assert history["val_loss"] == {} and history["val_accuracy"] == {}
     assert len(lines) == 4 and all("train loss" in line for line in lines)
 
 
@@ -138,6 +138,74 @@ def test_callbacks_see_every_step():
         callbacks=[lambda tr, rec: seen.append((tr.step, rec["step"], rec["train_loss"]))],
     )
     assert seen == [(i + 1, i, loss) for i, loss in enumerate(history["train_loss"])]
+
+
+# ---------------------------------------------------------------------- accuracy and the step convention
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_val_accuracy_is_measured_with_the_val_loss_before_the_step(engine):
+    cfg = TrainConfig.preset("seed", steps=9, eval_every=4, engine=engine)
+    history, _ = run(cfg)
+    tr, want = Trainer(cfg), {}
+    for i in range(cfg.steps):  # the same run by hand: accuracy of the model BEFORE step i, for i = 0, 4, 8
+        if i % cfg.eval_every == 0:
+            correct, total = tr.accuracy(tr.val_split)
+            want[i] = correct / total
+        tr.train_step()
+    assert history["val_accuracy"] == want and sorted(want) == sorted(history["val_loss"]) == [0, 4, 8]
+    assert len(set(want.values())) > 1  # it changes during the run: not a constant that happens to match
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_the_summary_is_the_next_steps_numbers(engine):
+    """The step convention: a number is filed under x = the updates its model had. The summary after
+    N steps is at x = N: it equals what step N of a longer run measures (its val loss/accuracy and
+    its train loss, evaluated before its update), bit for bit."""
+    short, _ = run(TrainConfig.preset("seed", steps=10, eval_every=5, engine=engine))
+    longer, _ = run(TrainConfig.preset("seed", steps=11, eval_every=5, engine=engine))
+    s = short["summary"]
+    assert s["val"]["loss"] == longer["val_loss"][10]
+    assert s["val"]["correct"] / s["val"]["total"] == longer["val_accuracy"][10]
+    assert s["train"]["loss"] == longer["train_loss"][10]
+
+
+def test_records_keep_their_keys_and_add_val_accuracy():
+    tr = Trainer(TrainConfig.preset("seed", steps=3, eval_every=2))
+    records = [tr.train_step() for _ in range(3)]
+    assert [list(r) for r in records] == [
+        ["step", "val_loss", "val_accuracy", "train_loss", "seconds"],
+        ["step", "train_loss", "seconds"],
+        ["step", "val_loss", "val_accuracy", "train_loss", "seconds"],
+    ]
+    assert all(0 <= r["val_accuracy"] <= 1 for r in records if "val_accuracy" in r)
+
+
+def test_on_fit_end_is_called_once_after_the_summary():
+    events = []
+
+    class Watcher:
+        def __call__(self, tr, rec):
+            events.append(("step", rec["step"]))
+
+        def on_fit_end(self, tr, history):
+            events.append(("end", tr.step, sorted(history["summary"])))
+
+    history = fit(TrainConfig.preset("seed", steps=2), out=None, callbacks=[Watcher(), lambda tr, rec: None])
+    assert events == [("step", 0), ("step", 1), ("end", 2, ["test", "train", "val"])]
+    assert list(history) == ["train_loss", "val_loss", "val_accuracy", "summary"]
+
+
+def test_extending_a_history_replaces_its_summary():
+    tr = make_trainer(TrainConfig.preset("seed", steps=3))
+    history = fit(trainer=tr, out=None)
+    first = history["summary"]
+    tr.config = TrainConfig.preset("seed", steps=5)
+    seen = []
+    again = fit(trainer=tr, out=None, history=history, callbacks=[lambda t, r: seen.append("summary" in history)])
+    assert again is history and seen == [False, False]  # no stale summary while it trains on
+    assert history["summary"] == fit(TrainConfig.preset("seed", steps=5), out=None)["summary"] != first
+    assert len(history["train_loss"]) == 5
 
 
 def test_fit_accepts_a_trainer():

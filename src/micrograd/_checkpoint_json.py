@@ -105,12 +105,81 @@ def param_shape(data):
     return tuple(data.shape) if hasattr(data, "shape") else ()
 
 
+def history_payload(history):
+    """What a checkpoint keeps of fit()'s history, as JSON data (step keys become strings):
+    train_loss, val_loss, and val_accuracy and summary when the history has them."""
+    out = {
+        "train_loss": [float(v) for v in history.get("train_loss", [])],
+        "val_loss": {str(k): float(v) for k, v in history.get("val_loss", {}).items()},
+    }
+    if "val_accuracy" in history:
+        out["val_accuracy"] = {str(k): float(v) for k, v in history["val_accuracy"].items()}
+    if history.get("summary"):
+        out["summary"] = {
+            name: {"loss": float(s["loss"]), "correct": int(s["correct"]), "total": int(s["total"])}
+            for name, s in history["summary"].items()
+        }
+    return out
+
+
 def data_fingerprint(splits):
     """sha256 of the (train, val, test) points: resuming must see the same data."""
     return hashlib.sha256(canonical(to_plain(splits)).encode("ascii")).hexdigest()
 
 
 # ---------------------------------------------------------------------- validation
+
+
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def validate_history(history, bad):
+    """A loaded payload.history as fit() keeps it (int step keys, floats). val_accuracy and
+    summary are optional (files saved before they existed lack them) and stay absent then."""
+    ok = (
+        isinstance(history, dict)
+        and isinstance(history.get("train_loss"), list)
+        and isinstance(history.get("val_loss"), dict)
+        and all(_number(v) for v in history["train_loss"])
+        and all(k.isdigit() and _number(v) for k, v in history["val_loss"].items())
+    )
+    if not ok:
+        raise bad("payload.history must be {'train_loss': [numbers], 'val_loss': {step: number}} or null")
+    out = {
+        "train_loss": [float(v) for v in history["train_loss"]],
+        "val_loss": {int(k): float(v) for k, v in history["val_loss"].items()},
+    }
+    if "val_accuracy" in history:
+        acc = history["val_accuracy"]
+        if not isinstance(acc, dict) or not all(k.isdigit() and _number(v) and 0 <= v <= 1 for k, v in acc.items()):
+            raise bad(f"payload.history.val_accuracy must be {{step: fraction in [0, 1]}}, got {acc!r:.80}")
+        out["val_accuracy"] = {int(k): float(v) for k, v in acc.items()}
+    if "summary" in history:
+        summary = history["summary"]
+        ok = isinstance(summary, dict) and all(
+            isinstance(s, dict)
+            and set(s) == {"loss", "correct", "total"}
+            and _number(s["loss"])
+            and _int(s["correct"])
+            and _int(s["total"])
+            and 0 <= s["correct"] <= s["total"]
+            and s["total"] > 0
+            for s in summary.values()
+        )
+        if not ok:
+            raise bad(
+                "payload.history.summary must be {split: {'loss': number, 'correct': int, 'total': int}} "
+                f"with 0 <= correct <= total, got {summary!r:.80}"
+            )
+        out["summary"] = {
+            name: {"loss": float(s["loss"]), "correct": s["correct"], "total": s["total"]} for name, s in summary.items()
+        }
+    return out
 
 
 def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None):
@@ -181,19 +250,7 @@ def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None
 
     history = payload.get("history")
     if history is not None:
-        ok = (
-            isinstance(history, dict)
-            and isinstance(history.get("train_loss"), list)
-            and isinstance(history.get("val_loss"), dict)
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in history["train_loss"])
-            and all(k.isdigit() and isinstance(v, (int, float)) for k, v in history["val_loss"].items())
-        )
-        if not ok:
-            raise bad("payload.history must be {'train_loss': [numbers], 'val_loss': {step: number}} or null")
-        history = {
-            "train_loss": [float(v) for v in history["train_loss"]],
-            "val_loss": {int(k): float(v) for k, v in history["val_loss"].items()},
-        }
+        history = validate_history(history, bad)
 
     return dict(
         path=path,

@@ -28,7 +28,10 @@ One UTF-8 JSON object, indented so a human can read and diff it:
       "rng":       "1234567890123456789",       # RNG.getstate(), a 64-bit int kept as a decimal
                                                 # string (JSON readers other than Python's lose bits)
       "data_sha256": "<hex>",                   # fingerprint of the (train, val, test) points, or null
-      "history":   {"train_loss": [...], "val_loss": {"0": 1.09, "10": ...}} or null
+      "history":   {"train_loss": [...], "val_loss": {"0": 1.09, "10": ...},
+                    "val_accuracy": {"0": 0.3, "10": ...},        # optional: older files lack it
+                    "summary": {"train": {"loss": 0.41, "correct": 70, "total": 80}, ...}}
+                   or null                      # summary: only in a run's final checkpoint
      }
     }
 
@@ -43,8 +46,10 @@ One UTF-8 JSON object, indented so a human can read and diff it:
 ## Compatibility
 The version changes only for an incompatible change of the format. A config saved before a
 `TrainConfig` field was added loads with that field's default; a field this version does not
-know is refused. The files in `tests/golden/ckpt_v1_*.json`, written by version 0.1.0, must
-keep loading and resuming bit for bit.
+know is refused. The history's "val_accuracy" and "summary" were added to version 1 without
+changing it: a file without them loads (its plots show the loss only), and an older micrograd
+reading a newer file ignores them. The files in `tests/golden/ckpt_v1_*.json`, written by
+version 0.1.0, must keep loading and resuming bit for bit.
 
 The JSON encoding and the validation of a loaded payload live in `micrograd._checkpoint_json`;
 the signal handling that saves a checkpoint on Ctrl-C is `micrograd.train.StopOnSignal`.
@@ -61,6 +66,7 @@ from ._checkpoint_json import (
     data_fingerprint,
     dumps_readable,
     first_nonfinite,
+    history_payload,
     param_shape,
     shape_of,
     to_plain,
@@ -96,7 +102,7 @@ def save(path, model, optimizer, rng, step, config, history=None, data=None):
     """Write a checkpoint of a run at `step` (training steps done) to `path`, atomically.
 
     `config` is a TrainConfig (or its dict), `rng` a micrograd.RNG, `history` fit()'s
-    history (its train_loss and val_loss are kept), `data` the run's (train, val, test)
+    history (its train_loss, val_loss, val_accuracy and summary are kept), `data` the run's (train, val, test)
     splits to fingerprint. Refuses NaN/inf anywhere with a ValueError naming the value.
     """
     if isinstance(step, bool) or not isinstance(step, int) or step < 0:
@@ -122,12 +128,7 @@ def save(path, model, optimizer, rng, step, config, history=None, data=None):
         },
         "rng": str(rng.getstate()),
         "data_sha256": None if data is None else data_fingerprint(data),
-        "history": None
-        if history is None
-        else {
-            "train_loss": [float(v) for v in history.get("train_loss", [])],
-            "val_loss": {str(k): float(v) for k, v in history.get("val_loss", {}).items()},
-        },
+        "history": None if history is None else history_payload(history),
     }
     try:  # json's C encoder refuses NaN/inf quickly; only then walk the payload to name the value
         canon = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)

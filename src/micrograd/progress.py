@@ -7,15 +7,25 @@
         fit(trainer=tr, callbacks=[bar, log], out=bar.write)
 
 A callback is called as `cb(trainer, record)` after every step; `record` holds "step",
-"train_loss", "seconds" and, on evaluation steps, "val_loss".
+"train_loss", "seconds" and, on evaluation steps, "val_loss" and "val_accuracy".
 
-- `ProgressBar`: a tqdm bar on stderr with the step, the loss and steps/s. Lines for
-  stdout go through `bar.write(line)`, which lifts the bar off the terminal, prints the
-  line to stdout (exactly the bytes `print` would), and redraws the bar: stdout stays
-  the seed's lines, whatever the terminal shows. tqdm is imported when a bar is made.
-- `JsonlLogger`: one JSON object per step, `{"step", "train_loss", "val_loss" (when
-  evaluated), "seconds"}`, flushed at each line so other tools can follow the file
-  while it grows. JSON has no NaN or infinity: such a loss is written as null.
+- `ProgressBar`: a tqdm bar on stderr with the step, the loss, the last val loss and
+  val accuracy, and steps/s. Lines for stdout go through `bar.write(line)`, which lifts
+  the bar off the terminal, prints the line to stdout (exactly the bytes `print` would),
+  and redraws the bar: stdout stays the seed's lines, whatever the terminal shows. tqdm
+  is imported when a bar is made.
+- `JsonlLogger`: one JSON object per step, `{"step", "train_loss", "val_loss" and
+  "val_accuracy" (when evaluated), "seconds"}`, and when the run ends one summary record
+  `{"type": "summary", "step": steps, "train_loss", "train_accuracy", "val_loss",
+  "val_accuracy", "test_loss", "test_accuracy"}` (the final model on each split; step
+  records have no "type"). Accuracy is a fraction in [0, 1]. Lines are flushed one at a
+  time so other tools can follow the file while it grows. JSON has no NaN or infinity:
+  such a loss is written as null.
+
+Every number is filed under the step convention of micrograd.train: x = the updates the
+model had when it was measured. The summary, after the last step, is at "step" = steps,
+so it continues the step records' curves (its train_loss is the train loss of the model
+the last step left, evaluated like a step's).
 """
 
 import json
@@ -35,7 +45,7 @@ class ProgressBar:
         self.file = file if file is not None else sys.stderr
         self.mininterval = mininterval
         self.bar = None
-        self.val = None  # the last val loss, shown until the next evaluation
+        self.val = None  # the last (val loss, val accuracy or None), shown until the next evaluation
         if trainer is not None:
             self.start(trainer)
 
@@ -69,9 +79,10 @@ class ProgressBar:
         loss = record.get("train_loss")
         text = f"loss {loss:.4f}" if isinstance(loss, float) else ""
         if "val_loss" in record:
-            self.val = record["val_loss"]
+            self.val = (record["val_loss"], record.get("val_accuracy"))
         if self.val is not None:
-            text += f", val {self.val:.4f}"
+            val, acc = self.val
+            text += f", val {val:.4f}" + ("" if acc is None else f", val acc {100 * acc:.0f}%")
         self.bar.set_postfix_str(text, refresh=False)
         self.bar.update(1)
         if trainer.step >= trainer.config.steps:
@@ -106,12 +117,13 @@ def _json_number(x):
 
 
 class JsonlLogger:
-    """Write each step's record to a JSON Lines file, as a `fit` callback.
+    """Write each step's record, then the run's summary, to a JSON Lines file, as a `fit` callback.
 
-    mode "w" starts a new file; "a" appends (a resumed run continues its log).
+    mode "w" starts a new file; "a" appends (a resumed run continues its log, so a run
+    extended with --steps logs the summary of each part it finished).
     """
 
-    KEYS = ("step", "train_loss", "val_loss", "seconds")
+    KEYS = ("step", "train_loss", "val_loss", "val_accuracy", "seconds")
 
     def __init__(self, path, mode="w"):
         if mode not in ("w", "a"):
@@ -126,6 +138,17 @@ class JsonlLogger:
         for k, v in record.items():  # anything else a trainer adds, if JSON can hold it
             if k not in obj and (v is None or isinstance(v, (bool, int, float, str))):
                 obj[k] = _json_number(v)
+        self._write(obj)
+
+    def on_fit_end(self, trainer, history):
+        """The summary record, after the last step (fit calls this once the summary is made)."""
+        obj = {"type": "summary", "step": trainer.step}
+        for name, s in history["summary"].items():
+            obj[f"{name}_loss"] = _json_number(s["loss"])
+            obj[f"{name}_accuracy"] = s["correct"] / s["total"]
+        self._write(obj)
+
+    def _write(self, obj):
         self.file.write(json.dumps(obj, allow_nan=False) + "\n")
         self.file.flush()  # a whole line at a time: readers never see half a record
 
@@ -141,6 +164,7 @@ class JsonlLogger:
 
 
 def read_jsonl(path):
-    """The records of a JSONL log, as a list of dicts."""
+    """The records of a JSONL log, as a list of dicts (step records, then a summary record with
+    "type": "summary"; keep `[r for r in records if "type" not in r]` for the steps only)."""
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]

@@ -4,12 +4,18 @@
     history = fit(TrainConfig.preset("seed"))                    # the seed program's run, 110 lines
     history = fit(TrainConfig.preset("seed", engine="tensor"))   # the same run on the tensor engine
 
-The loop is the seed's: full batch; every `eval_every` steps the val loss is evaluated
-*before* the step; the train loss printed is the one the step backpropagated. Random
+The loop is the seed's: full batch; every `eval_every` steps the val loss (and, from the
+same small split, the val accuracy) is evaluated *before* the step; the train loss printed
+is the one the step backpropagated. Random
 draws happen in the seed's order: data first, then the model's weights, from one
 `RNG(seed)`. The run's definition is a `TrainConfig` (micrograd.config, re-exported here);
 what differs between engines (model, loss, evaluate, accuracy) is the engine back-end
 `ENGINES[config.engine]` (micrograd.engines): one loop serves both.
+
+Step convention (records, history, log and plots): a number is filed under x = the
+optimizer updates the model had when it was measured. The val loss/accuracy evaluated
+"before step i" and the train loss of step i (its forward pass, before its update) are at
+x = i; the summary after the last step is at x = steps.
 """
 
 import signal
@@ -58,13 +64,17 @@ class Trainer:
         return self.engine.accuracy(self.model, split)
 
     def train_step(self):
-        """One step: (val loss if due, else None), forward, backward, update. Returns a record."""
+        """One step: (val loss and accuracy if due), forward, backward, update. Returns a record:
+        {"step": i, "val_loss", "val_accuracy" (evaluation steps only), "train_loss", "seconds"}."""
         cfg, i = self.config, self.step
         record = {"step": i}
         t0 = time.perf_counter()
         with gc_paused():
             if cfg.eval_every and i % cfg.eval_every == 0:
                 record["val_loss"] = self.evaluate(self.val_split)
+                # the val split is small (10 of the seed's 100 points): ~0.5% of the run's time
+                correct, total = self.accuracy(self.val_split)
+                record["val_accuracy"] = correct / total
             loss = self.loss(self.train_split)
             loss.backward()
             self.optimizer.step()
@@ -90,7 +100,8 @@ class Trainer:
         return lines
 
     def summary(self):
-        """Loss and accuracy of the current model on every split."""
+        """Loss and accuracy of the current model on every split: {split: {"loss", "correct", "total"}}
+        (after the last step: at x = steps in the step convention)."""
         out = {}
         for name, split in zip(("train", "val", "test"), self.splits):
             correct, total = self.accuracy(split)
@@ -125,29 +136,48 @@ def fit(config=None, callbacks=(), out=print, trainer=None, history=None):
     """Train to `config.steps` and return the history.
 
     `out(line)` receives the step lines (pass `out=None` for silence); each callback is
-    called as `cb(trainer, record)` after every step. History: {"train_loss": [...],
-    "val_loss": {step: loss}, "summary": {split: {"loss", "correct", "total"}}}.
-    Pass `history` (e.g. a checkpoint's, when resuming) to extend it in place.
+    called as `cb(trainer, record)` after every step, and a callback with an
+    `on_fit_end(trainer, history)` method has it called once the summary is in the
+    history (the JSONL log writes its summary record then). History:
+
+        {"train_loss": [loss of step 0, 1, ...],      # index = step
+         "val_loss": {step: loss}, "val_accuracy": {step: fraction},   # the evaluation steps
+         "summary": {split: {"loss", "correct", "total"}}}             # after the last step
+
+    Pass `history` (e.g. a checkpoint's, when resuming) to extend it in place; its old
+    summary is dropped (a new one is made at the end).
     """
     if out is not None and not callable(out):
         raise TypeError(f"out must be a function taking a line (e.g. print) or None, got {type(out).__name__} {out!r:.60}")
     tr = trainer or make_trainer(config)
     if history is None:
-        history = {"train_loss": [], "val_loss": {}}
-    history.setdefault("train_loss", [])
-    history.setdefault("val_loss", {})
+        history = {}
+    history.setdefault("train_loss", [])  # index = step
+    history.setdefault("val_loss", {})  # step -> value
+    history.setdefault("val_accuracy", {})  # an older checkpoint's history has none: it starts where it resumes
+    history.pop("summary", None)  # a saved run's summary is stale once it trains on (and a cut run has none)
     while tr.step < tr.config.steps:
         rec = tr.train_step()
-        history["train_loss"].append(rec["train_loss"])
-        if "val_loss" in rec:
-            history["val_loss"][rec["step"]] = rec["val_loss"]
+        _record_step(history, rec)
         if out is not None:
             for line in tr.format_lines(rec):
                 out(line)
         for cb in callbacks:
             cb(tr, rec)
     history["summary"] = tr.summary()
+    for cb in callbacks:
+        end = getattr(cb, "on_fit_end", None)
+        if end is not None:
+            end(tr, history)
     return history
+
+
+def _record_step(history, record):
+    """File one step's record into a history (fit's, or a checkpoint's being extended)."""
+    history["train_loss"].append(record["train_loss"])
+    for key in ("val_loss", "val_accuracy"):
+        if key in record:
+            history[key][record["step"]] = record[key]
 
 
 # ---------------------------------------------------------------------- stopping on a signal

@@ -1,17 +1,17 @@
-"""micrograd.viz.plots — training pictures with matplotlib: loss curves, decision boundary.
+"""micrograd.viz.plots — training pictures with matplotlib: decision boundary, its GIF, `--plot`.
 
     from micrograd.train import fit, make_trainer
     from micrograd.viz.plots import plot_losses, plot_boundary
     tr = make_trainer(); history = fit(trainer=tr, out=None)
-    plot_losses(history, "loss.png")                     # train loss per step, val loss where evaluated
+    plot_losses(history, "loss.png")          # losses and accuracies per step (micrograd.viz.curves)
     plot_boundary(tr.model, tr.splits, "boundary.png", hidden_lines=True)
 
 `micrograd train --plot DIR [--plot-every K]` does the same through `TrainingPlots`, a
 callback for `train.fit(callbacks=...)`, and with K also an animated `DIR/boundary.gif`.
 
 matplotlib is imported inside the functions, through its object API and the Agg canvas
-(never pyplot), so importing this module is cheap and a user's own pyplot state and
-backend (e.g. Jupyter's) are left alone. Every file is written atomically.
+(never pyplot; micrograd.viz._figure), so importing this module is cheap and a user's own
+pyplot state and backend (e.g. Jupyter's) are left alone. Every file is written atomically.
 
 The decision boundary needs the model's class at every point of a grid over the data.
 A scalar `MLP` is slow per point, so `forward_grid` reads its weights (or a tensor-engine
@@ -20,123 +20,19 @@ vectorized forward pass (the same float64 arithmetic); any other model is called
 point on a coarser grid. The web page's boundary uses `forward_grid` too.
 """
 
-import math
 import os
 
 from .._io import atomic_path, check_writable_dir
+from ._figure import figure, need_matplotlib, save
+from .curves import plot_losses  # TrainingPlots draws it; also the public micrograd.viz.plots.plot_losses
 
 # class colours (points) and their light versions (regions): ColorBrewer-like, colour-blind friendly
 CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 SPLIT_MARKERS = (("train", "o", 36), ("val", "s", 44), ("test", "^", 52))
 
 
-# ---------------------------------------------------------------------- matplotlib, lazily
-
-
-def _need_matplotlib():
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise ImportError("plots need matplotlib: pip install matplotlib (a dependency of micrograd-llm101n)") from None
-
-
-def _figure(width, height, layout="constrained"):
-    """A matplotlib Figure on the Agg canvas (no pyplot: no global state, no GUI)."""
-    _need_matplotlib()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100, layout=layout)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _save(fig, path):
-    """Save a figure to `path` (format from its extension) atomically; returns the path."""
-    path = os.fspath(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=os.path.splitext(path)[1].lstrip(".").lower() or "png")
-    return path
-
-
 def _class_color(k):
     return CLASS_COLORS[k % len(CLASS_COLORS)]
-
-
-# ---------------------------------------------------------------------- loss curves
-
-
-def _steps_values(series, what):
-    """(steps, values) from a list (index = step) or a mapping step -> value (JSON keys may be strings)."""
-    if series is None:
-        return [], []
-    if hasattr(series, "items"):
-        try:
-            pairs = sorted((int(k), float(v)) for k, v in series.items())
-        except (TypeError, ValueError):
-            raise ValueError(f"history[{what!r}] must map step numbers to numbers, got {series!r:.80}") from None
-        return [s for s, _ in pairs], [v for _, v in pairs]
-    try:
-        values = [float(v) for v in series]
-    except (TypeError, ValueError):
-        raise ValueError(f"history[{what!r}] must be a list of numbers, got {series!r:.80}") from None
-    return list(range(len(values))), values
-
-
-def plot_losses(history, path, title=None):
-    """Write a figure of the train loss per step and the val loss where evaluated.
-
-    history: what `train.fit` returns: {"train_loss": [...], "val_loss": {step: loss}}.
-    If it also holds "train_accuracy" / "val_accuracy" ({step: fraction}), a second panel
-    shows them. Returns the path.
-    """
-    if not isinstance(history, dict):
-        raise TypeError(f"history must be a dict like fit() returns, got {type(history).__name__}")
-    steps, train = _steps_values(history.get("train_loss"), "train_loss")
-    if not train:
-        raise ValueError("history['train_loss'] is empty: nothing to plot (train for at least one step)")
-    vsteps, val = _steps_values(history.get("val_loss"), "val_loss")
-    acc = {name: _steps_values(history.get(f"{name}_accuracy"), f"{name}_accuracy") for name in ("train", "val")}
-    has_acc = any(v for _, v in acc.values())
-
-    fig = _figure(10 if has_acc else 7, 4.2)
-    axes = fig.subplots(1, 2) if has_acc else [fig.subplots()]
-    ax = axes[0]
-    ax.plot(steps, train, color="#1f77b4", lw=1.6, label="train loss")
-    if val:
-        ax.plot(vsteps, val, color="#d62728", lw=1.2, ls="--", marker="o", ms=4, label="val loss")
-    finite = [v for v in train + val if math.isfinite(v)]
-    if finite and min(finite) > 0 and max(finite) / min(finite) > 30:
-        ax.set_yscale("log")  # losses that fall by orders of magnitude read better on a log axis
-    ax.set_xlabel("step")
-    ax.set_ylabel("cross-entropy loss" + (" (log scale)" if ax.get_yscale() == "log" else ""))
-    ax.set_title("Loss")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    ax.annotate(
-        f"final train loss {train[-1]:.4g}",
-        xy=(1, 1),
-        xycoords="axes fraction",
-        xytext=(-6, -6),
-        textcoords="offset points",
-        ha="right",
-        va="top",
-        fontsize=9,
-        color="#555",
-    )
-    if has_acc:
-        ax = axes[1]
-        for (name, (s, v)), color in zip(acc.items(), ("#1f77b4", "#d62728")):
-            if v:
-                ax.plot(s, [100 * a for a in v], color=color, marker="o", ms=4, label=f"{name} accuracy")
-        ax.set_ylim(-2, 102)
-        ax.set_xlabel("step")
-        ax.set_ylabel("accuracy (%)")
-        ax.set_title("Accuracy")
-        ax.grid(True, alpha=0.3)
-        ax.legend(loc="lower right")
-    fig.suptitle(title or f"Training: {len(train)} steps")
-    return _save(fig, path)
 
 
 # ---------------------------------------------------------------------- evaluating a model on a grid
@@ -341,11 +237,11 @@ def plot_boundary(model, splits, path, hidden_lines=False, title=None, resolutio
         logits, _ = forward_grid(model, np.array([[x, y]], dtype=np.float64))
         return int(logits[0].argmax())
 
-    fig = _figure(7.2, 5.6)
+    fig = figure(7.2, 5.6)
     ax = fig.subplots()
     _draw_boundary(ax, grid, classes, named, hidden if hidden_lines else None)
     ax.set_title(title or f"Decision boundary (accuracy: {_accuracy_text(class_at, named)})", fontsize=11)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 # ---------------------------------------------------------------------- during training: a callback
@@ -384,35 +280,43 @@ class BoundaryAnimation:
         if steps_done % self.every == 0 or steps_done == trainer.config.steps:
             self._capture(record.get("train_loss"))
 
-    def save(self, path, fps=4):
-        """Write the frames as an animated GIF (matplotlib's PillowWriter), atomically."""
-        from matplotlib.animation import PillowWriter
+    def save(self, path, fps=10, hold=2.0):
+        """Write the frames as an animated GIF (Pillow), atomically: `fps` frames a second (10: a
+        100 ms frame, exact in GIF's 10 ms units), the last frame held `hold` seconds before it loops."""
+        from PIL import Image
 
-        fig = _figure(7.2, 5.6, layout=None)  # a fixed layout: constrained layout per frame is slow
+        if not (isinstance(fps, (int, float)) and 1 <= fps <= 50) or isinstance(fps, bool):
+            raise ValueError(f"fps must be a number in [1, 50], got {fps!r}")
+        if not (isinstance(hold, (int, float)) and 0 <= hold <= 60) or isinstance(hold, bool):
+            raise ValueError(f"hold must be a number of seconds in [0, 60], got {hold!r}")
+        fig = figure(7.2, 5.6, layout=None)  # a fixed layout: constrained layout per frame is slow
+        fig.set_dpi(80)
         ax = fig.subplots()
         fig.subplots_adjust(left=0.09, right=0.78, bottom=0.09, top=0.93)
         img = _draw_boundary(ax, self.grid, self.frames[0][1], self.named)
+        images = []
+        for steps_done, classes, loss in self.frames:
+            img.set_data(classes)
+            loss_text = "" if loss is None else f" (last train loss {loss:.4f})"
+            ax.set_title(f"Decision boundary after {steps_done} steps{loss_text}", fontsize=11)
+            fig.canvas.draw()
+            images.append(Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba()).convert("RGB"))
+        frame_ms = round(1000 / fps)
+        durations = [frame_ms] * (len(images) - 1) + [max(frame_ms, round(1000 * hold))]
         path = os.fspath(path)
         with atomic_path(path) as tmp:
-            writer = PillowWriter(fps=fps)
-            with writer.saving(fig, tmp, dpi=80):
-                for steps_done, classes, loss in self.frames:
-                    img.set_data(classes)
-                    loss_text = "" if loss is None else f" (last train loss {loss:.4f})"
-                    ax.set_title(f"Decision boundary after {steps_done} steps{loss_text}", fontsize=11)
-                    writer.grab_frame()
-                for _ in range(fps):  # hold the last frame a second before looping
-                    writer.grab_frame()
+            images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
         return path
 
 
 class TrainingPlots:
     """A `fit` callback for `micrograd train --plot DIR [--plot-every K]`.
 
-    During training it records train/val accuracy where the val loss is evaluated (and
-    boundary frames every K steps); `finish(history)` writes DIR/loss.png,
-    DIR/boundary.png (and DIR/boundary.gif). The boundary needs 2-D points: with other
-    data only loss.png is written (and --plot-every is refused before training).
+    During training it keeps boundary frames every K steps; `finish(history)` writes
+    DIR/loss.png (losses and accuracies from fit's history: the same picture
+    `micrograd plot CKPT` draws from a checkpoint), DIR/boundary.png (and DIR/boundary.gif).
+    The boundary needs 2-D points: with other data only loss.png is written (and
+    --plot-every is refused before training).
     """
 
     def __init__(self, trainer, folder, every=None):
@@ -423,29 +327,21 @@ class TrainingPlots:
         self.planar = nfeatures == 2
         if every and not self.planar:
             raise ValueError(f"--plot-every draws the decision boundary over 2-D points; the data has {nfeatures} features")
-        _need_matplotlib()  # before training, not after it
+        need_matplotlib()  # before training, not after it
         os.makedirs(folder, exist_ok=True)
         check_writable_dir(folder, "--plot")  # a read-only directory fails now, not after the run
         self.trainer, self.folder = trainer, folder
-        self.accuracy = {"train": {}, "val": {}}
         self.animation = BoundaryAnimation(trainer, every) if every else None
 
     def __call__(self, trainer, record):
-        if "val_loss" in record or trainer.step == trainer.config.steps:
-            # measured after this step, so it is plotted at x = steps done
-            for name, split in (("train", trainer.train_split), ("val", trainer.val_split)):
-                if split:
-                    correct, total = trainer.accuracy(split)
-                    self.accuracy[name][trainer.step] = correct / total
         if self.animation is not None:
             self.animation(trainer, record)
 
     def finish(self, history):
         """Write the files; returns their paths."""
-        h = dict(history, train_accuracy=self.accuracy["train"], val_accuracy=self.accuracy["val"])
         paths = []
-        if h.get("train_loss"):
-            paths.append(plot_losses(h, os.path.join(self.folder, "loss.png")))
+        if history.get("train_loss"):
+            paths.append(plot_losses(history, os.path.join(self.folder, "loss.png")))
         if self.planar:
             paths.append(
                 plot_boundary(
