@@ -98,7 +98,7 @@ class _Parser(argparse.ArgumentParser):
     def _check_value(self, action, value):
         if action.choices is not None and value not in action.choices:
             choices = [str(c) for c in action.choices]
-            near = difflib.get_close_matches(str(value), choices, n=1)
+            near = [c for c in choices if c.lower() == str(value).lower()] or difflib.get_close_matches(str(value), choices, n=1)
             hint = f"; did you mean {near[0]}?" if near else ""
             raise argparse.ArgumentError(action, f"invalid choice: {value!r} (choose from {', '.join(choices)}{hint})")
 
