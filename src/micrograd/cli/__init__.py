@@ -132,7 +132,8 @@ _READS, _WRITES = ("data", "resume", "checkpoint"), ("save", "plot", "log", "out
 
 def _message(e, args):
     """The error's one line. An OSError names the user's path and drops the errno: "[Errno 2] No such
-    file or directory: 'x'" becomes "cannot read 'x' (--data x): No such file or directory"."""
+    file or directory: 'x'" becomes "cannot read 'x': No such file or directory" (for --data x), and a
+    parent directory of a flag's path is shown with the flag: "cannot write 'o' (--plot o/p): ..."."""
     if not isinstance(e, OSError) or not e.strerror:
         return str(e)
     given = [(k, v) for k in _READS + _WRITES for v in [getattr(args, k, None)] if isinstance(v, str)]
