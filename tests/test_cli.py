@@ -232,7 +232,8 @@ BAD = [
     (["train", "--momentum", "0.9"], "momentum=0.9"),  # seed-adam has no momentum: not silently ignored
     (["train", "--optimizer", "sgd", "--beta2", "0.5"], "beta2=0.5 is used only by"),  # nor SGD betas
     (["fly"], "fly"),
-    ([], "COMMAND"),
+    (["--seed", "1"], "invalid choice"),  # a run flag before any command
+    (["train", "--hidden", "8,0x"], "'0x'"),  # the bad item of a comma list, named on its own
 ]
 
 

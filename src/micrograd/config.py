@@ -118,12 +118,15 @@ class TrainConfig:
 
     dataset: str = setting("simple", help="generated dataset", choices=datasets.DATASETS, group="source", demo="dataset")
     data: str = setting(
-        None, help="your own points: header, then x1,...,xk,label rows", metavar="FILE.csv", group="source"
+        None,
+        help="your own points instead of --dataset: a CSV file, a header, then x1,...,xk,label rows",
+        metavar="FILE.csv",
+        group="source",
     )  # a CSV file instead of a generated dataset
-    n: int = setting(100, help="number of generated points (split 80/10/10)", low=10, demo="points")
+    n: int = setting(100, help="number of generated points, split 80/10/10 into train/val/test", low=10, demo="points")
     hidden: list = setting(
         default_factory=lambda: [16],
-        help="hidden layer sizes, e.g. --hidden 8 8",
+        help="hidden layer sizes, e.g. --hidden 8 8 or --hidden 8,8",
         low=1,
         nargs="+",
         metavar="SIZE",
@@ -136,13 +139,13 @@ class TrainConfig:
     )
     optimizer: str = setting("seed-adam", help="optimizer", choices=OPTIMIZERS, training_only=True, demo="optimizer")
     lr: float = setting(0.1, help="learning rate", **_range("lr"), training_only=True, demo="learning rate")
-    beta1: float = setting(0.9, help="first-moment decay (the Adams)", **_range("beta1"), training_only=True)
-    beta2: float = setting(0.95, help="second-moment decay (the Adams)", **_range("beta2"), training_only=True)
+    beta1: float = setting(0.9, help="first-moment decay of the Adam optimizers", **_range("beta1"), training_only=True)
+    beta2: float = setting(0.95, help="second-moment decay of the Adam optimizers", **_range("beta2"), training_only=True)
     weight_decay: float = setting(1e-4, help="weight decay", **_range("weight_decay"), training_only=True)
-    momentum: float = setting(0.0, help="for --optimizer sgd", **_range("momentum"), training_only=True)
+    momentum: float = setting(0.0, help="SGD's momentum, only with --optimizer sgd", **_range("momentum"), training_only=True)
     steps: int = setting(100, help="training steps", low=0, training_only=True)
-    eval_every: int = setting(10, help="evaluate val loss every K steps (0 = never)", low=0, metavar="K", training_only=True)
-    seed: int = setting(42, help="the RNG's seed (data first, then weights)", demo="seed")
+    eval_every: int = setting(10, help="evaluate val loss every K steps; 0 = never", low=0, metavar="K", training_only=True)
+    seed: int = setting(42, help="the RNG's seed; data are drawn first, then weights", demo="seed")
     engine: str = setting("scalar", help="scalar Values or the NumPy tensor engine", choices=ENGINES)
     style: str = setting("seed", help="how step lines look", choices=STYLES, flag=False)
 
