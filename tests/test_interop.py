@@ -195,7 +195,7 @@ def test_export_command_writes_a_loadable_state_dict(tmp_path, capsys, flags):
     ck = _trained_checkpoint(tmp_path, *flags)
     out = tmp_path / "model.pt"
     assert main(["export", str(ck), "--to", str(out)]) == 0
-    assert str(out) in capsys.readouterr().out
+    assert str(out) in capsys.readouterr().err
     _check_export(ck, out)
 
 

@@ -343,7 +343,7 @@ def test_cli_graph_svg_has_the_datapoints_values(tmp_path, capsys):
     assert ">x[0]<" in text and f">grad {num(xs[0].grad)}<" in text and f">grad {num(xs[1].grad)}<" in text
     w = model.layers[0].neurons[0].w[0]  # row w0 of neuron L0.n0's table: its data and grad cells
     assert ">L0.n0<" in text and ">w0<" in text and f">{num(w.data)}<" in text and f">{num(w.grad)}<" in text
-    assert "wrote" in capsys.readouterr().out
+    assert "wrote" in capsys.readouterr().err
 
 
 def test_cli_graph_expand_dot_text_without_graphviz(tmp_path, no_dot):
