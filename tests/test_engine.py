@@ -278,3 +278,59 @@ def test_repr_and_item():
     v = Value(2.5)
     assert repr(v) == "Value(data=2.5, grad=0.0)"
     assert v.item() == 2.5 and float(v) == 2.5
+
+
+# ---------------------------------------------------------------------- labels (as in the lecture)
+
+
+def test_label_by_keyword_or_assignment_and_empty_by_default():
+    a = Value(2.0, label="a")
+    b = Value(-3.0)
+    assert a.label == "a" and b.label == ""
+    b.label = "b"
+    e = a * b
+    assert e.label == ""
+    e.label = "e"
+    assert (a.label, b.label, e.label) == ("a", "b", "e")
+    e.label = ""  # unset again
+    assert e.label == "" and type(e._op) is str
+
+
+def test_a_label_costs_an_unlabelled_node_nothing():
+    class FiveFields:  # the least a node holds: data, grad, children, backward, op
+        __slots__ = ("data", "grad", "_prev", "_backward", "_op")
+
+    assert sys.getsizeof(Value(1.0)) == sys.getsizeof(FiveFields())
+    assert sys.getsizeof(Value(1.0, label="a")) == sys.getsizeof(Value(1.0))
+
+
+def test_labels_change_no_number():
+    def run(labelled):
+        x, w = Value(0.7), Value(-1.3)
+        h = (x * w + 0.5).tanh()
+        y = (h.exp() + h**2).log() / x
+        if labelled:
+            for v, name in ((x, "x"), (w, "w"), (h, "h"), (y, "y")):
+                v.label = name
+        y.backward()
+        return y.data, x.grad, w.grad, h.grad
+
+    assert run(True) == run(False)
+
+
+def test_a_labelled_op_is_still_its_op_string():
+    a, b = Value(2.0, label="a"), Value(3.0)
+    c = a + b
+    c.label = "c"
+    # what the lecture's own draw_dot does with a node's op: a string test and concatenation
+    assert c._op == "+" and str(c._op) == "+" and "id" + c._op == "id+"
+    assert not a._op  # a leaf still has no op
+
+
+def test_labels_are_strings():
+    with pytest.raises(TypeError, match="label must be a str"):
+        Value(1.0, label=3)
+    v = Value(1.0)
+    with pytest.raises(TypeError, match="label must be a str"):
+        v.label = None
+    assert v.label == ""

@@ -33,7 +33,7 @@ def seed_and_ours(seed=42, n=100, nouts=(16, 3)):
     ref_model = ref.MLP(2, list(nouts))
     rng = RNG(seed)
     splits = data.simple(rng, n)
-    model = MLP(2, list(nouts), rng=rng)
+    model = MLP(2, list(nouts), init="per-neuron", rng=rng)
     return (ref, ref_splits, ref_model), (splits, model)
 
 
@@ -57,7 +57,7 @@ def test_initial_weights_equal_the_seeds_model():
 def test_per_neuron_init_equals_the_seed_for_any_shape(seed, nouts):
     ref = seed_namespace(seed)
     ref_model = ref.MLP(3, list(nouts))
-    model = MLP(3, list(nouts), rng=RNG(seed))
+    model = MLP(3, list(nouts), init="per-neuron", rng=RNG(seed))
     assert [p.data for p in model.parameters()] == [q.data for q in ref_model.parameters()]
 
 
@@ -133,7 +133,7 @@ def test_per_weight_init_is_one_draw_per_weight_in_order():
 
 
 def test_per_neuron_init_is_one_draw_per_neuron():
-    model = MLP(3, [4, 2], rng=RNG(7))
+    model = MLP(3, [4, 2], init="per-neuron", rng=RNG(7))
     stream = seed_rng(7)
     expected = []
     for nin, nout in ((3, 4), (4, 2)):
@@ -231,15 +231,53 @@ def test_neuron_nonlin_false_is_linear():
 
 
 @pytest.mark.parametrize("nout", [1, 2, 5])
-def test_layer_always_returns_a_list(nout):
+def test_layer_returns_a_list_or_its_one_value(nout):
     out = Layer(2, nout, rng=RNG(1))([1.0, 2.0])
-    assert isinstance(out, list) and len(out) == nout
-    assert all(isinstance(v, Value) for v in out)
+    if nout == 1:  # as karpathy/micrograd: the Value itself
+        assert isinstance(out, Value)
+        assert out.data == Layer(2, 3, rng=RNG(1))([1.0, 2.0])[0].data  # the same first neuron
+    else:
+        assert isinstance(out, list) and len(out) == nout
+        assert all(isinstance(v, Value) for v in out)
 
 
-def test_mlp_with_one_output_returns_a_list():
-    out = MLP(2, [3, 1], rng=RNG(1))([1.0, 2.0])
-    assert isinstance(out, list) and len(out) == 1
+def test_mlp_with_one_output_returns_the_value():
+    model = MLP(2, [3, 1], rng=RNG(1))
+    out = model([1.0, 2.0])
+    assert isinstance(out, Value)
+    # the same number as the last layer's one neuron applied to the hidden layer's list
+    hidden = model.layers[0]([1.0, 2.0])
+    assert out.data == model.layers[1].neurons[0](hidden).data
+
+
+def test_a_one_neuron_hidden_layer_still_feeds_the_next_layer():
+    model = MLP(2, [1, 3], rng=RNG(1))  # karpathy/micrograd's own MLP fails here (a Value is not a list)
+    out = model([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 3
+    h = model.layers[0]([1.0, 2.0])
+    assert [v.data for v in out] == [n([h]).data for n in model.layers[1].neurons]
+
+
+def test_karpathys_demo_loop_runs_on_a_one_output_mlp():
+    """The training loop of karpathy/micrograd's demo.ipynb (max-margin loss, L2, SGD), as written there."""
+    rng = RNG(1337)
+    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(20)]
+    y = [1 if a * b > 0 else -1 for a, b in X]
+    model = MLP(2, [8, 8, 1], activation="relu", rng=rng)
+    losses = []
+    for k in range(15):
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        data_loss = sum((1 + -yi * si).relu() for yi, si in zip(y, scores)) * (1.0 / len(X))
+        total_loss = data_loss + 1e-4 * sum(p * p for p in model.parameters())
+        accuracy = [(yi > 0) == (si.data > 0) for yi, si in zip(y, scores)]
+        model.zero_grad()
+        total_loss.backward()
+        for p in model.parameters():
+            p.data -= (1.0 - 0.9 * k / 100) * p.grad
+        losses.append(total_loss.data)
+    assert 0 <= sum(accuracy) <= len(X)
+    assert losses[-1] < losses[0]
 
 
 def test_inputs_may_be_values_or_numbers_with_the_same_result():
@@ -252,12 +290,12 @@ def test_inputs_may_be_values_or_numbers_with_the_same_result():
 def test_input_gradients_flow_to_value_inputs():
     model = MLP(2, [4, 1], init="per-weight", rng=RNG(1))
     x = [Value(0.2), Value(-0.4)]
-    out = model(x)[0]
+    out = model(x)
     out.backward()
 
     # central differences on the plain float function
     def f(x0, x1):
-        return model([x0, x1])[0].data
+        return model([x0, x1]).data
 
     h = 1e-6
     assert x[0].grad == pytest.approx((f(0.2 + h, -0.4) - f(0.2 - h, -0.4)) / (2 * h), rel=1e-6)
@@ -530,3 +568,32 @@ def test_weights_are_per_layer_rows_of_plain_floats():
     W, b = weights[0]
     W[0][0] = 99.0  # a copy: the model is untouched
     assert model.layers[0].neurons[0].w[0].data != 99.0
+
+
+# ---------------------------------------------------------------------- defaults a user gets
+
+
+def test_the_default_init_is_per_weight():
+    for build, kwargs in ((MLP, {"nin": 3, "nouts": [4, 2]}), (Layer, {"nin": 3, "nout": 4}), (Neuron, {"nin": 3})):
+        a = build(**kwargs, rng=RNG(11))
+        b = build(**kwargs, init="per-weight", rng=RNG(11))
+        assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()], build.__name__
+        c = build(**kwargs, init="per-neuron", rng=RNG(11))
+        assert [p.data for p in a.parameters()] != [p.data for p in c.parameters()], build.__name__
+    assert MLP(2, [3]).init == "per-weight"
+
+
+def test_a_labelled_neuron_node_keeps_its_gradients():
+    def grads(labelled):
+        model = MLP(2, [3, 2], rng=RNG(4))
+        logits = model([0.3, -0.8])
+        if labelled:
+            for k, z in enumerate(logits):
+                z.label = f"logits[{k}]"
+        loss = cross_entropy(logits, 1)
+        if labelled:
+            loss.label = "loss"
+        loss.backward()
+        return loss.data, [p.grad for p in model.parameters()]
+
+    assert grads(True) == grads(False)

@@ -305,4 +305,61 @@ def test_manual_seed_reseeds_the_global_generator():
     assert g is rng_module.global_rng()
     ref = seed_rng(7)
     assert [g.random_u32() for _ in range(5)] == [ref.random_u32() for _ in range(5)]
-    rng_module.manual_seed(42)  # leave it as the package starts
+    assert rng_module.initial_seed() == 7
+
+
+# ---------------------------------------------------------------------- the global generator, as Python's `random`
+
+WEIGHTS = "import micrograd; {pre}print([p.data for p in micrograd.MLP(2, [3, 1]).parameters()])"
+
+
+def _weights_in_a_new_program(pre=""):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", WEIGHTS.format(pre=pre)], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_models_without_rng_differ_from_program_to_program():
+    assert _weights_in_a_new_program() != _weights_in_a_new_program()
+
+
+def test_manual_seed_makes_them_the_same_in_every_program():
+    a = _weights_in_a_new_program("micrograd.manual_seed(1337); ")
+    assert a == _weights_in_a_new_program("micrograd.manual_seed(1337); ")
+    rng_module.manual_seed(1337)
+    from micrograd import MLP
+
+    assert a.strip() == str([p.data for p in MLP(2, [3, 1]).parameters()])
+
+
+def test_initial_seed_replays_a_programs_draws():
+    seed, weights = _weights_in_a_new_program("print(micrograd.initial_seed()); ").split("\n", 1)
+    assert _weights_in_a_new_program(f"micrograd.manual_seed({seed}); ") == weights
+
+
+def test_the_entropy_seed_is_never_xorshifts_fixed_point(monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "urandom", lambda n: bytes(n))  # the OS says 0
+    assert rng_module._entropy_seed() == 1
+    monkeypatch.undo()
+    assert 0 < rng_module._entropy_seed() < 2**64
+
+
+def test_manual_seed_refuses_what_rng_refuses():
+    before = rng_module.global_rng().getstate(), rng_module.initial_seed()
+    with pytest.raises(TypeError, match="RNG"):
+        rng_module.manual_seed(1.5)
+    assert (rng_module.global_rng().getstate(), rng_module.initial_seed()) == before
+
+
+def test_manual_seed_and_initial_seed_are_public():
+    import micrograd
+
+    assert micrograd.manual_seed is rng_module.manual_seed and "manual_seed" in micrograd.__all__
+    assert micrograd.initial_seed is rng_module.initial_seed and "initial_seed" in micrograd.__all__

@@ -58,7 +58,7 @@ def test_mlp_starts_from_the_scalar_mlps_weights(sizes, activation, init):
 
 
 def test_per_neuron_init_shares_one_draw_per_neuron():
-    lin = Linear(4, 3, rng=RNG(1))
+    lin = Linear(4, 3, init="per-neuron", rng=RNG(1))
     rng = RNG(1)
     want = [rng.uniform(-1, 1) * 4**-0.5 for _ in range(3)]
     close(lin.weight.data, np.array(want)[:, None] * np.ones((3, 4)), rtol=0, atol=0)

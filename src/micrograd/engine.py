@@ -15,6 +15,10 @@ A fused node (one node for a small graph, with its exact floats, for speed) is a
 `_op` is an object made next to what it computes (`nn.NeuronOp`, `losses.CrossEntropyOp`,
 `losses.SumOp`): `str(op)` names it, its rule reads the floats the op keeps, and
 `op.expand(node, part)` gives the primitive graph it stands for (for the graph view).
+
+A node's `label` (`Value(2.0, label="a")` or `v.label = "a"`, as in the lecture; "" when unset)
+is a name for the graph view. It is kept with the node's op (see "labels" at the end), so an
+unlabelled node spends no memory on it.
 """
 
 import math
@@ -67,12 +71,29 @@ class Value:
 
     __slots__ = ("data", "grad", "_prev", "_backward", "_op")
 
-    def __init__(self, data, _prev=(), _op="", _backward=None):
+    def __init__(self, data, _prev=(), _op="", _backward=None, label=""):
         self.data = data if type(data) is float else as_float(data)
         self.grad = 0.0
         self._prev = _prev  # children, in order
         self._backward = _backward  # a float (one child's local derivative) or a rule(out, g); see above
         self._op = _op  # the op that made this node, for the graph view: a str, or a fused node's op object
+        if label:
+            self.label = label
+
+    @property
+    def label(self):
+        """The node's name in graphs, "" unless set (`Value(2.0, label="a")`, `v.label = "a"`)."""
+        op = self._op
+        return op.label if type(op) in _LABELLED else ""
+
+    @label.setter
+    def label(self, label):
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+        op = self._op
+        if type(op) in _LABELLED:
+            op = op.op
+        self._op = op if not label else _LabelledStr(op, label) if isinstance(op, str) else _LabelledOp(op, label)
 
     # ------------------------------------------------------------------ binary ops
     def __add__(self, other):  # self + other
@@ -223,6 +244,40 @@ class Value:
 
 # the ops read their rules (defined beside them) as globals: a lookup on the class costs every op ~40 ns
 _add_backward, _mul_backward, _pow_backward = Value._add_backward, Value._mul_backward, Value._pow_backward
+
+
+# ---------------------------------------------------------------------- labels
+# A label rides on the node's op: a labelled node's `_op` is its op wrapped with the label, so a
+# Value has no slot for it (a slot costs 8 bytes on every node; only a few nodes are labelled).
+
+
+class _LabelledStr(str):
+    """A str op ('+', '' for a leaf, ...) with a label: still that str (`str(op)`, `op == "+"`,
+    `uid + op` as the lecture's draw_dot does), plus `.op` and `.label`."""
+
+    def __new__(cls, op, label):
+        self = super().__new__(cls, op)
+        self.op, self.label = str(op), label
+        return self
+
+
+class _LabelledOp:
+    """A fused node's op object with a label: the op's attributes (its rule's floats, `expand`)
+    and `str()` are the op's own."""
+
+    __slots__ = ("op", "label")
+
+    def __init__(self, op, label):
+        self.op, self.label = op, label
+
+    def __getattr__(self, name):  # only names that are not `op`/`label`: those of the op
+        return getattr(self.op, name)
+
+    def __str__(self):
+        return str(self.op)
+
+
+_LABELLED = (_LabelledStr, _LabelledOp)
 
 
 # ---------------------------------------------------------------------- numbers into Values

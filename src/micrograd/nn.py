@@ -3,12 +3,17 @@
 The seed's structure and random-draw order: an `MLP(2, [16, 3])` is two `Layer`s of
 `Neuron`s; hidden neurons apply tanh (or relu), the last layer is linear (it gives the
 logits). Weights are drawn from an `RNG` neuron by neuron, in order:
-  - init="per-neuron" (the seed's): ONE draw `uniform(-1, 1) * nin**-0.5` per neuron,
-    shared by all its weights;
-  - init="per-weight" (the course's later fix): one such draw per weight.
-Biases start at 0. A neuron, `act(b + sum(w*x))`, is one fused node (made by `dot`; its op is
-a `NeuronOp`: 'tanh(dot)', 'relu(dot)' and, for the linear last layer, 'dot') with the seed's
-float sequence; its op also knows the seed's small graph it stands for (`expand`, for the graph view).
+  - init="per-weight" (the default; the course's fix): one draw `uniform(-1, 1) * nin**-0.5`
+    per weight;
+  - init="per-neuron" (the seed's, kept for its preset): ONE such draw per neuron, shared by
+    all its weights (so a neuron's weights start equal: a bug the course fixed).
+Without `rng=` they come from the global generator (`micrograd.manual_seed` makes it
+reproducible; see `rng.py`). Biases start at 0. As in karpathy/micrograd, a layer or MLP with
+one output returns that Value, with more outputs a list.
+
+A neuron, `act(b + sum(w*x))`, is one fused node (made by `dot`; its op is a `NeuronOp`:
+'tanh(dot)', 'relu(dot)' and, for the linear last layer, 'dot') with the seed's float sequence;
+its op also knows the seed's small graph it stands for (`expand`, for the graph view).
 `MLP.weights()` gives the weights as plain floats (for plots, the web page, PyTorch).
 """
 
@@ -200,7 +205,7 @@ def dot(w, x, b, act=None, xd=None):
 class Neuron(Module):
     """act(b + sum(w*x)), with act tanh/relu if `nonlin`, else the identity."""
 
-    def __init__(self, nin, nonlin=True, activation="tanh", init="per-neuron", rng=None):
+    def __init__(self, nin, nonlin=True, activation="tanh", init="per-weight", rng=None):
         _check_size("nin", nin)
         _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("init", init, INITS)
@@ -232,7 +237,8 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """`nout` neurons reading the same `nin` inputs; returns a list (always)."""
+    """`nout` neurons reading the same `nin` inputs; returns their list, or the Value itself when
+    nout is 1 (as karpathy/micrograd)."""
 
     def __init__(self, nin, nout, **kwargs):
         _check_size("nout", nout)
@@ -241,7 +247,8 @@ class Layer(Module):
     def __call__(self, x):
         if len(x) != len(self.neurons[0].w):
             raise ValueError(f"Layer expects {len(self.neurons[0].w)} inputs, got {len(x)}")
-        return self._forward(as_values(x, "x"))
+        out = self._forward(as_values(x, "x"))
+        return out[0] if len(out) == 1 else out
 
     def _forward(self, x):
         """x: a list of Values of the right length (checked by the caller)."""
@@ -259,11 +266,12 @@ class Layer(Module):
 class MLP(Module):
     """Multi-layer perceptron: hidden layers with `activation`, a linear last layer.
 
-    `MLP(2, [16, 3], rng=RNG(42))` is the seed's model when built right after its data.
-    Returns the list of outputs (the logits).
+    `MLP(2, [16, 3], init="per-neuron", rng=RNG(42))` is the seed's model when built right
+    after its data. Returns the list of outputs (the logits), or the one output Value itself
+    when the last layer has one neuron (as karpathy/micrograd: `MLP(2, [16, 16, 1])(x).data`).
     """
 
-    def __init__(self, nin, nouts, activation="tanh", init="per-neuron", rng=None):
+    def __init__(self, nin, nouts, activation="tanh", init="per-weight", rng=None):
         nouts = check_mlp_sizes(nin, nouts)
         if rng is None:
             rng = global_rng()
@@ -279,8 +287,8 @@ class MLP(Module):
             raise ValueError(f"MLP expects {self.nin} inputs, got {len(x)}")
         x = as_values(x, "x")  # once, as the seed's [Value(x[0]), Value(x[1])]
         for layer in self.layers:
-            x = layer._forward(x)
-        return x
+            x = layer._forward(x)  # lists all the way: a one-neuron hidden layer feeds the next as a list
+        return x[0] if len(x) == 1 else x
 
     def named_parameters(self):
         return [(f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()]

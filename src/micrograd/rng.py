@@ -2,8 +2,12 @@
 
 `RNG` is the xorshift* generator of the seed program, bit-exact for any integer seed:
 the same seed gives the same stream here, in the seed program, and in the course's C
-and JavaScript versions. It is the only source of randomness in micrograd, and it is
-passed in explicitly (`MLP(2, [16, 3], rng=RNG(42))`) so a run is reproducible.
+and JavaScript versions. It is the only source of randomness in micrograd; pass one in
+(`MLP(2, [16, 3], rng=RNG(42))`) and a run is reproducible.
+
+Without `rng=`, models draw from the global generator, which follows Python's `random`:
+seeded from OS entropy when micrograd is imported (each program gets other weights), and
+reproducible after `micrograd.manual_seed(s)`; `initial_seed()` says which seed it has.
 
 Beyond the seed's three methods (`random_u32`, `random`, `uniform`) it has the helpers
 users expect from Python's `random` module, all built on `random()` so they stay
@@ -12,6 +16,7 @@ deterministic: `randint`, `choice`, `shuffle`, `gauss` (alias `normal`), and
 """
 
 import math
+import os
 
 _U64 = 0xFFFFFFFFFFFFFFFF
 _U32 = 0xFFFFFFFF
@@ -103,8 +108,18 @@ class RNG:
         return f"RNG(state={self.state})"
 
 
-# the generator used when none is passed (as torch's global generator); reseed it with manual_seed
-_global_rng = RNG(42)
+# ---------------------------------------------------------------- the global generator
+# used when no `rng=` is passed (as torch's default generator), but seeded as Python's `random`:
+# a fixed default seed would give every program the same "random" weights without saying so
+
+
+def _entropy_seed():
+    """A 64-bit seed from the OS; never 0 (xorshift's fixed point: every draw would be 0)."""
+    return int.from_bytes(os.urandom(8), "little") or 1
+
+
+_initial_seed = _entropy_seed()
+_global_rng = RNG(_initial_seed)
 
 
 def global_rng():
@@ -113,6 +128,15 @@ def global_rng():
 
 
 def manual_seed(seed):
-    """Reseed the global generator (PyTorch's `torch.manual_seed`)."""
-    _global_rng.state = RNG(seed).state
+    """Reseed the global generator (PyTorch's `torch.manual_seed`): `manual_seed(42)` makes the
+    models built without `rng=` the same in every run. Returns the generator."""
+    global _initial_seed
+    _global_rng.state = RNG(seed).state  # RNG() checks the seed; the object stays the same
+    _initial_seed = seed
     return _global_rng
+
+
+def initial_seed():
+    """The seed of the global generator: `manual_seed`'s last argument, else the one drawn from
+    the OS at import (`manual_seed(initial_seed())` replays a program's draws)."""
+    return _initial_seed
