@@ -576,7 +576,7 @@ def test_a_wide_layer_and_a_long_neuron_are_collapsed():
 def test_a_collapsed_sum_keeps_the_chains_value():
     model = MLP(10, [1], rng=RNG(2))  # one linear neuron: b + w0*x0 + ... + w9*x9, expanded
     xs = [Value(0.1 * (i + 1)) for i in range(10)]
-    out = model(xs)[0]
+    out = model(xs)  # a one-output MLP gives the Value itself
     out.backward()
     text = to_dot(out, expand=True, params=model, legend=False)
     n = model.layers[0].neurons[0]

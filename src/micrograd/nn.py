@@ -245,10 +245,14 @@ class Layer(Module):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x):
+        out = self.outputs(x)
+        return out[0] if len(out) == 1 else out
+
+    def outputs(self, x):
+        """The layer's outputs as a list, always (`layer(x)` gives a lone Value for one neuron)."""
         if len(x) != len(self.neurons[0].w):
             raise ValueError(f"Layer expects {len(self.neurons[0].w)} inputs, got {len(x)}")
-        out = self._forward(as_values(x, "x"))
-        return out[0] if len(out) == 1 else out
+        return self._forward(as_values(x, "x"))
 
     def _forward(self, x):
         """x: a list of Values of the right length (checked by the caller)."""

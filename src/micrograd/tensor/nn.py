@@ -82,7 +82,7 @@ class Linear(Module):
     `activation` is None (linear), "tanh" or "relu". x: (..., nin) -> (..., nout).
     """
 
-    def __init__(self, nin, nout, activation=None, init="per-neuron", rng=None):
+    def __init__(self, nin, nout, activation=None, init="per-weight", rng=None):
         _check_size("nin", nin)
         _check_size("nout", nout)
         if activation is not None:
@@ -122,7 +122,7 @@ class MLP(Module):
     `micrograd.nn.MLP(2, [16, 3], rng=RNG(42))`. Input (B, nin) (or (nin,)), output the logits.
     """
 
-    def __init__(self, nin, nouts, activation="tanh", init="per-neuron", rng=None):
+    def __init__(self, nin, nouts, activation="tanh", init="per-weight", rng=None):
         nouts = check_mlp_sizes(nin, nouts)
         _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("init", init, INITS)

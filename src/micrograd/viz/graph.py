@@ -315,7 +315,7 @@ def datapoint_graph(model, x, label):
     xs = [Value(float(v)) for v in x]
     h, labels = xs, {}
     for n, layer in enumerate(model.layers):  # the model's forward, layer by layer, naming each neuron's output
-        h = layer(h)
+        h = layer.outputs(h)
         labels.update((f"layers.{n}.neurons.{j}.out", z) for j, z in enumerate(h))
     loss = cross_entropy(h, label)
     loss.backward()

@@ -78,6 +78,7 @@ def forward_grid(model, X):
     rows = []  # any other model: one call per point
     for p in X:
         outs = model([float(c) for c in p])
+        outs = outs if isinstance(outs, (list, tuple)) else [outs]  # a one-output model gives a lone Value
         rows.append([float(getattr(o, "data", o)) for o in outs])
     return np.array(rows, dtype=np.float64), None
 

@@ -238,7 +238,7 @@ class Session:
             try:
                 h = xs
                 for n, layer in enumerate(self.model.layers):  # the model's forward, naming each neuron's node
-                    h = layer(h)
+                    h = layer.outputs(h)
                     for j, node in enumerate(h):
                         labels[f"layers.{n}.neurons.{j}"], neurons[f"layers.{n}.neurons.{j}"] = node, (n, j)
                 loss = cross_entropy(h, label)
