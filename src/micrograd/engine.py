@@ -13,44 +13,19 @@ so micrograd prints the seed's numbers.
 
 A fused node (one node for a small graph, with its exact floats, for speed) is a Value whose
 `_op` is an object made next to what it computes (`nn.NeuronOp`, `losses.CrossEntropyOp`,
-`losses.SumOp`): `str(op)` names it, its rule reads the floats the op keeps, and
-`op.expand(node, part)` gives the primitive graph it stands for (for the graph view).
-
-A node's `label` (`Value(2.0, label="a")` or `v.label = "a"`, as in the lecture; "" when unset)
-is a name for the graph view. It is kept with the node's op (see "labels" at the end), so an
-unlabelled node spends no memory on it.
+`losses.SumOp`): `str(op)` names it, its rule reads the op's floats, and `op.expand(node, part)`
+gives the primitive graph it stands for. A node's `label` (`Value(2.0, label="a")`, "" when
+unset) names it in graphs; it rides on `_op` (micrograd._labels): unlabelled nodes pay nothing.
 """
 
 import math
 import numbers
 
+from ._floats import as_float, real_pow
+from ._labels import label_of, with_label
 from .graph import topo_order
 
-
-def as_float(data, what="Value(data)"):
-    """A Python float from a real number; bools, strings, complex, None are refused."""
-    if type(data) is float:
-        return data
-    if isinstance(data, bool) or not isinstance(data, numbers.Real):
-        raise TypeError(f"{what} expects a real number (int or float), got {type(data).__name__} {data!r}")
-    try:
-        return float(data)
-    except OverflowError:
-        raise OverflowError(f"{what}: {type(data).__name__} too large for a float (about {len(str(abs(data)))} digits)") from None
-
-
-def _pow(base, exponent, op):
-    """base ** exponent on floats with PyTorch's edge rules and clear errors."""
-    try:
-        out = base**exponent
-    except OverflowError:  # IEEE says inf, as PyTorch does; Python raises instead
-        odd = exponent == int(exponent) and int(exponent) % 2 == 1
-        return -math.inf if base < 0 and odd else math.inf
-    except ZeroDivisionError:
-        raise ZeroDivisionError(f"{op}: 0.0 cannot be raised to a negative power, got {base!r} ** {exponent!r}") from None
-    if type(out) is complex:
-        raise ValueError(f"{op}: a fractional power of a negative number is not real, got {base!r} ** {exponent!r}")
-    return out
+__all__ = ["Value", "as_float", "as_values"]
 
 
 def _pow_local(base, exponent):
@@ -62,7 +37,7 @@ def _pow_local(base, exponent):
     except ZeroDivisionError:  # 0 ** negative: the slope is infinite (sqrt at 0)
         return exponent * math.inf
     except OverflowError:
-        return exponent * _pow(base, exponent - 1, "pow")
+        return exponent * real_pow(base, exponent - 1, "pow")
 
 
 class Value:
@@ -83,17 +58,11 @@ class Value:
     @property
     def label(self):
         """The node's name in graphs, "" unless set (`Value(2.0, label="a")`, `v.label = "a"`)."""
-        op = self._op
-        return op.label if type(op) in _LABELLED else ""
+        return label_of(self._op)
 
     @label.setter
     def label(self, label):
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
-        op = self._op
-        if type(op) in _LABELLED:
-            op = op.op
-        self._op = op if not label else _LabelledStr(op, label) if isinstance(op, str) else _LabelledOp(op, label)
+        self._op = with_label(self._op, label)
 
     # ------------------------------------------------------------------ binary ops
     def __add__(self, other):  # self + other
@@ -122,10 +91,10 @@ class Value:
 
     def __pow__(self, other):  # self ** other
         if isinstance(other, Value):
-            return Value(_pow(self.data, other.data, "pow"), (self, other), "**", _pow_backward)
+            return Value(real_pow(self.data, other.data, "pow"), (self, other), "**", _pow_backward)
         if isinstance(other, bool) or not isinstance(other, (int, float)):
             return NotImplemented
-        return Value(_pow(self.data, other, "pow"), (self,), f"**{other}", _pow_local(self.data, other))
+        return Value(real_pow(self.data, other, "pow"), (self,), f"**{other}", _pow_local(self.data, other))
 
     @staticmethod
     def _pow_backward(out, g):  # d(b**p)/db = p * b**(p-1); d(b**p)/dp = b**p * ln(b), 0 where b == 0
@@ -198,7 +167,7 @@ class Value:
         if not isinstance(other, (Value, int, float)) or isinstance(other, bool):
             return NotImplemented
         if not isinstance(other, Value):
-            return self * _pow(float(other), -1, "division")
+            return self * real_pow(float(other), -1, "division")
         return self * other**-1
 
     def __rtruediv__(self, other):  # other / self
@@ -244,40 +213,6 @@ class Value:
 
 # the ops read their rules (defined beside them) as globals: a lookup on the class costs every op ~40 ns
 _add_backward, _mul_backward, _pow_backward = Value._add_backward, Value._mul_backward, Value._pow_backward
-
-
-# ---------------------------------------------------------------------- labels
-# A label rides on the node's op: a labelled node's `_op` is its op wrapped with the label, so a
-# Value has no slot for it (a slot costs 8 bytes on every node; only a few nodes are labelled).
-
-
-class _LabelledStr(str):
-    """A str op ('+', '' for a leaf, ...) with a label: still that str (`str(op)`, `op == "+"`,
-    `uid + op` as the lecture's draw_dot does), plus `.op` and `.label`."""
-
-    def __new__(cls, op, label):
-        self = super().__new__(cls, op)
-        self.op, self.label = str(op), label
-        return self
-
-
-class _LabelledOp:
-    """A fused node's op object with a label: the op's attributes (its rule's floats, `expand`)
-    and `str()` are the op's own."""
-
-    __slots__ = ("op", "label")
-
-    def __init__(self, op, label):
-        self.op, self.label = op, label
-
-    def __getattr__(self, name):  # only names that are not `op`/`label`: those of the op
-        return getattr(self.op, name)
-
-    def __str__(self):
-        return str(self.op)
-
-
-_LABELLED = (_LabelledStr, _LabelledOp)
 
 
 # ---------------------------------------------------------------------- numbers into Values
