@@ -168,7 +168,7 @@ def read_pty(fd, proc):
 
 
 @pytest.mark.parametrize("flag, columns", [(None, 100), (None, 0), ("--no-progress", 100)])
-def test_progress_on_a_terminal(flag, columns):
+def test_progress_on_a_terminal(flag, columns, tmp_path):
     """stderr on a terminal: the bar shows by default (not with --no-progress), also on a
     terminal that reports no size (columns=0); stdout is unchanged."""
     master, slave = pty.openpty()
@@ -176,6 +176,7 @@ def test_progress_on_a_terminal(flag, columns):
     try:
         proc = subprocess.Popen(
             MICROGRAD + ["train", "--steps", "30"] + ([flag] if flag else []),
+            cwd=tmp_path,  # a run that is cut short writes its checkpoint here, not into the repository
             stdout=subprocess.PIPE,
             stderr=slave,
             stdin=subprocess.DEVNULL,
@@ -194,14 +195,18 @@ def test_progress_on_a_terminal(flag, columns):
         assert term == ""
 
 
-def test_without_tqdm_the_bar_is_skipped_unless_asked_for():
+def test_without_tqdm_the_bar_is_skipped_unless_asked_for(tmp_path):
     """tqdm is an optional extra: a terminal run without it still trains; --progress says what to install."""
     code = "import sys; sys.modules['tqdm'] = None; from micrograd.cli import main; sys.exit(main(sys.argv[1:]))"
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-c", code, "train", "--steps", "5"], stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL
+            [sys.executable, "-c", code, "train", "--steps", "5"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            stdin=subprocess.DEVNULL,
         )
         os.close(slave)
         term = read_pty(master, proc)

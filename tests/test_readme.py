@@ -198,6 +198,33 @@ def _run(block, reader):
     return subprocess.run(cmd, cwd=repo, env=reader.env(), capture_output=True, text=True, timeout=TIMEOUT)
 
 
+# ---------------------------------------------------------------------- prose that names the registries
+
+
+def test_the_flags_line_lists_each_registry_as_it_is():
+    """README's "Flags:" paragraph spells out each choice list; it must be the registry's list, so a new
+    optimizer, dataset, activation, init, engine or preset that is not named there fails here."""
+    from micrograd.config import PRESETS, TrainConfig
+    from micrograd.data import DATASETS
+    from micrograd.engines import ENGINES
+    from micrograd.nn import ACTIVATIONS, INITS
+    from micrograd.optim import OPTIMIZERS
+
+    text = README.read_text(encoding="utf-8")
+    listed = {m["flag"]: m["choices"].split(",") for m in re.finditer(r"`--(?P<flag>[a-z-]+) \{(?P<choices>[^}]*)\}`", text)}
+    registries = {
+        "preset": PRESETS,
+        "dataset": DATASETS,
+        "activation": ACTIVATIONS,
+        "init": INITS,
+        "optimizer": OPTIMIZERS,
+        "engine": ENGINES,
+    }
+    assert TrainConfig.PRESETS is PRESETS
+    for flag, registry in registries.items():
+        assert listed.get(flag) == list(registry), f"README lists --{flag} {listed.get(flag)}, the registry has {list(registry)}"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("block", BLOCKS, ids=repr)
 def test_readme_block_runs_as_written(block, reader):

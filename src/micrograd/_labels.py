@@ -15,6 +15,9 @@ class _LabelledStr(str):
         self.op, self.label = str(op), label
         return self
 
+    def __reduce__(self):  # copy and pickle rebuild it from (op, label), as it was made
+        return (_LabelledStr, (self.op, self.label))
+
 
 class _LabelledOp:
     """A fused node's op object with a label: the op's attributes (its rule's floats, `expand`)
@@ -26,7 +29,12 @@ class _LabelledOp:
         self.op, self.label = op, label
 
     def __getattr__(self, name):  # only names that are not `op`/`label`: those of the op
+        if name in ("op", "label"):  # not set yet (copy and pickle make the object before its slots)
+            raise AttributeError(name)
         return getattr(self.op, name)
+
+    def __reduce__(self):
+        return (_LabelledOp, (self.op, self.label))
 
     def __str__(self):
         return str(self.op)

@@ -88,7 +88,13 @@ def build_parser():
         unset="no GIF",
         help="also an animated DIR/boundary.gif, a frame every K steps",
     )
-    _add(p, "--log", metavar="FILE.jsonl", help="write one JSON object per step: step, train_loss, val_loss, seconds")
+    _add(
+        p,
+        "--log",
+        metavar="FILE.jsonl",
+        help="write one JSON object per step (step, train_loss, val_loss and val_accuracy when evaluated, seconds), "
+        "then a summary record",
+    )
     _add(p, "--progress", action=argparse.BooleanOptionalAction, unset="when stderr is a terminal", help="progress bar on stderr")
     p.set_defaults(func=cmd_train)
 
