@@ -61,8 +61,6 @@ OPS = [
     Op("reuse", lambda a: (a * a.tanh() + a).sigmoid(), lambda a: 1.0 / (1.0 + math.exp(-(a * math.tanh(a) + a))), (ANY,)),
 ]
 
-BY_NAME = {op.name: op for op in OPS}
-
 
 def central_difference(ref, args, i, h=1e-6):
     """d ref / d args[i] by central differences."""

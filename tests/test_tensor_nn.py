@@ -9,7 +9,6 @@ must print the scalar engine's losses (and the reference programs' golden output
 
 import json
 import math
-import re
 import subprocess
 import sys
 
@@ -262,8 +261,6 @@ def test_tensor_trainer_survives_a_checkpoint_round_trip(tmp_path):
 
 
 # ---------------------------------------------------------------------- the CLI: same losses as the scalar engine
-
-NUMBER = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
 
 
 def cli(*args):

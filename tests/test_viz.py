@@ -317,6 +317,7 @@ def test_datapoint_graph_zeroes_grads_first():
     first = [p.grad for p in tr.model.parameters()]
     loss2, _ = datapoint_graph(tr.model, [0.5, -1.0], 1)
     assert [p.grad for p in tr.model.parameters()] == first  # not doubled (the course's demo forgot)
+    assert loss2.data == loss1.data  # the same datapoint, the same model: the same loss
     assert any(g != 0.0 for g in first)
     assert set(names) == {"params", "inputs", "labels"}
     with pytest.raises(ValueError, match="x must hold 2 numbers"):
