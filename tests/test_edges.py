@@ -1,0 +1,84 @@
+"""Library edges under abuse (issue 9, sections 3 and 5): a diverged run stops with its own
+exception and exit status; the tensor engine from two threads; the environment variables the
+package reads; from_torch's refusals; Value and optimizer edge values."""
+
+import math
+
+import pytest
+
+from micrograd import checkpoint
+from micrograd.cli import DIVERGED, main
+from micrograd.train import DIVERGE_FACTOR, TrainConfig, Trainer, TrainingDiverged, fit
+
+# ---------------------------------------------------------------------- a diverged run
+
+
+def _exploding(**kw):
+    return TrainConfig.preset("seed", **{"steps": 20, "optimizer": "sgd", "lr": 1e6, **kw})
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_fit_raises_training_diverged_naming_the_step_and_the_learning_rate(engine):
+    tr = Trainer(_exploding(engine=engine))
+    seen = []
+    with pytest.raises(TrainingDiverged) as info:
+        fit(trainer=tr, out=None, callbacks=[lambda t, r: seen.append(r["step"])])
+    e = info.value
+    assert "learning rate" in str(e) and f"step {e.step}" in str(e) and "1000000.0" in str(e)
+    assert not e.loss <= DIVERGE_FACTOR * max(tr.first_loss, 1.0)
+    # raised before the update and before the callbacks: the trainer is the last finite state
+    assert tr.step == e.step and seen == list(range(e.step))
+    assert all(math.isfinite(float(p.data if engine == "scalar" else p.data.sum())) for p in tr.model.parameters())
+    assert math.isfinite(tr.evaluate(tr.train_split))
+
+
+def test_diverge_check_false_trains_on_to_the_last_step():
+    history = fit(_exploding(steps=6), out=None, diverge_check=False)
+    assert len(history["train_loss"]) == 6 and max(history["train_loss"]) > DIVERGE_FACTOR
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_a_non_finite_weight_diverges_at_once(engine, bad):
+    tr = Trainer(TrainConfig.preset("seed", steps=3, engine=engine))
+    p = tr.model.parameters()[0]
+    if engine == "scalar":
+        p.data = bad
+    else:
+        p.data[...] = bad
+    with pytest.raises(TrainingDiverged, match="the train loss is nan \\(not finite\\)") as info:
+        fit(trainer=tr, out=None)
+    assert tr.step == info.value.step <= 1  # (tanh(inf) = 1 can give one finite step before the nan)
+
+
+def test_a_huge_learning_rate_that_makes_weights_inf_diverges():
+    with pytest.raises(TrainingDiverged, match="lr=1e\\+300"):
+        fit(_exploding(lr=1e300), out=None)
+
+
+def test_a_healthy_run_is_not_stopped():
+    history = fit(TrainConfig.preset("seed", steps=5), out=None)
+    assert len(history["train_loss"]) == 5
+
+
+def test_cli_exits_3_with_one_line_and_keeps_the_last_finite_checkpoint(tmp_path, capsys):
+    ck = tmp_path / "run.json"
+    status = main(["train", "--optimizer", "sgd", "--lr", "1e6", "--quiet", "--save", str(ck), "--save-every", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == DIVERGED == 3
+    assert len(err) == 1 and err[0].startswith("micrograd train: error: training diverged at step ")
+    assert "--lr 1000000.0" in err[0] and str(ck) in err[0]
+    step = int(err[0].split("at step ")[1].split(":")[0])
+    saved = checkpoint.load(str(ck))
+    assert saved.step == step  # the state after the last finite step; the diverged one was not written
+    tr = Trainer(saved.train_config())
+    checkpoint.restore(tr, saved)
+    assert math.isfinite(tr.evaluate(tr.train_split))
+
+
+def test_cli_without_save_exits_3_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--optimizer", "sgd", "--lr", "1e6", "--steps", "30"]) == 3
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err and "train loss" in out.out
+    assert list(tmp_path.iterdir()) == []
