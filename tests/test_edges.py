@@ -82,3 +82,50 @@ def test_cli_without_save_exits_3_and_writes_nothing(tmp_path, capsys, monkeypat
     out = capsys.readouterr()
     assert "Traceback" not in out.err and "train loss" in out.out
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------- two trainers in two threads
+
+
+@pytest.mark.parametrize("engine", ["tensor", "scalar"])
+def test_two_trainers_in_two_threads_match_running_them_one_after_the_other(engine):
+    import threading
+
+    cfgs = [TrainConfig.preset("seed", steps=8, engine=engine, n=n, seed=s) for n, s in ((200, 1), (120, 2))]
+    alone = [fit(c, out=None) for c in cfgs]
+    for _ in range(3):  # the race it guards against (grad mode shared by threads) hit 8 runs in 12
+        got, errors = [None, None], []
+
+        def run(k, got=got, errors=errors):
+            try:
+                got[k] = fit(cfgs[k], out=None)
+            except Exception as e:  # reported below, in the main thread
+                errors.append(e)
+
+        threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and got == alone
+
+
+def test_the_thread_pool_is_made_once_when_two_threads_want_it_first(monkeypatch):
+    import threading
+
+    from micrograd.tensor import _kernels
+
+    monkeypatch.setattr(_kernels, "_pool", None)
+    pools, barrier = [], threading.Barrier(4)
+
+    def want():
+        barrier.wait()
+        pools.append(_kernels._get_pool(2))
+
+    threads = [threading.Thread(target=want) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(pools) == 4 and all(p is pools[0] for p in pools)
+    pools[0].shutdown()

@@ -11,6 +11,7 @@ The thread count is MICROGRAD_NUM_THREADS, else OMP_NUM_THREADS, else the CPUs w
 """
 
 import os
+import threading
 
 import numpy as np
 
@@ -20,6 +21,7 @@ import numpy as np
 # element, so the bits are the same as one np.tanh call.
 _PARALLEL_MIN = 1 << 16  # elements; below this a thread hand-off costs more than it saves
 _pool = None
+_pool_lock = threading.Lock()  # two trainers in two threads may both be first to need the pool
 
 
 def _threads():
@@ -39,13 +41,19 @@ def _parallel_rows(work, a):
     if a.size < _PARALLEL_MIN or n < 2:
         return work(0, rows)
     step = -(-rows // n)
-    global _pool
-    if _pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="micrograd")
-    for _ in _pool.map(lambda lo: work(lo, min(lo + step, rows)), range(0, rows, step)):
+    for _ in _get_pool(n).map(lambda lo: work(lo, min(lo + step, rows)), range(0, rows, step)):
         pass
+
+
+def _get_pool(n):
+    """The shared worker pool, made once (its map() is safe to call from several threads)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="micrograd")
+        return _pool
 
 
 # ---------------------------------------------------------------------- tanh
