@@ -39,6 +39,7 @@ def test_diverge_check_false_trains_on_to_the_last_step():
 
 @pytest.mark.parametrize("engine", ["scalar", "tensor"])
 @pytest.mark.parametrize("bad", [math.nan, math.inf])
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # NumPy's, on inf - inf in the matmul
 def test_a_non_finite_weight_diverges_at_once(engine, bad):
     tr = Trainer(TrainConfig.preset("seed", steps=3, engine=engine))
     p = tr.model.parameters()[0]
@@ -129,3 +130,63 @@ def test_the_thread_pool_is_made_once_when_two_threads_want_it_first(monkeypatch
         t.join()
     assert len(pools) == 4 and all(p is pools[0] for p in pools)
     pools[0].shutdown()
+
+
+# ---------------------------------------------------------------------- environment variables
+
+
+@pytest.fixture
+def kernels(monkeypatch):
+    from micrograd.tensor import _kernels
+
+    for name in ("MICROGRAD_NUM_THREADS", "OMP_NUM_THREADS", "MICROGRAD_TUNE_MALLOC"):
+        monkeypatch.delenv(name, raising=False)
+    _kernels._thread_setting.cache_clear()
+    yield _kernels
+    _kernels._thread_setting.cache_clear()
+
+
+def test_a_thread_count_above_the_cpus_is_clamped_with_a_warning(kernels, monkeypatch):
+    cpus = kernels._cpus()
+    monkeypatch.setenv("MICROGRAD_NUM_THREADS", "1000000")
+    with pytest.warns(RuntimeWarning, match=f"MICROGRAD_NUM_THREADS='1000000' is more than the {cpus} CPUs"):
+        assert kernels._threads() == cpus
+    monkeypatch.setenv("MICROGRAD_NUM_THREADS", "1")
+    assert kernels._threads() == 1
+
+
+@pytest.mark.parametrize("junk", ["abc", "0", "-2", "1.5", "٣", "1e3"])
+def test_a_junk_thread_count_is_ignored_with_a_warning(kernels, monkeypatch, junk):
+    monkeypatch.setenv("MICROGRAD_NUM_THREADS", junk)
+    with pytest.warns(RuntimeWarning, match="is not a whole number >= 1; ignored"):
+        assert kernels._threads() == kernels._cpus()
+
+
+def test_omp_num_threads_is_read_when_ours_is_unset_and_its_nested_form_is_accepted(kernels, monkeypatch):
+    import warnings
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1,1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert kernels._threads() == 1
+    monkeypatch.setenv("MICROGRAD_NUM_THREADS", "1")
+    monkeypatch.setenv("OMP_NUM_THREADS", "junk")  # ours wins: OMP's is not even read
+    assert kernels._threads() == 1
+
+
+def test_each_bad_value_warns_once(kernels, monkeypatch):
+    import warnings
+
+    monkeypatch.setenv("MICROGRAD_NUM_THREADS", "lots")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(5):
+            kernels._threads()
+    assert len(caught) == 1
+
+
+def test_a_junk_tune_malloc_setting_warns(kernels, monkeypatch):
+    monkeypatch.setattr(kernels, "_allocator_tuned", False)
+    monkeypatch.setenv("MICROGRAD_TUNE_MALLOC", "off")
+    with pytest.warns(RuntimeWarning, match="MICROGRAD_TUNE_MALLOC='off' is not 0 or 1"):
+        kernels.tune_allocator()
