@@ -190,3 +190,96 @@ def test_a_junk_tune_malloc_setting_warns(kernels, monkeypatch):
     monkeypatch.setenv("MICROGRAD_TUNE_MALLOC", "off")
     with pytest.warns(RuntimeWarning, match="MICROGRAD_TUNE_MALLOC='off' is not 0 or 1"):
         kernels.tune_allocator()
+
+
+# ---------------------------------------------------------------------- Value, Tensor and optimizer edge values
+
+BASES = [2.0, 0.5, -2.0, -0.5, 1.0, -1.0, 0.0, math.inf, -math.inf, math.nan]
+
+
+def _same(a, b):
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_an_int_exponent_too_big_for_a_float_follows_the_contract_of_1e308(base):
+    from micrograd import Value
+
+    huge = 10**400  # even, as 1e308 is: the same result
+    assert _same((Value(base) ** huge).data, (Value(base) ** 1e308).data)
+    if base != 0:
+        assert _same((Value(base) ** -huge).data, (Value(base) ** -1e308).data)
+    odd = (Value(base) ** (huge + 1)).data  # odd: a negative base keeps its sign
+    even = (Value(base) ** huge).data
+    assert _same(odd, -even if math.copysign(1.0, base) < 0 and not math.isnan(base) else even)
+    x = Value(base)
+    (x**huge).backward()  # the slope is formed too: no OverflowError
+    assert isinstance(x.grad, float)
+
+
+def test_an_int_exponent_too_big_for_a_float_gives_the_slopes_limits():
+    from micrograd import Value
+
+    for base, slope in ((2.0, math.inf), (0.5, 0.0), (1.0, math.inf), (-2.0, -math.inf)):
+        x = Value(base)
+        (x ** (10**400)).backward()
+        assert x.grad == slope
+
+
+def test_zero_to_a_huge_negative_int_is_the_usual_zero_division_error():
+    from micrograd import Value
+
+    with pytest.raises(ZeroDivisionError, match="0.0 cannot be raised to a negative power.*401 digits"):
+        Value(0.0) ** -(10**400)
+
+
+@pytest.mark.parametrize("x", [0.0, -0.0, 1.0, -2.5, math.inf, math.nan, 1e-300])
+def test_bool_of_a_value_is_the_truth_of_its_number_as_a_one_element_torch_tensor(x):
+    torch = pytest.importorskip("torch")
+    from micrograd import Value
+    from micrograd.tensor import Tensor
+
+    assert bool(Value(x)) is bool(torch.tensor(x, dtype=torch.float64)) is (x != 0)
+    assert bool(Tensor(x)) is bool(Tensor([x])) is bool(torch.tensor([x], dtype=torch.float64))
+
+
+@pytest.mark.parametrize("shape", [(0,), (2,), (2, 2)])
+def test_bool_of_a_tensor_of_other_sizes_is_ambiguous_as_in_torch(shape):
+    import numpy as np
+
+    torch = pytest.importorskip("torch")
+    from micrograd.tensor import Tensor
+
+    with pytest.raises(RuntimeError) as ours:
+        bool(Tensor(np.zeros(shape)))
+    with pytest.raises(RuntimeError) as theirs:
+        bool(torch.zeros(shape))
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_log_of_nan_is_nan_as_in_torch_and_log_of_zero_still_refused():
+    torch = pytest.importorskip("torch")
+    from micrograd import Value
+
+    x = Value(math.nan)
+    y = x.log()
+    y.backward()
+    t = torch.tensor(math.nan, dtype=torch.float64, requires_grad=True)
+    t.log().backward()
+    assert math.isnan(y.data) and math.isnan(t.log().item())
+    assert math.isnan(x.grad) and math.isnan(t.grad.item())
+    for bad in (0.0, -1.0, -math.inf):
+        with pytest.raises(ValueError, match="log\\(\\) is defined for x > 0"):
+            Value(bad).log()
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "seed-adam"])
+@pytest.mark.parametrize("key", ["lr", "weight_decay"])
+def test_an_optimizer_refuses_an_infinite_hyperparameter(name, key):
+    from micrograd import Value
+    from micrograd.optim import OPTIMIZERS
+
+    cls = OPTIMIZERS[name]
+    with pytest.raises(ValueError, match=r"Invalid .* value: inf"):
+        cls([Value(1.0)], **{key: math.inf})
+    cls([Value(1.0)], **{key: 1e308})  # huge but finite: allowed (the divergence check stops such a run)

@@ -199,6 +199,12 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return len(self._data)
 
+    def __bool__(self):  # PyTorch's rule: a one-element tensor's truth is its value's; any other is ambiguous
+        if self._data.size != 1:
+            what = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
+        return bool(self._data.item() != 0.0)
+
     def item(self):
         """The value of a one-element tensor, as a Python float."""
         if self._data.size != 1:
