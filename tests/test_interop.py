@@ -134,12 +134,55 @@ def test_from_torch_of_a_non_module_is_a_type_error(thing):
         from_torch(thing)
 
 
-def test_from_torch_refuses_non_finite_weights():
-    net = torch.nn.Linear(2, 2)
+@pytest.mark.parametrize("what", ["weight", "bias"])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_from_torch_refuses_non_finite_weights_and_biases_naming_the_module(what, bad):
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2))
     with torch.no_grad():
-        net.weight[0, 1] = float("nan")
-    with pytest.raises(ValueError, match="non-finite"):
+        getattr(net[2], what).view(-1)[1] = bad
+    with pytest.raises(ValueError, match=f"Linear '2' holds a non-finite {what} {bad!r}"):
         from_torch(net)
+
+
+@pytest.mark.parametrize(
+    "net, name",
+    [
+        (lambda: torch.nn.Linear(0, 2), "0"),
+        (lambda: torch.nn.Linear(2, 0), "0"),
+        (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 0)), "2"),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors:UserWarning")  # torch's own, on building them
+def test_from_torch_refuses_a_zero_size_layer_naming_it(net, name):
+    with pytest.raises(ValueError, match=f"Linear '{name}' has zero size"):
+        from_torch(net())
+
+
+class _Scaled(torch.nn.Linear):
+    def forward(self, x):
+        return 2 * super().forward(x)
+
+
+class _Renamed(torch.nn.Linear):  # a subclass that computes what Linear does is fine
+    pass
+
+
+class _Backwards(torch.nn.Sequential):
+    def forward(self, x):
+        for m in reversed(self):
+            x = m(x)
+        return x
+
+
+def test_from_torch_refuses_modules_with_their_own_forward_naming_them():
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), _Scaled(3, 2))
+    with pytest.raises(ValueError, match="module '2' is _Scaled, a Linear with its own forward"):
+        from_torch(net)
+    with pytest.raises(ValueError, match="_Backwards is an nn.Sequential with its own forward"):
+        from_torch(_Backwards(torch.nn.Linear(2, 2)))
+    net = torch.nn.Sequential(_Renamed(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2)).double()
+    x = torch.tensor([[0.5, -1.0]], dtype=torch.float64)
+    assert [v.data for v in from_torch(net)([0.5, -1.0])] == pytest.approx(net(x)[0].tolist(), rel=1e-12)
 
 
 def test_to_torch_refuses_non_mlp():

@@ -348,6 +348,31 @@ def test_no_grad_builds_no_graph_and_restores_the_mode():
     assert (x * 3.0).requires_grad
 
 
+def test_no_grad_in_one_thread_leaves_another_threads_graph_alone():
+    import threading
+
+    from micrograd.tensor import is_grad_enabled
+
+    x = Tensor([1.0], requires_grad=True)
+    inside, resume, seen = threading.Event(), threading.Event(), {}
+
+    def other():
+        with no_grad():
+            seen["other"] = is_grad_enabled()
+            inside.set()
+            resume.wait(5)
+
+    t = threading.Thread(target=other)
+    t.start()
+    inside.wait(5)
+    try:  # the other thread is inside no_grad() now; this one still builds its graph
+        assert seen["other"] is False and is_grad_enabled()
+        assert (x * 2.0).requires_grad
+    finally:
+        resume.set()
+        t.join()
+
+
 def test_backward_gradient_argument():
     x = Tensor([1.0, 2.0], requires_grad=True)
     (x * 3.0).backward(gradient=[1.0, 10.0])
@@ -499,8 +524,10 @@ def test_a_tensor_index_must_hold_whole_numbers():
 
 
 def test_threaded_tanh_gives_the_same_bits_as_one_np_tanh(monkeypatch):
+    from micrograd.tensor import _kernels
     from micrograd.tensor._kernels import _PARALLEL_MIN, tanh_
 
+    monkeypatch.setattr(_kernels, "_cpus", lambda: 3)  # 3 threads even on a 2-CPU machine (else clamped)
     monkeypatch.setenv("MICROGRAD_NUM_THREADS", "3")
     a = np.random.default_rng(0).normal(scale=3.0, size=(_PARALLEL_MIN // 7 + 5, 7))  # uneven chunks
     expected = np.tanh(a)

@@ -2,7 +2,9 @@
 
 The scalar engine's ops compute on Python floats; these two helpers hold the cases where
 Python and PyTorch differ (bools are not numbers, an overflowing power is inf, not an
-OverflowError) and give the clear errors the engine raises.
+OverflowError) and give the clear errors the engine raises. An int exponent too big for a
+float (`x ** 10**400`) follows the contract of `x ** 1e308`: inf where the power grows,
+0.0 where it shrinks, +-1 for a base of +-1, the sign from the exponent's parity.
 """
 
 import math
@@ -26,6 +28,8 @@ def real_pow(base, exponent, op):
     try:
         out = base**exponent
     except OverflowError:  # IEEE says inf, as PyTorch does; Python raises instead
+        if isinstance(exponent, int) and not _fits_float(exponent):
+            return _huge_int_pow(base, exponent, op)
         odd = exponent == int(exponent) and int(exponent) % 2 == 1
         return -math.inf if base < 0 and odd else math.inf
     except ZeroDivisionError:
@@ -33,3 +37,35 @@ def real_pow(base, exponent, op):
     if type(out) is complex:
         raise ValueError(f"{op}: a fractional power of a negative number is not real, got {base!r} ** {exponent!r}")
     return out
+
+
+def _fits_float(n):
+    try:
+        float(n)
+    except OverflowError:
+        return False
+    return True
+
+
+def _huge_int_pow(base, exponent, op):
+    """base ** exponent for an int exponent beyond a float: the limit x ** 1e308 tends to, signed
+    by the exponent's parity (Python raises "int too large to convert to float")."""
+    mag = abs(base)
+    if mag != mag:
+        return math.nan
+    if mag == 0 and exponent < 0:
+        raise ZeroDivisionError(
+            f"{op}: 0.0 cannot be raised to a negative power, got {base!r} ** -(an int of {len(str(-exponent))} digits)"
+        )
+    out = 1.0 if mag == 1 else math.inf if (mag > 1) == (exponent > 0) else 0.0
+    return -out if math.copysign(1.0, base) < 0 and exponent % 2 == 1 else out
+
+
+def pow_slope(base, exponent):
+    """exponent * base ** (exponent - 1) where the power overflows: +-inf, or 0.0 where it vanishes
+    (for an int exponent beyond a float too, where the product itself cannot be formed)."""
+    part = real_pow(base, exponent - 1, "pow")
+    try:
+        return exponent * part
+    except OverflowError:  # a huge int times a float: the exponent counts as +-inf
+        return 0.0 if part == 0 else (math.inf if exponent > 0 else -math.inf) * part

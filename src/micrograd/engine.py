@@ -21,7 +21,7 @@ unset) names it in graphs; it rides on `_op` (micrograd._labels): unlabelled nod
 import math
 import numbers
 
-from ._floats import as_float, real_pow
+from ._floats import as_float, pow_slope, real_pow
 from ._labels import label_of, with_label
 from .graph import topo_order
 
@@ -37,7 +37,7 @@ def _pow_local(base, exponent):
     except ZeroDivisionError:  # 0 ** negative: the slope is infinite (sqrt at 0)
         return exponent * math.inf
     except OverflowError:
-        return exponent * real_pow(base, exponent - 1, "pow")
+        return pow_slope(base, exponent)
 
 
 class Value:
@@ -129,9 +129,9 @@ class Value:
         return Value(e, (self,), "exp", e)
 
     def log(self):
-        """f(x) = ln(x) for x > 0; f'(x) = 1/x."""
+        """f(x) = ln(x) for x > 0 (nan for nan, as PyTorch); f'(x) = 1/x."""
         x = self.data
-        if not x > 0:
+        if x <= 0:
             raise ValueError(f"log() is defined for x > 0, got x={x!r}")
         return Value(math.log(x), (self,), "log", 1 / x)
 
@@ -200,6 +200,9 @@ class Value:
         return self.data
 
     __float__ = item
+
+    def __bool__(self):  # as a one-element torch tensor: the value's truth (0.0 is False; nan, like any float, True)
+        return self.data != 0.0
 
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"

@@ -78,6 +78,11 @@ def from_torch(module, engine="scalar"):
     if isinstance(module, nn.Linear):
         children = [("0", module)]
     elif isinstance(module, nn.Sequential):
+        if type(module).forward is not nn.Sequential.forward:  # it may not run its children in order
+            raise ValueError(
+                f"from_torch(): {type(module).__name__} is an nn.Sequential with its own forward(); "
+                "only what a plain nn.Sequential computes can be converted"
+            )
         children = list(module.named_children())
     else:
         raise ValueError(
@@ -95,14 +100,24 @@ def from_torch(module, engine="scalar"):
                     f"from_torch(): module {name!r} is {type(child).__name__}; expected Linear "
                     "(supported: Linear, then Tanh or ReLU, alternating, ending with Linear)"
                 )
+            if type(child).forward is not nn.Linear.forward:  # it computes something else than x W^T + b
+                raise ValueError(
+                    f"from_torch(): module {name!r} is {type(child).__name__}, a Linear with its own forward(); "
+                    "only what a plain nn.Linear computes can be converted"
+                )
             if child.bias is None:
                 raise ValueError(f"from_torch(): Linear {name!r} has no bias; micrograd neurons always have one")
-            if linears and child.in_features != linears[-1].out_features:
+            if child.in_features < 1 or child.out_features < 1:
+                raise ValueError(
+                    f"from_torch(): Linear {name!r} has zero size ({child.in_features} inputs, "
+                    f"{child.out_features} outputs); a micrograd layer needs at least one of each"
+                )
+            if linears and child.in_features != linears[-1][1].out_features:
                 raise ValueError(
                     f"from_torch(): Linear {name!r} takes {child.in_features} inputs, "
-                    f"the layer before gives {linears[-1].out_features}"
+                    f"the layer before gives {linears[-1][1].out_features}"
                 )
-            linears.append(child)
+            linears.append((name, child))
         else:
             kind = {nn.Tanh: "tanh", nn.ReLU: "relu"}.get(type(child))
             if kind is None:
@@ -120,12 +135,13 @@ def from_torch(module, engine="scalar"):
 
     # read every weight as exact Python floats (float32 -> float64 is exact)
     layers = []
-    for lin in linears:
+    for name, lin in linears:
         w = lin.weight.detach().to("cpu", torch.float64).tolist()
         b = lin.bias.detach().to("cpu", torch.float64).tolist()
-        for v in (x for row in w for x in row):
-            if not math.isfinite(v):
-                raise ValueError(f"from_torch(): a Linear layer holds a non-finite weight {v!r}")
+        for what, values in (("weight", (x for row in w for x in row)), ("bias", b)):
+            bad = next((v for v in values if not math.isfinite(v)), None)
+            if bad is not None:
+                raise ValueError(f"from_torch(): Linear {name!r} holds a non-finite {what} {bad!r}")
         layers.append((w, b))
     return _build(layers, activation or "tanh", engine)
 

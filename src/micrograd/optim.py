@@ -59,8 +59,9 @@ def _check(key, value):
 def _check_number(name, value, low=0.0, high=None, high_open=True):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy floats are numbers too
         raise TypeError(f"Invalid {name}: expected a number, got {value!r}")
-    # NaN is a number out of range: ValueError, as torch.optim ("Invalid learning rate: nan")
-    if math.isnan(value) or value < low or (high is not None and (value >= high if high_open else value > high)):
+    # NaN is a number out of range: ValueError, as torch.optim ("Invalid learning rate: nan"); so is inf
+    # (an infinite step turns every weight into inf or nan at the first update)
+    if not math.isfinite(value) or value < low or (high is not None and (value >= high if high_open else value > high)):
         raise ValueError(f"Invalid {name} value: {value}")
     return float(value)
 

@@ -18,6 +18,7 @@ optimizer updates the model had when it was measured. The val loss/accuracy eval
 x = i; the summary after the last step is at x = steps.
 """
 
+import math
 import signal
 import threading
 import time
@@ -50,6 +51,7 @@ class Trainer:
         self.model = self.engine.build_model(cfg, nin, nclasses, self.rng)  # then the weights
         self.optimizer = make_optimizer(cfg, self.model.parameters())
         self.step = 0  # training steps done
+        self.first_loss = None  # the run's first train loss: the divergence check's yardstick (see below)
 
     def loss(self, split):
         """Mean loss of a split, a graph node (a Value or a one-element Tensor)."""
@@ -63,24 +65,33 @@ class Trainer:
         """(correct, total): argmax of the logits against the labels."""
         return self.engine.accuracy(self.model, split)
 
-    def train_step(self):
+    def train_step(self, diverge_check=False):
         """One step: (val loss and accuracy if due), forward, backward, update. Returns a record:
-        {"step": i, "val_loss", "val_accuracy" (evaluation steps only), "train_loss", "seconds"}."""
+        {"step": i, "val_loss", "val_accuracy" (evaluation steps only), "train_loss", "seconds"}.
+        With `diverge_check`, a diverged train loss (see `check_divergence`) raises TrainingDiverged
+        before the backward pass: the model, the optimizer and `step` stay as they were."""
         cfg, i = self.config, self.step
         record = {"step": i}
         t0 = time.perf_counter()
-        with gc_paused():
-            if cfg.eval_every and i % cfg.eval_every == 0:
-                record["val_loss"] = self.evaluate(self.val_split)
-                # the val split is small (10 of the seed's 100 points): ~0.5% of the run's time
-                correct, total = self.accuracy(self.val_split)
-                record["val_accuracy"] = correct / total
-            loss = self.loss(self.train_split)
-            loss.backward()
-            self.optimizer.step()
-            self.optimizer.zero_grad()
-            record["train_loss"] = float(loss.data)  # a float from either engine's loss node
-            del loss  # free the graph while the collector is still paused (else it scans it)
+        try:
+            with gc_paused():
+                if cfg.eval_every and i % cfg.eval_every == 0:
+                    record["val_loss"] = self.evaluate(self.val_split)
+                    # the val split is small (10 of the seed's 100 points): ~0.5% of the run's time
+                    correct, total = self.accuracy(self.val_split)
+                    record["val_accuracy"] = correct / total
+                loss = self.loss(self.train_split)
+                if diverge_check:
+                    check_divergence(self, i, float(loss.data))
+                loss.backward()
+                self.optimizer.step()
+                self.optimizer.zero_grad()
+                record["train_loss"] = float(loss.data)  # a float from either engine's loss node
+                del loss  # free the graph while the collector is still paused (else it scans it)
+        except (ValueError, OverflowError):  # e.g. "needs finite logits": the last update made a weight inf/nan
+            if diverge_check and not _params_finite(self.model):
+                raise TrainingDiverged(i, math.nan, math.nan, getattr(cfg, "lr", None)) from None
+            raise
         record["seconds"] = time.perf_counter() - t0
         self.step += 1
         return record
@@ -132,7 +143,7 @@ def format_summary(summary):
     return [f"final loss: {losses}", f"accuracy: {accs}"]
 
 
-def fit(config=None, callbacks=(), out=print, trainer=None, history=None):
+def fit(config=None, callbacks=(), out=print, trainer=None, history=None, diverge_check=True):
     """Train to `config.steps` and return the history.
 
     `out(line)` receives the step lines (pass `out=None` for silence); each callback is
@@ -146,6 +157,10 @@ def fit(config=None, callbacks=(), out=print, trainer=None, history=None):
 
     Pass `history` (e.g. a checkpoint's, when resuming) to extend it in place; its old
     summary is dropped (a new one is made at the end).
+
+    A run whose train loss becomes non-finite or explodes (see `check_divergence`) raises
+    `TrainingDiverged` before that step's update and before the callbacks see it (so a checkpoint
+    callback keeps the last finite state); `diverge_check=False` trains on regardless.
     """
     if out is not None and not callable(out):
         raise TypeError(f"out must be a function taking a line (e.g. print) or None, got {type(out).__name__} {out!r:.60}")
@@ -156,8 +171,10 @@ def fit(config=None, callbacks=(), out=print, trainer=None, history=None):
     history.setdefault("val_loss", {})  # step -> value
     history.setdefault("val_accuracy", {})  # an older checkpoint's history has none: it starts where it resumes
     history.pop("summary", None)  # a saved run's summary is stale once it trains on (and a cut run has none)
+    if tr.first_loss is None and history["train_loss"]:  # a resumed run keeps its first loss as the yardstick
+        tr.first_loss = history["train_loss"][0]
     while tr.step < tr.config.steps:
-        rec = tr.train_step()
+        rec = tr.train_step(diverge_check=diverge_check)
         _record_step(history, rec)
         if out is not None:
             for line in tr.format_lines(rec):
@@ -178,6 +195,45 @@ def _record_step(history, record):
     for key in ("val_loss", "val_accuracy"):
         if key in record:
             history[key][record["step"]] = record[key]
+
+
+# ---------------------------------------------------------------------- stopping a diverged run
+# A learning rate far too high makes the loss explode (SGD at lr 1e6 printed 200-digit "losses") or
+# turn inf/nan; training on only wastes the run. The check runs after the forward pass and before the
+# update, so the model a caller (or a checkpoint) keeps is the last one with a finite loss.
+
+DIVERGE_FACTOR = 1e6  # a loss above DIVERGE_FACTOR x max(first loss, 1) has diverged
+
+
+class TrainingDiverged(ArithmeticError):
+    """Raised by `fit()` (and `Trainer.train_step(diverge_check=True)`) when step `step`'s train
+    loss `loss` is non-finite or above DIVERGE_FACTOR x max(the run's first loss, 1)."""
+
+    def __init__(self, step, loss, limit, lr=None):
+        self.step, self.loss, self.limit, self.lr = step, loss, limit, lr
+        limit_text = "not finite" if not math.isfinite(loss) else f"above {limit:.6g}, 1e6 x max(first loss, 1)"
+        self.why = f"{loss:.6g} ({limit_text})"
+        cause = f"the learning rate (lr={lr!r})" if lr is not None else "the learning rate"
+        super().__init__(
+            f"training diverged at step {step}: the train loss is {self.why}; {cause} is likely too high "
+            "(fit(..., diverge_check=False) trains on regardless)"
+        )
+
+
+def check_divergence(trainer, step, loss):
+    """Raise TrainingDiverged if `loss` (step `step`'s train loss, a float) has diverged; the
+    first loss checked becomes the trainer's yardstick (`trainer.first_loss`)."""
+    if trainer.first_loss is None and math.isfinite(loss):
+        trainer.first_loss = loss
+    limit = DIVERGE_FACTOR * max(trainer.first_loss or 0.0, 1.0)
+    if not loss <= limit:  # also true for nan
+        raise TrainingDiverged(step, loss, limit, getattr(trainer.config, "lr", None))
+
+
+def _params_finite(model):
+    import numpy as np  # (a Value's data is a float, a Tensor's an array: np.isfinite takes both)
+
+    return all(np.isfinite(p.data).all() for p in model.parameters())
 
 
 # ---------------------------------------------------------------------- stopping on a signal

@@ -6,7 +6,8 @@
 The commands: train, graph, plot, export, demo (micrograd.cli.commands); their examples are EXAMPLES
 below (shown by --help); the flags' types and the parser are micrograd.cli.args. `main(argv)` returns the
 exit status. Bad flags or values exit with status 2 and a one-line message (no traceback, no "[Errno N]"):
-a misspelled flag, command or choice names the nearest right one. Every "wrote FILE" line goes to stderr:
+a misspelled flag, command or choice names the nearest right one. A run whose loss diverges exits with
+status 3 (DIVERGED) and one line naming the step; an interrupted one, 130. Every "wrote FILE" line goes to stderr:
 train's stdout is the seed's lines, byte for byte.
 """
 
@@ -15,6 +16,7 @@ import os
 import sys
 
 from ..config import TrainConfig, training_only_keys
+from ..train import TrainingDiverged
 from .args import RUN_KEYS, TRAINING_ONLY_KEYS, _add, _finite, _flag, _int, _Parser, add_train_flags
 from .commands import cmd_demo, cmd_export, cmd_graph, cmd_plot, cmd_train, config_from_args
 
@@ -159,6 +161,9 @@ def _related(given, path):
     return a == b or a.startswith(b.rstrip(os.sep) + os.sep) or b.startswith(a.rstrip(os.sep) + os.sep)
 
 
+DIVERGED = 3  # the exit status of a run whose loss became non-finite or exploded (2: bad input, 130: interrupted)
+
+
 def main(argv=None):
     """Run `micrograd ARGV` (default: sys.argv[1:]) and return the exit status (never SystemExit)."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -172,6 +177,9 @@ def main(argv=None):
         return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
     try:
         return args.func(args)
+    except TrainingDiverged as e:  # its own status: the input was fine, the run was not (see DIVERGED)
+        print(f"micrograd {args.command}: error: {e}", file=sys.stderr)
+        return DIVERGED
     except BrokenPipeError:  # `micrograd train | head`: the reader left; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141

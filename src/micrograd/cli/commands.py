@@ -169,12 +169,20 @@ class _Watching:
 
 
 def cmd_train(args):
-    from ..train import fit, format_summary
+    from ..train import TrainingDiverged, fit, format_summary
 
     trainer, history = _start_run(args)
     out = None if args.quiet else print
     with _Checkpointing(args, trainer, history) as ck, _Watching(args, trainer) as watch:
-        history = fit(trainer=trainer, out=watch.out(out), callbacks=[*watch.callbacks, *ck.callbacks], history=ck.history)
+        try:
+            history = fit(trainer=trainer, out=watch.out(out), callbacks=[*watch.callbacks, *ck.callbacks], history=ck.history)
+        except TrainingDiverged as e:  # main() exits 3; fit raised before the callbacks: the diverged state is not saved
+            lr = f" (--lr {e.lr!r})" if e.lr is not None else ""
+            kept = f"; {args.save} keeps the last checkpoint saved before it" if args.save and os.path.exists(args.save) else ""
+            e.args = (
+                f"training diverged at step {e.step}: the train loss is {e.why}; the learning rate{lr} is likely too high{kept}",
+            )
+            raise
         for line in format_summary(history["summary"]):
             print(line)
         watch.finish(history)

@@ -7,10 +7,22 @@ This module holds what the tensor engine does about it, apart from the math:
   - `fast_tanh_(a)`: tanh as 1 - 2/(exp(2a) + 1), the fused linear layer's faster twin;
   - `_parallel_rows(work, a)`: the thread split both use (and the linear layer's backward);
   - `tune_allocator()`: keep big freed arrays in glibc's heap (no page faults every step).
-The thread count is MICROGRAD_NUM_THREADS, else OMP_NUM_THREADS, else the CPUs we may use.
+
+Environment variables (the only ones micrograd reads; each checked, never trusted blindly):
+  - MICROGRAD_NUM_THREADS: threads for the big elementwise ops; a whole number >= 1, at most
+    the CPUs this process may use (a bigger one is clamped to that, with a RuntimeWarning: a
+    million threads made a run 27x slower); junk ("abc", "0", "-2") is ignored with a warning.
+  - OMP_NUM_THREADS: the same, when MICROGRAD_NUM_THREADS is unset (its first item: OpenMP
+    allows "4,2"); neither set: the CPUs this process may use.
+  - MICROGRAD_TUNE_MALLOC: "0" turns `tune_allocator()` off ("1" or unset: on; anything else
+    is on, with a warning); any MALLOC_* variable also turns it off (the user tuned glibc).
+Each warning is given once per value.
 """
 
+import functools
 import os
+import threading
+import warnings
 
 import numpy as np
 
@@ -20,16 +32,39 @@ import numpy as np
 # element, so the bits are the same as one np.tanh call.
 _PARALLEL_MIN = 1 << 16  # elements; below this a thread hand-off costs more than it saves
 _pool = None
+_pool_lock = threading.Lock()  # two trainers in two threads may both be first to need the pool
 
 
-def _threads():
-    env = os.environ.get("MICROGRAD_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
-    if env and env.isdigit() and int(env) > 0:
-        return int(env)
+def _cpus():
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def _threads():
+    """The thread count: MICROGRAD_NUM_THREADS, else OMP_NUM_THREADS, else the CPUs we may use."""
+    for name in ("MICROGRAD_NUM_THREADS", "OMP_NUM_THREADS"):
+        raw = os.environ.get(name)
+        if raw is not None and raw.strip():
+            return _thread_setting(name, raw, _cpus())
+    return _cpus()
+
+
+@functools.lru_cache(maxsize=16)  # read on every big op: parse (and warn about) each value once
+def _thread_setting(name, raw, cpus):
+    text = raw.strip().split(",")[0].strip() if name == "OMP_NUM_THREADS" else raw.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        warnings.warn(f"{name}={raw!r} is not a whole number >= 1; ignored (using {cpus} threads)", RuntimeWarning, stacklevel=2)
+        return cpus
+    if int(text) > cpus:
+        warnings.warn(
+            f"{name}={raw!r} is more than the {cpus} CPUs this process may use; using {cpus} threads",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return cpus
+    return int(text)
 
 
 def _parallel_rows(work, a):
@@ -39,13 +74,19 @@ def _parallel_rows(work, a):
     if a.size < _PARALLEL_MIN or n < 2:
         return work(0, rows)
     step = -(-rows // n)
-    global _pool
-    if _pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="micrograd")
-    for _ in _pool.map(lambda lo: work(lo, min(lo + step, rows)), range(0, rows, step)):
+    for _ in _get_pool(n).map(lambda lo: work(lo, min(lo + step, rows)), range(0, rows, step)):
         pass
+
+
+def _get_pool(n):
+    """The shared worker pool, made once (its map() is safe to call from several threads)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="micrograd")
+        return _pool
 
 
 # ---------------------------------------------------------------------- tanh
@@ -103,7 +144,10 @@ def tune_allocator():
     global _allocator_tuned
     if _allocator_tuned:
         return True
-    if os.environ.get("MICROGRAD_TUNE_MALLOC") == "0" or any(k.startswith("MALLOC_") for k in os.environ):
+    setting = os.environ.get("MICROGRAD_TUNE_MALLOC", "").strip()
+    if setting not in ("", "0", "1"):
+        warnings.warn(f"MICROGRAD_TUNE_MALLOC={setting!r} is not 0 or 1; taken as 1 (tune)", RuntimeWarning, stacklevel=2)
+    if setting == "0" or any(k.startswith("MALLOC_") for k in os.environ):
         return False
     import platform
 

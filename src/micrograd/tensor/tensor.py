@@ -33,6 +33,7 @@ backward() calls until zeroed; interior nodes hold the gradient of the latest ca
 """
 
 import numbers
+import threading
 
 import numpy as np
 
@@ -43,26 +44,32 @@ _new = object.__new__
 
 # ---------------------------------------------------------------------- grad mode
 
-_grad_enabled = True
+# Per thread, as in PyTorch: one thread's `no_grad()` (e.g. a trainer's evaluation) must not
+# stop another thread's forward pass from building its graph (two trainers in two threads).
+
+
+class _GradMode(threading.local):
+    enabled = True  # each thread starts with grad mode on
+
+
+_grad_mode = _GradMode()
 
 
 class no_grad:
     """`with no_grad():` (or `@no_grad()`) — ops inside build no graph (PyTorch's name).
 
-    The flag is process-wide (not per thread): micrograd is single-threaded.
+    The flag is per thread, as PyTorch's: other threads keep building their graphs.
     """
 
     __slots__ = ("prev",)
 
     def __enter__(self):
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = False
+        self.prev = _grad_mode.enabled
+        _grad_mode.enabled = False
         return self
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _grad_mode.enabled = self.prev
         return False
 
     def __call__(self, fn):  # as a decorator
@@ -77,8 +84,8 @@ class no_grad:
 
 
 def is_grad_enabled():
-    """False inside `no_grad()` (PyTorch's `torch.is_grad_enabled`)."""
-    return _grad_enabled
+    """False inside `no_grad()` in this thread (PyTorch's `torch.is_grad_enabled`)."""
+    return _grad_mode.enabled
 
 
 # ---------------------------------------------------------------------- input checks
@@ -192,6 +199,12 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return len(self._data)
 
+    def __bool__(self):  # PyTorch's rule: a one-element tensor's truth is its value's; any other is ambiguous
+        if self._data.size != 1:
+            what = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
+        return bool(self._data.item() != 0.0)
+
     def item(self):
         """The value of a one-element tensor, as a Python float."""
         if self._data.size != 1:
@@ -291,7 +304,7 @@ def _node(out, inputs, ctx):
     Function) if grad mode is on and some input requires grad, else a constant."""
     t = _new(Tensor)
     t._data, t._grad = out, None
-    if _grad_enabled:
+    if _grad_mode.enabled:
         needs = tuple([x.requires_grad for x in inputs])
         if True in needs:
             ctx.needs = needs
