@@ -288,7 +288,6 @@ def test_an_optimizer_refuses_an_infinite_hyperparameter(name, key):
 # ---------------------------------------------------------------------- negative numbers as flag values
 
 
-@pytest.mark.xfail(strict=True, reason="needs the _negative_number_matcher fix in micrograd/cli/args.py (see h14's report)")
 @pytest.mark.parametrize("xs", [["1e308", "-1e308"], ["-.5", "-1e-3"], ["-1E+2", "3"]])
 def test_graph_accepts_negative_numbers_in_every_float_spelling(tmp_path, capsys, xs):
     out = tmp_path / "g.dot"

@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import difflib
 import math
+import re
 
 from ..config import TrainConfig, describe_range, field_default, run_keys, training_only_keys
 
@@ -88,6 +89,9 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *a, hints=None, **kw):
         super().__init__(*a, formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
         self.hints = hints or {}  # flag -> why this command does not take it
+        # a negative number is a value, not a flag, in every spelling float() takes (argparse's own
+        # pattern misses -1e308, -1e-3 and -inf: `--x 1e308 -1e308` was "unrecognized arguments")
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^-(inf|infinity|nan)$", re.I)
         self.commands = {}  # command -> its parser (the top-level parser's)
 
     def error(self, message):
