@@ -132,6 +132,8 @@ gen_data = simple  # the seed's name for it
 
 
 DATASETS = {"simple": simple, "circles": circles, "yinyang": yinyang, "moons": moons, "spiral": spiral}
+DATASET_CLASSES = {"simple": 3, "circles": 3, "yinyang": 3, "moons": 2, "spiral": 3}  # sizes a run before drawing
+DATASET_NIN = 2  # every generated point is (x, y)
 
 
 def make(name, rng, n=100):
