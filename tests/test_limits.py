@@ -103,7 +103,7 @@ def test_a_csv_run_over_the_limit_is_refused_before_its_first_graph(tmp_path):
     path = tmp_path / "wide.csv"
     cols = 20
     rows = [",".join(f"x{j}" for j in range(cols)) + ",label"]
-    rows += [",".join(["0.5"] * cols) + f",{i % 3}" for i in range(100)]
+    rows += [",".join([str(i / 8)] * cols) + f",{i % 3}" for i in range(100)]
     path.write_text("\n".join(rows) + "\n")
     tr = Trainer(TrainConfig(data=str(path), hidden=[64], steps=1, max_memory=1))
     with pytest.raises(ValueError, match=r"from .*wide.csv.*over the limit of 1 MB"):
