@@ -99,15 +99,28 @@ def test_a_checkpoint_over_the_limit_is_refused_on_load(tmp_path):
         checkpoint.load(str(path))
 
 
-def test_a_csv_run_over_the_limit_is_refused_before_its_first_graph(tmp_path):
+def test_a_csv_run_over_the_limit_is_refused_before_its_model_is_built(tmp_path):
     path = tmp_path / "wide.csv"
     cols = 20
     rows = [",".join(f"x{j}" for j in range(cols)) + ",label"]
     rows += [",".join([str(i / 8)] * cols) + f",{i % 3}" for i in range(100)]
     path.write_text("\n".join(rows) + "\n")
-    tr = Trainer(TrainConfig(data=str(path), hidden=[64], steps=1, max_memory=1))
-    with pytest.raises(ValueError, match=r"from .*wide.csv.*over the limit of 1 MB"):
-        tr.train_step()
+    with pytest.raises(ValueError, match=r"100 points of 20 coordinates from .*wide.csv.*over the limit of 1 MB"):
+        Trainer(TrainConfig(data=str(path), hidden=[64], steps=1, max_memory=1))
+    Trainer(TrainConfig(data=str(path), hidden=[64], steps=1, max_memory=100))  # raised: fine
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_a_split_over_the_limit_is_refused_before_its_graph(engine):
+    from micrograd import RNG
+
+    eng = ENGINES[engine]()
+    model = eng.build_model(TrainConfig(max_memory=1), 2, 3, RNG(1))
+    small = [([i / 10, -i / 10], i % 3) for i in range(10)]
+    eng.loss(model, small)  # fine
+    big = [([i / 10, -i / 10], i % 3) for i in range(20_000)]
+    with pytest.raises(ValueError, match=r"25,000 points .*over the limit of 1 MB"):
+        eng.loss(model, big)
 
 
 def test_a_csv_model_over_the_limit_is_refused_before_it_is_built(tmp_path):

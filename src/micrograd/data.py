@@ -172,10 +172,8 @@ MAX_CSV_ROWS = 1_000_000  # data rows (the scalar engine would need ~10 GB for t
 MAX_CSV_COLUMNS = 1_000  # coordinates + the label
 MAX_CLASSES = 100  # distinct labels
 
-# the number spellings a CSV user means: ASCII digits, an optional sign, point and exponent. Python's
-# float() also takes '1_000', 'inf', 'nan', 'infinity' and non-ASCII digits ('١٢'): refused, with the cell named.
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_LABEL = re.compile(r"[0-9]+")
+_ROWS_READ = {}  # (path, size, mtime, inode) -> data rows, of the files read: sizes a run before its first graph
+_LABEL = re.compile(r"[0-9]+")  # a label: ASCII digits only (int() also reads '1_0', '+1' and '١')
 
 
 def load_csv(path):
@@ -199,9 +197,27 @@ def load_csv(path):
         raise ValueError(f"{path}: {size:,} bytes, over the limit of {MAX_CSV_BYTES:,} bytes for a CSV file (MAX_CSV_BYTES)")
     try:
         with open(path, newline="", encoding="utf-8") as f:
-            return _read_csv(path, f)
+            splits = _read_csv(path, f)
     except UnicodeDecodeError as e:  # name the file: the bare codec message does not
         raise ValueError(f"{path}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
+    if len(_ROWS_READ) > 16:
+        _ROWS_READ.clear()
+    _ROWS_READ[_stat_key(path)] = sum(map(len, splits))
+    return splits
+
+
+def _stat_key(path):
+    st = os.stat(path)
+    return (os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def rows_read(path):
+    """The number of points `load_csv(path)` returned for this file as it is now, or None if it has
+    not read it (or the file changed since): lets a run be sized before its first graph."""
+    try:
+        return _ROWS_READ.get(_stat_key(path))
+    except OSError:
+        return None
 
 
 def _is_number(cell):
@@ -213,18 +229,18 @@ def _is_number(cell):
 
 
 def _coordinate(path, line, j, name, cell):
-    """A coordinate cell as a float: plain ASCII decimal notation only (see _NUMBER)."""
-    text = cell.strip()
-    if _NUMBER.fullmatch(text):
-        v = float(text)
-        if math.isfinite(v):
-            return v
-        raise ValueError(f"{path} line {line}: column {j + 1} ({name}) is not finite: {cell!r} (too large for a float)")
-    if _is_number(text):  # Python reads it, a CSV user does not mean it
-        low = text.lower().lstrip("+-")
-        why = "not finite" if low in ("inf", "infinity", "nan") else "not a plain decimal number (digits 0-9, '.', 'e')"
-        raise ValueError(f"{path} line {line}: column {j + 1} ({name}) is {why}: {cell!r}")
-    raise ValueError(f"{path} line {line}: column {j + 1} ({name}) is not a number: {cell!r}")
+    """A coordinate cell as a float: plain ASCII decimal notation only. Python's float() also reads
+    '1_000', non-ASCII digits ('١٢'), 'inf' and 'nan': a CSV user does not mean them, so they are refused."""
+    try:
+        v = float(cell)
+    except ValueError:
+        raise ValueError(f"{path} line {line}: column {j + 1} ({name}) is not a number: {cell!r}") from None
+    if not math.isfinite(v):
+        big = " (too large for a float)" if cell.strip().lower().lstrip("+-") not in ("inf", "infinity", "nan") else ""
+        raise ValueError(f"{path} line {line}: column {j + 1} ({name}) is not finite: {cell!r}{big}")
+    if not cell.isascii() or "_" in cell:
+        raise ValueError(f"{path} line {line}: column {j + 1} ({name}) is not a plain decimal number (digits 0-9): {cell!r}")
+    return v
 
 
 def _rows(path, reader):

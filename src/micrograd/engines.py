@@ -17,8 +17,9 @@ config checks against it, the CLI and the demo offer it.
     the scalar run's does and both engines print the same numbers (to ~1e-12).
 
 Both back-ends size the run against `cfg.max_memory` (micrograd.limits) before building: the
-model when it is built, the points the first time a split is used (a CSV file's number of points
-is known only once it is read; a generated dataset's run was sized by the config already).
+model and the CSV file's points (`data.rows_read`) when the model is built, and each split again
+the first time it is used (a library user's splits); a generated dataset's run was sized by the
+config already.
 
 The tensor engine imports NumPy, so `micrograd.tensor` is imported only inside the
 tensor back-end's methods: importing this module (or the config) stays NumPy-free.
@@ -26,6 +27,7 @@ tensor back-end's methods: importing this module (or the config) stays NumPy-fre
 
 import gc
 
+from .data import rows_read
 from .limits import MAX_MEMORY_MB, check_run
 from .losses import cross_entropy, sum_values
 from .nn import MLP
@@ -65,7 +67,9 @@ class _Sized:
     def _size_model(self, cfg, nin, nclasses):
         source = getattr(cfg, "data", None)
         self._shape = (nin, list(cfg.hidden), nclasses, getattr(cfg, "max_memory", MAX_MEMORY_MB), source)
-        check_run(self.name, nin, cfg.hidden, nclasses, 0, self._shape[3], source)  # the model alone
+        # the model, with the CSV file's points if it was just read (else they are checked on first use)
+        npoints = (rows_read(source) or 0) if source is not None else 0
+        check_run(self.name, nin, cfg.hidden, nclasses, npoints, self._shape[3], source)
 
     def _size_split(self, split):
         """Before a split's first graph: the run, with this split as its training points, within the limit."""
@@ -94,6 +98,11 @@ def accuracy(model, split):
     return correct, len(split)
 
 
+def _mlp(cfg, nin, nclasses, rng):
+    """The config's scalar MLP, its weights drawn from `rng` (the tensor engine copies its draws)."""
+    return MLP(nin, cfg.hidden + [nclasses], activation=cfg.activation, init=cfg.init, rng=rng)
+
+
 class ScalarEngine(_Sized):
     """The scalar engine: a `micrograd.nn.MLP` of `Value`s, one graph per sample."""
 
@@ -102,7 +111,7 @@ class ScalarEngine(_Sized):
     def build_model(self, cfg, nin, nclasses, rng):
         """The config's MLP, its weights drawn from `rng` (after the data, as the seed does)."""
         self._size_model(cfg, nin, nclasses)
-        return MLP(nin, cfg.hidden + [nclasses], activation=cfg.activation, init=cfg.init, rng=rng)
+        return _mlp(cfg, nin, nclasses, rng)
 
     def loss(self, model, split):
         """Mean loss of a split, a Value (a graph node: `.backward()` fills the gradients)."""
@@ -139,7 +148,7 @@ class TensorEngine(_Sized):
         self._size_model(cfg, nin, nclasses)
 
         tune_allocator()  # big per-step arrays stay in the heap: no page faults every step
-        return TensorMLP.from_scalar(ScalarEngine().build_model(cfg, nin, nclasses, rng))
+        return TensorMLP.from_scalar(_mlp(cfg, nin, nclasses, rng))
 
     def _batch(self, split):
         """(X (N, nin) constant Tensor, y (N,) int array) of a split, built once per split."""

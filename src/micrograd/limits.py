@@ -4,21 +4,27 @@
     check_run("scalar", nin=2, hidden=[16], nclasses=3, npoints=100, max_memory=2048)   # ValueError if too big
 
 A run is sized before anything is built: `TrainConfig.validate()` checks a generated dataset's
-run (its size is known from the config: flag, checkpoint or demo request alike), and the engine
-back-end checks again once a CSV file's points are read (their number, columns and classes are
-known only then). A run over a limit is refused with a ValueError naming the size, the limit and
-how to raise it; the CLI prints it as one line and exits with status 2.
+run (its size is known from the config, whether it came from a flag, a checkpoint or a demo
+request), and the engine back-end checks the model and a CSV file's points once the file is read
+(its rows, columns and classes are known only then; the file's own limits bound that read), and
+each split again before its first graph. A run over a limit is refused with a ValueError naming
+the size, the limit and how to raise it; the CLI prints it as one line and exits with status 2.
 
-The limits (defaults; each has a way to raise it):
+The limits (each refused with a message naming the file, line or size):
 
-| what                         | limit                        | how to raise                              |
-|------------------------------|------------------------------|-------------------------------------------|
-| memory a run is estimated to need | 2048 MB (`MAX_MEMORY_MB`) | `--max-memory MB` / `TrainConfig(max_memory=MB)` |
-| classes (distinct labels)    | 100 (`data.MAX_CLASSES`)     | fixed                                     |
-| CSV file size                | 256 MB (`data.MAX_CSV_BYTES`), checked before reading | fixed              |
-| CSV data rows                | 2,000,000 (`data.MAX_CSV_ROWS`)  | fixed                                 |
-| CSV columns                  | 1,000 (`data.MAX_CSV_COLUMNS`) | fixed                                   |
-| CSV field                    | the csv module's field limit (131,072 characters) | fixed              |
+| what                                | limit                                   | how to raise                     |
+|-------------------------------------|-----------------------------------------|----------------------------------|
+| memory a run is estimated to need   | 2048 MB (`MAX_MEMORY_MB`)               | `--max-memory MB`, `TrainConfig(max_memory=MB)` |
+| classes (distinct labels of a CSV)  | 100 (`data.MAX_CLASSES`)                | fixed                            |
+| CSV file size                       | 100 MB (`data.MAX_CSV_BYTES`), checked before reading | fixed              |
+| CSV data rows                       | 1,000,000 (`data.MAX_CSV_ROWS`), counted while reading | fixed             |
+| CSV columns                         | 1,000 (`data.MAX_CSV_COLUMNS`)          | fixed                            |
+| CSV field                           | the csv module's limit (131,072 characters) | fixed                        |
+
+A CSV file's labels are any non-negative integers (ASCII digits); its classes are the distinct
+labels re-indexed 0..K-1 in sorted order. Refused as degenerate: a file with one class, a
+training split (the first 80% of the rows) with one class, all points identical, and generated
+data from a degenerate RNG (seed 0: every draw is 0).
 
 The estimate (measured on CPython 3.11, rounded up; it errs on the high side):
   - the points: ~150 bytes + 32 bytes per coordinate each, on either engine;
