@@ -155,3 +155,23 @@ def test_the_cli_max_memory_flag_raises_the_limit():
 
     args = build_parser().parse_args(["train", "--n", "400000", "--max-memory", "100000"])
     assert config_from_args(args).max_memory == 100000
+
+
+@pytest.mark.parametrize(
+    "labels, code, text",
+    [
+        ([0, 1_000_000] * 10, 0, "accuracy:"),  # two classes, a two-output model
+        ([5] * 20, 2, "every point has label 5"),
+        ([int("9" * 30)] * 20, 2, "every point has label " + "9" * 30),
+    ],
+)
+def test_the_cli_with_big_or_single_labels(tmp_path, capsys, labels, code, text):
+    from micrograd.cli import main
+
+    path = tmp_path / "pts.csv"
+    path.write_text("x,y,label\n" + "".join(f"{i / 4},{-i / 3},{c}\n" for i, c in enumerate(labels)))
+    assert main(["train", "--data", str(path), "--steps", "2", "--quiet"]) == code
+    out, err = capsys.readouterr()
+    assert text in (out if code == 0 else err)
+    if code:
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -12,14 +12,16 @@ the size, the limit and how to raise it; the CLI prints it as one line and exits
 
 The limits (each refused with a message naming the file, line or size):
 
-| what                                | limit                                   | how to raise                     |
-|-------------------------------------|-----------------------------------------|----------------------------------|
-| memory a run is estimated to need   | 2048 MB (`MAX_MEMORY_MB`)               | `--max-memory MB`, `TrainConfig(max_memory=MB)` |
-| classes (distinct labels of a CSV)  | 100 (`data.MAX_CLASSES`)                | fixed                            |
-| CSV file size                       | 100 MB (`data.MAX_CSV_BYTES`), checked before reading | fixed              |
-| CSV data rows                       | 1,000,000 (`data.MAX_CSV_ROWS`), counted while reading | fixed             |
-| CSV columns                         | 1,000 (`data.MAX_CSV_COLUMNS`)          | fixed                            |
-| CSV field                           | the csv module's limit (131,072 characters) | fixed                        |
+| what                               | limit                                          | how to raise              |
+|------------------------------------|------------------------------------------------|---------------------------|
+| memory a run is estimated to need  | 2048 MB (`MAX_MEMORY_MB`)                      | `--max-memory MB`         |
+| classes (distinct labels of a CSV) | 100 (`data.MAX_CLASSES`)                       | fixed                     |
+| CSV file size                      | 100 MB (`data.MAX_CSV_BYTES`), before reading  | fixed                     |
+| CSV data rows                      | 1,000,000 (`data.MAX_CSV_ROWS`), while reading | fixed                     |
+| CSV columns                        | 1,000 (`data.MAX_CSV_COLUMNS`)                 | fixed                     |
+| CSV field                          | the csv module's limit (131,072 characters)    | fixed                     |
+
+(`--max-memory MB` is the field `TrainConfig(max_memory=MB)`: a library user raises it there.)
 
 A CSV file's labels are any non-negative integers (ASCII digits); its classes are the distinct
 labels re-indexed 0..K-1 in sorted order. Refused as degenerate: a file with one class, a
