@@ -7,9 +7,10 @@ program: they are checked for sizes, labels, geometry and determinism.
 """
 
 import math
+import os
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from seedref import seed_gen_data_circles, seed_namespace, seed_rng
 
@@ -323,3 +324,135 @@ def test_load_csv_binary_file_names_the_file(tmp_path):
     path.write_bytes(b"x,y,label\n\xff\xfe\x00\x01,2,0\n")
     with pytest.raises(ValueError, match=r"points.csv: not a UTF-8 text file"):
         data.load_csv(str(path))
+
+
+# ---------------------------------------------------------------------- CSV: classes, limits, spellings
+
+
+def labelled(labels, name="points.csv"):
+    """CSV text whose row i has distinct coordinates and the i-th label."""
+    return "x,y,label\n" + "".join(f"{i * 0.25},{-i * 0.5},{c}\n" for i, c in enumerate(labels))
+
+
+def test_load_csv_reindexes_labels_in_sorted_order(tmp_path):
+    big = 10**30
+    labels = [7, 3, big, 1_000_000] * 5
+    tr, va, te = data.load_csv(write(tmp_path, labelled(labels)))
+    order = sorted(set(labels))
+    assert [c for _, c in tr + va + te] == [order.index(c) for c in labels]
+    assert data.num_classes(tr, va, te) == 4  # not 10**30 + 1
+
+
+def test_a_million_valued_label_does_not_build_a_million_output_model(tmp_path):
+    from micrograd.train import TrainConfig, Trainer
+
+    path = write(tmp_path, labelled([0, 1_000_000] * 10))
+    tr = Trainer(TrainConfig(data=path, steps=1))
+    assert len(tr.model.layers[-1].neurons) == 2
+
+
+def test_load_csv_caps_the_number_of_classes(tmp_path):
+    path = write(tmp_path, labelled(list(range(data.MAX_CLASSES + 5))))
+    with pytest.raises(ValueError, match=rf"line {data.MAX_CLASSES + 2}: .*over the limit of {data.MAX_CLASSES} classes"):
+        data.load_csv(path)
+    data.load_csv(write(tmp_path, labelled(list(range(data.MAX_CLASSES)) * 2), "ok.csv"))  # at the cap: fine
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ([4] * 20, "every point has label 4; a classifier needs at least two classes"),
+        ([0] * 16 + [1] * 4, r"training split \(the first 80% of the points\) has only label 0; shuffle"),
+    ],
+)
+def test_load_csv_refuses_one_class(tmp_path, labels, message):
+    with pytest.raises(ValueError, match=message):
+        data.load_csv(write(tmp_path, labelled(labels)))
+
+
+def test_load_csv_refuses_identical_points(tmp_path):
+    path = write(tmp_path, "x,y,label\n" + "1.5,2,0\n1.5,2.0,1\n" * 10)
+    with pytest.raises(ValueError, match=r"all 20 points are identical \(\[1.5, 2.0\]\)"):
+        data.load_csv(path)
+
+
+@pytest.mark.parametrize("cell", ["1_000", "١٢", "１２", "inf", "-Infinity", "nan", "NaN", "0x10", "1e400"])
+def test_load_csv_refuses_spellings_a_csv_user_does_not_mean(tmp_path, cell):
+    lines = good_rows()
+    lines[4] = f"0.5,{cell},1"
+    with pytest.raises(ValueError, match=r"points.csv line 5: column 2 \(y\) is not") as info:
+        data.load_csv(write(tmp_path, "\n".join(lines) + "\n"))
+    assert repr(cell) in str(info.value)
+
+
+@pytest.mark.parametrize("cell", ["1_0", "١", "+1", "1.0", " 1e0", "0x1", ""])
+def test_load_csv_labels_are_plain_digits(tmp_path, cell):
+    lines = good_rows()
+    lines[4] = f"0.5,0.25,{cell}"
+    with pytest.raises(ValueError, match=r"points.csv line 5: label must be a non-negative integer"):
+        data.load_csv(write(tmp_path, "\n".join(lines) + "\n"))
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_load_csv_reads_back_every_finite_float(tmp_path, v):
+    lines = good_rows()
+    lines[3] = f"{v!r},{v:.17e},1"  # repr and exponent spellings of any finite float
+    tr, _, _ = data.load_csv(write(tmp_path, "\n".join(lines) + "\n"))
+    assert tr[2][0] == [v, v]
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=',"\r\n'), max_size=12))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_load_csv_any_cell_is_a_number_or_one_clear_error(tmp_path, cell):
+    lines = good_rows()
+    lines[4] = f"{cell},0.5,1"
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    try:
+        tr, _, _ = data.load_csv(path)
+    except ValueError as e:
+        assert "points.csv" in str(e) and "\n" not in str(e)
+        return
+    v = tr[3][0][0]  # accepted: plain ASCII decimal notation, finite
+    assert math.isfinite(v) and cell.strip().isascii() and "_" not in cell and v == float(cell)
+
+
+def test_load_csv_field_over_the_csv_limit_is_one_error_line(tmp_path):
+    import csv
+
+    lines = good_rows()
+    lines[5] = '0.5,"' + "9" * (csv.field_size_limit() + 10) + '",1'
+    with pytest.raises(ValueError, match=r"points.csv line 6: field larger than field limit .*csv field limit"):
+        data.load_csv(write(tmp_path, "\n".join(lines) + "\n"))
+
+
+def test_load_csv_limits_bytes_rows_and_columns(tmp_path, monkeypatch):
+    path = write(tmp_path, "\n".join(good_rows(n=30)) + "\n")
+    monkeypatch.setattr(data, "MAX_CSV_BYTES", 100)
+    with pytest.raises(ValueError, match=r"points.csv: [\d,]+ bytes, over the limit of 100 bytes"):
+        data.load_csv(path)
+    monkeypatch.setattr(data, "MAX_CSV_BYTES", 10**9)
+    monkeypatch.setattr(data, "MAX_CSV_ROWS", 20)
+    with pytest.raises(ValueError, match=r"points.csv line 22: more than 20 data rows"):
+        data.load_csv(path)
+    monkeypatch.setattr(data, "MAX_CSV_COLUMNS", 2)
+    with pytest.raises(ValueError, match=r"points.csv line 1: 3 columns, over the limit of 2"):
+        data.load_csv(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_load_csv_refuses_a_fifo_at_once(tmp_path):
+    fifo = tmp_path / "points.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="points.csv: not a regular file"):
+        data.load_csv(str(fifo))  # reading it would block forever
+
+
+# ---------------------------------------------------------------------- degenerate draws
+
+
+@pytest.mark.parametrize("name", [g for g in GENERATORS if g != "yinyang"])  # yinyang: its own message, above
+def test_a_degenerate_rng_is_refused_not_reported_as_100_percent(name):
+    with pytest.raises(ValueError, match=r"generated points are \d+ distinct ones? repeated.*nonzero seed"):
+        data.make(name, RNG(0), 100)
+    data.make(name, RNG(1), 100)  # any other seed: fine

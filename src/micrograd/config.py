@@ -24,6 +24,7 @@ import math
 
 from . import data as datasets
 from .engines import ENGINES
+from .limits import MAX_MEMORY_MB, check_run
 from .nn import ACTIVATIONS, INITS
 from .optim import OPTIMIZERS, RANGES
 
@@ -148,6 +149,12 @@ class TrainConfig:
     seed: int = setting(42, help="the RNG's seed; data are drawn first, then weights", demo="seed")
     engine: str = setting("scalar", help="scalar Values or the NumPy tensor engine", choices=ENGINES)
     style: str = setting("seed", help="how step lines look", choices=STYLES, flag=False)
+    max_memory: int = setting(
+        MAX_MEMORY_MB,
+        help="refuse a run estimated to need more memory than this, in MB (micrograd.limits): raise it to allow bigger runs",
+        low=1,
+        metavar="MB",
+    )
 
     PRESETS = PRESETS
 
@@ -169,6 +176,14 @@ class TrainConfig:
         # a hyperparameter the optimizer does not take must stay at its default: never ignored silently
         self.check_taken(k for k in hyperparameters() if getattr(self, k) != field_default(type(self), k))
         self.hidden = list(self.hidden)
+        self.check_size()
+
+    def check_size(self):
+        """ValueError if a generated dataset's run is estimated to need more than `max_memory` MB
+        (micrograd.limits). A CSV run is sized by the engine once its points are read."""
+        if self.data is None:
+            nclasses = max(2, datasets.DATASET_CLASSES[self.dataset])
+            check_run(self.engine, datasets.DATASET_NIN, self.hidden, nclasses, self.n, self.max_memory)
 
     def check_taken(self, keys):
         """ValueError if one of `keys` is an optimizer hyperparameter this run's optimizer does not

@@ -18,6 +18,7 @@ points split 80/10/10 in the order they were drawn (as the seed does). A point i
 import csv
 import math
 import os
+import re
 
 from .rng import RNG
 
@@ -26,6 +27,19 @@ def split(points):
     """(train, val, test) = the first 80%, the next 10%, the rest (the seed's int() cuts)."""
     n = len(points)
     return points[: int(0.8 * n)], points[int(0.8 * n) : int(0.9 * n)], points[int(0.9 * n) :]
+
+
+def _split_drawn(rng, points):
+    """split(points) of a generated dataset, refused if the draws were degenerate: RNG(0) draws
+    only zeros (its state stays 0), so the points are copies of one or two and the run would
+    report a meaningless 100% accuracy."""
+    distinct = len({tuple(x) for x, _ in points})
+    if rng.state == 0 or distinct == 1:
+        raise ValueError(
+            f"the {len(points)} generated points are {distinct} distinct one{'s' if distinct > 1 else ''} repeated: "
+            f"the RNG is degenerate ({rng!r} draws only zeros): use a nonzero seed"
+        )
+    return split(points)
 
 
 def _check(rng, n):
@@ -48,7 +62,7 @@ def _square(rng, n, label_of):
         x = rng.uniform(-2.0, 2.0)
         y = rng.uniform(-2.0, 2.0)
         pts.append(([x, y], label_of(x, y)))
-    return split(pts)
+    return _split_drawn(rng, pts)
 
 
 def simple(rng, n=100):
@@ -96,7 +110,7 @@ def yinyang(rng, n=100, r_small=0.1, r_big=0.5):
             if _yinyang_class(x, y, r_small, r_big) == goal:
                 break
         pts.append(([(x / r_big - 1) * 2, (y / r_big - 1) * 2], goal))
-    return split(pts)
+    return _split_drawn(rng, pts)
 
 
 def moons(rng, n=100, noise=0.1):
@@ -113,7 +127,7 @@ def moons(rng, n=100, noise=0.1):
         x += rng.gauss(0.0, noise)
         y += rng.gauss(0.0, noise)
         pts.append(([(x - 0.5) * 1.6, (y - 0.25) * 1.6], label))
-    return split(pts)
+    return _split_drawn(rng, pts)
 
 
 def spiral(rng, n=100, noise=0.2):
@@ -125,13 +139,15 @@ def spiral(rng, n=100, noise=0.2):
         r = rng.random()
         t = label * 4.0 + r * 4.0 + rng.gauss(0.0, noise)
         pts.append(([2.0 * r * math.sin(t), 2.0 * r * math.cos(t)], label))
-    return split(pts)
+    return _split_drawn(rng, pts)
 
 
 gen_data = simple  # the seed's name for it
 
 
 DATASETS = {"simple": simple, "circles": circles, "yinyang": yinyang, "moons": moons, "spiral": spiral}
+DATASET_CLASSES = {"simple": 3, "circles": 3, "yinyang": 3, "moons": 2, "spiral": 3}  # sizes a run before drawing
+DATASET_NIN = 2  # every generated point is (x, y)
 
 
 def make(name, rng, n=100):
@@ -148,21 +164,60 @@ def num_classes(*splits):
 
 # ---------------------------------------------------------------------- CSV
 
+# Limits of a CSV file (micrograd.limits documents them with the memory limit). A file over the
+# size limit is refused before it is read; rows and classes are counted while it is read, so a
+# file that breaks a limit is refused as soon as it does, never read whole first.
+MAX_CSV_BYTES = 100 * 2**20  # 100 MB
+MAX_CSV_ROWS = 1_000_000  # data rows (the scalar engine would need ~10 GB for them at the default model)
+MAX_CSV_COLUMNS = 1_000  # coordinates + the label
+MAX_CLASSES = 100  # distinct labels
+
+_ROWS_READ = {}  # (path, size, mtime, inode) -> data rows, of the files read: sizes a run before its first graph
+_LABEL = re.compile(r"[0-9]+")  # a label: ASCII digits only (int() also reads '1_0', '+1' and '١')
+
 
 def load_csv(path):
     """Points from a CSV file with a header: `x1,...,xk,label` per row.
 
-    Returns (train, val, test) split 80/10/10 in file order. Every problem is a
-    ValueError naming the file and line: wrong column count, a non-numeric or
-    non-finite coordinate, a label that is not a non-negative integer.
+    Returns (train, val, test) split 80/10/10 in file order. The labels are any non-negative
+    integers; the classes are the distinct labels, re-indexed 0..K-1 in sorted order (labels
+    3, 7, 1000 become classes 0, 1, 2). Every problem is a ValueError naming the file and line:
+    wrong column count, a coordinate that is not a plain finite decimal number, a label that is
+    not a non-negative integer, a field longer than the csv module's limit; and the file as a
+    whole: over MAX_CSV_BYTES, MAX_CSV_ROWS, MAX_CSV_COLUMNS or MAX_CLASSES, one class only,
+    one class only in the training split (the first 80% of the rows: shuffle them), all points
+    identical.
     """
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise FileNotFoundError(f"data file not found: {path}")
+    if not os.path.isfile(path):  # a FIFO or a device would block or never end
+        raise ValueError(f"{path}: not a regular file")
+    size = os.path.getsize(path)
+    if size > MAX_CSV_BYTES:
+        raise ValueError(f"{path}: {size:,} bytes, over the limit of {MAX_CSV_BYTES:,} bytes for a CSV file (MAX_CSV_BYTES)")
     try:
         with open(path, newline="", encoding="utf-8") as f:
-            return _read_csv(path, f)
+            splits = _read_csv(path, f)
     except UnicodeDecodeError as e:  # name the file: the bare codec message does not
         raise ValueError(f"{path}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
+    if len(_ROWS_READ) > 16:
+        _ROWS_READ.clear()
+    _ROWS_READ[_stat_key(path)] = sum(map(len, splits))
+    return splits
+
+
+def _stat_key(path):
+    st = os.stat(path)
+    return (os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def rows_read(path):
+    """The number of points `load_csv(path)` returned for this file as it is now, or None if it has
+    not read it (or the file changed since): lets a run be sized before its first graph."""
+    try:
+        return _ROWS_READ.get(_stat_key(path))
+    except OSError:
+        return None
 
 
 def _is_number(cell):
@@ -173,41 +228,101 @@ def _is_number(cell):
     return True
 
 
+def _coordinate(path, line, j, name, cell):
+    """A coordinate cell as a float: plain ASCII decimal notation only. Python's float() also reads
+    '1_000', non-ASCII digits ('١٢'), 'inf' and 'nan': a CSV user does not mean them, so they are refused."""
+    try:
+        v = float(cell)
+    except ValueError:
+        raise ValueError(f"{path} line {line}: column {j + 1} ({name}) is not a number: {cell!r}") from None
+    if not math.isfinite(v):
+        big = " (too large for a float)" if cell.strip().lower().lstrip("+-") not in ("inf", "infinity", "nan") else ""
+        raise ValueError(f"{path} line {line}: column {j + 1} ({name}) is not finite: {cell!r}{big}")
+    if not cell.isascii() or "_" in cell:
+        raise ValueError(f"{path} line {line}: column {j + 1} ({name}) is not a plain decimal number (digits 0-9): {cell!r}")
+    return v
+
+
+def _rows(path, reader):
+    """The reader's rows; a csv.Error (a field over the csv module's limit, a NUL byte) is a ValueError."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise ValueError(
+                f"{path} line {reader.line_num}: {e} (csv field limit {csv.field_size_limit():,} characters)"
+            ) from None
+        yield row
+
+
 def _read_csv(path, f):
     """The rows of an open CSV file (see load_csv); ValueErrors name the file and line."""
-    pts = []
     reader = csv.reader(f)
-    header = next(reader, None)
+    rows = _rows(path, reader)
+    header = next(rows, None)
     if header is None or not any(h.strip() for h in header):
         raise ValueError(f"{path}: empty file; expected a header line like 'x1,x2,label'")
     ncols = len(header)
     if ncols < 2:
         raise ValueError(f"{path} line 1: header needs at least one coordinate and a label column, got {header}")
+    if ncols > MAX_CSV_COLUMNS:
+        raise ValueError(f"{path} line 1: {ncols:,} columns, over the limit of {MAX_CSV_COLUMNS:,} (MAX_CSV_COLUMNS)")
     if all(_is_number(h) for h in header):  # a data row where the header belongs: it would be lost silently
         raise ValueError(f"{path} line 1: expected a header line like 'x1,x2,label', got numbers {header}; add a header line")
-    for row in reader:
+    names = [h.strip() for h in header]
+    # kept while reading: each row's coordinates (a list of floats) and its label's first-seen index
+    coords, seen, first_seen = [], {}, []
+    for row in rows:
         line = reader.line_num
         if not row or all(not c.strip() for c in row):
             continue  # blank line
         if len(row) != ncols:
             raise ValueError(f"{path} line {line}: expected {ncols} columns like the header, got {len(row)}")
-        coords = []
-        for j, cell in enumerate(row[:-1]):
-            try:
-                v = float(cell)
-            except ValueError:
-                raise ValueError(f"{path} line {line}: column {j + 1} ({header[j].strip()}) is not a number: {cell!r}") from None
-            if not math.isfinite(v):
-                raise ValueError(f"{path} line {line}: column {j + 1} ({header[j].strip()}) is not finite: {cell!r}")
-            coords.append(v)
+        if len(coords) >= MAX_CSV_ROWS:
+            raise ValueError(f"{path} line {line}: more than {MAX_CSV_ROWS:,} data rows, the limit (MAX_CSV_ROWS)")
+        coords.append([_coordinate(path, line, j, names[j], cell) for j, cell in enumerate(row[:-1])])
         cell = row[-1].strip()
-        try:
-            label = int(cell)
-        except ValueError:
-            label = -1
-        if label < 0:
-            raise ValueError(f"{path} line {line}: label must be a non-negative integer, got {row[-1]!r}")
-        pts.append((coords, label))
-    if len(pts) < 10:
-        raise ValueError(f"{path}: needs at least 10 data rows so that every split gets a point, got {len(pts)}")
-    return split(pts)
+        if not _LABEL.fullmatch(cell):
+            raise ValueError(f"{path} line {line}: label must be a non-negative integer (digits 0-9), got {row[-1]!r}")
+        label = int(cell)
+        if label not in seen:
+            if len(seen) >= MAX_CLASSES:
+                raise ValueError(
+                    f"{path} line {line}: label {cell[:40]} is class {len(seen) + 1}, over the limit of {MAX_CLASSES} "
+                    "classes (MAX_CLASSES); a label is a class index, not a value to predict"
+                )
+            seen[label] = len(seen)
+        first_seen.append(seen[label])
+    if len(coords) < 10:
+        raise ValueError(f"{path}: needs at least 10 data rows so that every split gets a point, got {len(coords)}")
+    # the classes: the distinct labels in sorted order (a million-valued label is one class, not a million)
+    rank = {seen[label]: k for k, label in enumerate(sorted(seen))}
+    pts = [(x, rank[c]) for x, c in zip(coords, first_seen)]
+    del coords, first_seen
+    splits = split(pts)
+    _check_not_degenerate(path, splits, labels=sorted(seen))
+    return splits
+
+
+# ---------------------------------------------------------------------- degenerate data
+
+
+def _check_not_degenerate(source, splits, labels=None):
+    """ValueError if the points cannot teach anything: one class, one class in the training split,
+    or all points identical (a 100% accuracy that would mean nothing)."""
+    pts = [p for s in splits for p in s]
+    classes = sorted({c for _, c in pts})
+    named = (lambda c: labels[c]) if labels is not None else (lambda c: c)
+    if len(classes) < 2:
+        raise ValueError(f"{source}: every point has label {named(classes[0])}; a classifier needs at least two classes")
+    train_classes = {c for _, c in splits[0]}
+    if len(train_classes) < 2:
+        raise ValueError(
+            f"{source}: the training split (the first 80% of the points) has only label {named(next(iter(train_classes)))}; "
+            "shuffle the rows so that it sees every class"
+        )
+    first = pts[0][0]
+    if all(x == first for x, _ in pts):
+        raise ValueError(f"{source}: all {len(pts)} points are identical ({first}); there is nothing to learn")

@@ -16,12 +16,19 @@ config checks against it, the CLI and the demo offer it.
     model is the scalar model's draws copied into a tensor MLP, so the RNG ends where
     the scalar run's does and both engines print the same numbers (to ~1e-12).
 
+Both back-ends size the run against `cfg.max_memory` (micrograd.limits) before building: the
+model and the CSV file's points (`data.rows_read`) when the model is built, and each split again
+the first time it is used (a library user's splits); a generated dataset's run was sized by the
+config already.
+
 The tensor engine imports NumPy, so `micrograd.tensor` is imported only inside the
 tensor back-end's methods: importing this module (or the config) stays NumPy-free.
 """
 
 import gc
 
+from .data import rows_read
+from .limits import MAX_MEMORY_MB, check_run
 from .losses import cross_entropy, sum_values
 from .nn import MLP
 
@@ -47,6 +54,32 @@ class gc_paused:
         return False
 
 
+# ---------------------------------------------------------------------- sizing a run (micrograd.limits)
+
+
+class _Sized:
+    """What both back-ends share: the run's size checked against the memory limit before building."""
+
+    name = None
+    _shape = None  # (nin, hidden, nclasses, max_memory, source), set by build_model
+    _checked = 0  # the largest split checked so far
+
+    def _size_model(self, cfg, nin, nclasses):
+        source = getattr(cfg, "data", None)
+        self._shape = (nin, list(cfg.hidden), nclasses, getattr(cfg, "max_memory", MAX_MEMORY_MB), source)
+        # the model, with the CSV file's points if it was just read (else they are checked on first use)
+        npoints = (rows_read(source) or 0) if source is not None else 0
+        check_run(self.name, nin, cfg.hidden, nclasses, npoints, self._shape[3], source)
+
+    def _size_split(self, split):
+        """Before a split's first graph: the run, with this split as its training points, within the limit."""
+        if self._shape is None or len(split) <= self._checked:
+            return
+        nin, hidden, nclasses, max_memory, source = self._shape
+        check_run(self.name, nin, hidden, nclasses, -(-len(split) * 5 // 4), max_memory, source)  # 80% is training
+        self._checked = len(split)
+
+
 # ---------------------------------------------------------------------- scalar: the seed's engine
 
 
@@ -65,21 +98,29 @@ def accuracy(model, split):
     return correct, len(split)
 
 
-class ScalarEngine:
+def _mlp(cfg, nin, nclasses, rng):
+    """The config's scalar MLP, its weights drawn from `rng` (the tensor engine copies its draws)."""
+    return MLP(nin, cfg.hidden + [nclasses], activation=cfg.activation, init=cfg.init, rng=rng)
+
+
+class ScalarEngine(_Sized):
     """The scalar engine: a `micrograd.nn.MLP` of `Value`s, one graph per sample."""
 
     name = "scalar"
 
     def build_model(self, cfg, nin, nclasses, rng):
         """The config's MLP, its weights drawn from `rng` (after the data, as the seed does)."""
-        return MLP(nin, cfg.hidden + [nclasses], activation=cfg.activation, init=cfg.init, rng=rng)
+        self._size_model(cfg, nin, nclasses)
+        return _mlp(cfg, nin, nclasses, rng)
 
     def loss(self, model, split):
         """Mean loss of a split, a Value (a graph node: `.backward()` fills the gradients)."""
+        self._size_split(split)
         return split_loss(model, split)
 
     def evaluate(self, model, split):
         """Mean loss of a split (a float)."""
+        self._size_split(split)
         with gc_paused():
             return split_loss(model, split).data
 
@@ -91,7 +132,7 @@ class ScalarEngine:
 # ---------------------------------------------------------------------- tensor: whole splits as arrays
 
 
-class TensorEngine:
+class TensorEngine(_Sized):
     """The tensor engine: a `micrograd.tensor.MLP`, a split as one (N, nin) array and one graph."""
 
     name = "tensor"
@@ -104,13 +145,16 @@ class TensorEngine:
         from .tensor import MLP as TensorMLP
         from .tensor import tune_allocator
 
+        self._size_model(cfg, nin, nclasses)
+
         tune_allocator()  # big per-step arrays stay in the heap: no page faults every step
-        return TensorMLP.from_scalar(ScalarEngine().build_model(cfg, nin, nclasses, rng))
+        return TensorMLP.from_scalar(_mlp(cfg, nin, nclasses, rng))
 
     def _batch(self, split):
         """(X (N, nin) constant Tensor, y (N,) int array) of a split, built once per split."""
         hit = self._batches.get(id(split))
         if hit is None or hit[0] is not split:
+            self._size_split(split)
             import numpy as np
 
             from .tensor import Tensor
