@@ -40,11 +40,23 @@ def parse(config_class, *argv):
 def test_flags_and_keys_follow_the_fields():
     names = [f.name for f in dataclasses.fields(TrainConfig)]
     assert list(RUN_KEYS) == [n for n in names if n != "style"]  # style comes from the preset only
-    assert set(TRAINING_ONLY_KEYS) == {"optimizer", "lr", "beta1", "beta2", "weight_decay", "momentum", "steps", "eval_every"}
+    assert set(TRAINING_ONLY_KEYS) == {
+        "optimizer",
+        "lr",
+        "beta1",
+        "beta2",
+        "weight_decay",
+        "momentum",
+        "steps",
+        "eval_every",
+        "diverge_check",
+    }
     p, _ = parse(TrainConfig)
     flags = {a.dest: a for a in p._actions}
     for key in RUN_KEYS:
-        assert flags[key].option_strings == ["--" + key.replace("_", "-")] and flags[key].default is None
+        flag = "--" + key.replace("_", "-")
+        bool_pair = [flag, "--no-" + flag[2:]]  # a bool field: --diverge-check / --no-diverge-check
+        assert flags[key].option_strings in ([flag], bool_pair) and flags[key].default is None
 
 
 def test_choices_come_from_the_registries():

@@ -293,3 +293,15 @@ def test_graph_accepts_negative_numbers_in_every_float_spelling(tmp_path, capsys
     out = tmp_path / "g.dot"
     assert main(["graph", "--x", *xs, "--label", "1", "--out", str(out)]) == 0
     assert out.exists() and f"x={[float(x) for x in xs]}" in capsys.readouterr().err
+
+
+def test_the_divergence_check_is_a_flag_of_its_own(tmp_path):
+    """TrainConfig.diverge_check gives --no-diverge-check: the same run that stops with status 3 trains on."""
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "micrograd", "train", "--optimizer", "sgd", "--lr", "1e6", "--steps", "4", "--eval-every", "0"]
+    stopped = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert stopped.returncode == 3 and "training diverged at step 2" in stopped.stderr
+    on = subprocess.run([*argv, "--no-diverge-check"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert on.returncode == 0 and on.stdout.count("train loss") == 4

@@ -45,7 +45,7 @@ def wide_help(monkeypatch):
 
 def flag_actions(parser):
     """(flag, action) for every option a parser offers but -h."""
-    return [(a.option_strings[-1], a) for a in parser._actions if a.option_strings and a.dest != "help"]
+    return [(a.option_strings[0], a) for a in parser._actions if a.option_strings and a.dest != "help"]
 
 
 # ---------------------------------------------------------------------- bare micrograd, python -m micrograd

@@ -149,6 +149,11 @@ class TrainConfig:
     seed: int = setting(42, help="the RNG's seed; data are drawn first, then weights", demo="seed")
     engine: str = setting("scalar", help="scalar Values or the NumPy tensor engine", choices=ENGINES)
     style: str = setting("seed", help="how step lines look", choices=STYLES, flag=False)
+    diverge_check: bool = setting(
+        True,
+        help="stop (exit status 3) when the train loss becomes non-finite or exceeds 1e6 x max(first loss, 1)",
+        training_only=True,
+    )
     max_memory: int = setting(
         MAX_MEMORY_MB,
         help="refuse a run estimated to need more memory than this, in MB (micrograd.limits): raise it to allow bigger runs",

@@ -143,7 +143,7 @@ def format_summary(summary):
     return [f"final loss: {losses}", f"accuracy: {accs}"]
 
 
-def fit(config=None, callbacks=(), out=print, trainer=None, history=None, diverge_check=True):
+def fit(config=None, callbacks=(), out=print, trainer=None, history=None, diverge_check=None):
     """Train to `config.steps` and return the history.
 
     `out(line)` receives the step lines (pass `out=None` for silence); each callback is
@@ -160,11 +160,14 @@ def fit(config=None, callbacks=(), out=print, trainer=None, history=None, diverg
 
     A run whose train loss becomes non-finite or explodes (see `check_divergence`) raises
     `TrainingDiverged` before that step's update and before the callbacks see it (so a checkpoint
-    callback keeps the last finite state); `diverge_check=False` trains on regardless.
+    callback keeps the last finite state); `diverge_check=False` (or the config's `diverge_check`, which
+    is the default when None) trains on regardless.
     """
     if out is not None and not callable(out):
         raise TypeError(f"out must be a function taking a line (e.g. print) or None, got {type(out).__name__} {out!r:.60}")
     tr = trainer or make_trainer(config)
+    if diverge_check is None:
+        diverge_check = tr.config.diverge_check
     if history is None:
         history = {}
     history.setdefault("train_loss", [])  # index = step
