@@ -354,7 +354,6 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
                 out = {"removed": s.remove_nearest(x, y)}
             return 200, {**s.snapshot(history=False), **out}
 
-
     def _worker(self):
         return _Slot(self.server.work, WORK_TIMEOUT)
 
@@ -440,9 +439,7 @@ def _is_loopback(host):
         return False
 
 
-def make_server(
-    host="127.0.0.1", port=8000, preset="seed", max_sessions=16, idle_seconds=1800.0, verbose=False, workers=WORKERS
-):
+def make_server(host="127.0.0.1", port=8000, preset="seed", max_sessions=16, idle_seconds=1800.0, verbose=False, workers=WORKERS):
     """A ready-to-run server (call `serve_forever()`); port 0 picks a free port. At most `max_sessions`
     sessions live at once and at most `workers` requests compute at once.
 
