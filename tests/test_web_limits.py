@@ -112,13 +112,17 @@ def test_training_work_waits_for_a_worker_and_plain_requests_do_not(monkeypatch)
     monkeypatch.setattr(web_server, "WORK_TIMEOUT", 0.3)
     with serving(workers=1) as httpd:
         sid = request(httpd, "POST", "/api/sessions", {"hidden": [2]})[1]["session"]
-        with _Slot(httpd.work):  # the only worker is busy
+        release = threading.Event()
+        httpd.pool.submit(release.wait, 30)  # the only worker is busy
+        try:
             t0 = time.monotonic()
             assert request(httpd, "GET", "/api/options")[0] == 200
             assert request(httpd, "GET", "/")[0] == 200
             assert time.monotonic() - t0 < 1.0
             status, out, resp = request(httpd, "POST", f"/api/sessions/{sid}/step", {})
             assert status == 503 and "busy training" in out["error"] and resp.getheader("Retry-After") == "2"
+        finally:
+            release.set()
         assert request(httpd, "POST", f"/api/sessions/{sid}/step", {})[0] == 200
 
 
@@ -156,17 +160,6 @@ def test_make_server_refuses_bad_workers():
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(ValueError, match="workers"):
             web_server.make_server("127.0.0.1", 0, workers=bad)
-
-
-class _Slot:
-    def __init__(self, sem):
-        self.sem = sem
-
-    def __enter__(self):
-        self.sem.acquire()
-
-    def __exit__(self, *exc):
-        self.sem.release()
 
 
 # ---------------------------------------------------------------------- HTTP hygiene

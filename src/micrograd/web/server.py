@@ -35,9 +35,12 @@ saying the server is full: see session.SessionStore), and at most `workers` requ
 compute at once (training, snapshots, traces); the others wait up to WORK_TIMEOUT seconds,
 then get a 503 with Retry-After. Plain requests (the page, /api/options) never wait for a
 worker, so they stay fast while every session trains. Memory is bounded by max_sessions
-times the largest session plus `workers` steps' graphs.
+times the largest session (~6 MiB: n=1000, hidden [32, 32, 32], a full history) plus
+`workers` steps' graphs in flight (~110 MiB each at that size): ~350 MiB with the defaults
+(16 sessions, 2 workers). tests/test_web_load.py measures it.
 """
 
+import concurrent.futures
 import http.server
 import ipaddress
 import json
@@ -45,7 +48,6 @@ import os
 import re
 import socket
 import sys
-import threading
 import time
 import traceback
 
@@ -304,10 +306,7 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
             body = self._body()
             try:
                 store.check_room()  # a full server says so at once, not after waiting for a worker
-                with self._worker():  # building a session is training work too
-                    s = store.create(body)
-                    with _locked(s):
-                        return 201, s.snapshot()
+                return 201, self._compute(lambda: store.create(body).snapshot())  # building one is work too
             except sessions.StoreFull as e:
                 raise HTTPError(503, str(e)) from None
         m = _SESSION_PATH.match(path)
@@ -323,39 +322,53 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
         s = store.get(sid)
         if s is None:
             raise HTTPError(404, f"unknown session {sid!r} (it may have expired)")
-        with _locked(s), self._worker():
-            if action is None:
-                return 200, s.snapshot()
-            if action == "step":
-                steps = forms.check_steps(body)
-                records = s.step(steps)
-                return 200, {**s.snapshot(history=False), "records": records}
-            if action == "reset":
-                s.reset(forms.parse_config(body, store.default_preset))
-                return 200, s.snapshot()
-            if action == "pick":
-                point = forms.parse_point(body, s.nclasses, extra=("expand",))
-                expand = body.get("expand", False)
-                if not isinstance(expand, bool):
-                    raise forms.BadRequest(f"expand must be true or false, got {expand!r}")
-                s.trace(*point)  # a point that cannot be traced now is refused (409), not kept
-                s.pick, s.expand = point, expand
-                return 200, s.snapshot(history=False)
-            # points
-            if not isinstance(body, dict) or body.get("op") not in ("add", "remove"):
-                op = body.get("op") if isinstance(body, dict) else body
-                raise forms.BadRequest(f"op must be 'add' or 'remove', got {op!r}")
-            point = {k: v for k, v in body.items() if k != "op"}
-            if body["op"] == "add":
-                s.add_point(*forms.parse_point(point, s.nclasses))
-                out = {"added": True}
-            else:
-                x, y, _ = forms.parse_point(point, s.nclasses, need_label=False)
-                out = {"removed": s.remove_nearest(x, y)}
-            return 200, {**s.snapshot(history=False), **out}
+        with _locked(s):
+            return 200, self._compute(lambda: _session_action(s, action, body, store.default_preset))
 
-    def _worker(self):
-        return _Slot(self.server.work, WORK_TIMEOUT)
+    def _compute(self, fn):
+        """`fn()` on one of the server's worker threads. A small fixed pool bounds how much training runs
+        at once (plain requests stay fast) and its memory: each thread's malloc arena keeps its
+        high-water mark, so steps run on any of 50 connection threads held ~50 step graphs' worth."""
+        future = self.server.pool.submit(fn)
+        try:
+            return future.result(timeout=WORK_TIMEOUT)
+        except concurrent.futures.TimeoutError:
+            if future.cancel():  # still queued: give up on it
+                raise HTTPError(503, "the demo server is busy training other sessions; try again in a moment") from None
+            return future.result()  # already running: it ends within the step budget
+
+
+def _session_action(s, action, body, default_preset):
+    """The session endpoints' work (the caller holds the session's lock); the response's JSON."""
+    if action is None:
+        return s.snapshot()
+    if action == "step":
+        steps = forms.check_steps(body)
+        records = s.step(steps)
+        return {**s.snapshot(history=False), "records": records}
+    if action == "reset":
+        s.reset(forms.parse_config(body, default_preset))
+        return s.snapshot()
+    if action == "pick":
+        point = forms.parse_point(body, s.nclasses, extra=("expand",))
+        expand = body.get("expand", False)
+        if not isinstance(expand, bool):
+            raise forms.BadRequest(f"expand must be true or false, got {expand!r}")
+        s.trace(*point)  # a point that cannot be traced now is refused (409), not kept
+        s.pick, s.expand = point, expand
+        return s.snapshot(history=False)
+    # points
+    if not isinstance(body, dict) or body.get("op") not in ("add", "remove"):
+        op = body.get("op") if isinstance(body, dict) else body
+        raise forms.BadRequest(f"op must be 'add' or 'remove', got {op!r}")
+    point = {k: v for k, v in body.items() if k != "op"}
+    if body["op"] == "add":
+        s.add_point(*forms.parse_point(point, s.nclasses))
+        out = {"added": True}
+    else:
+        x, y, _ = forms.parse_point(point, s.nclasses, need_label=False)
+        out = {"removed": s.remove_nearest(x, y)}
+    return {**s.snapshot(history=False), **out}
 
 
 def _allow(method, path, allowed):
@@ -365,21 +378,6 @@ def _allow(method, path, allowed):
 
 def _reject_constant(name):
     raise ValueError(f"{name} is not valid JSON")
-
-
-class _Slot:
-    """Hold one of the server's worker slots, or answer 503 (with Retry-After) after `timeout`."""
-
-    def __init__(self, semaphore, timeout):
-        self.semaphore, self.timeout = semaphore, timeout
-
-    def __enter__(self):
-        if not self.semaphore.acquire(timeout=self.timeout):
-            raise HTTPError(503, "the demo server is busy training other sessions; try again in a moment")
-        return self
-
-    def __exit__(self, *exc):
-        self.semaphore.release()
 
 
 class _locked:
@@ -425,6 +423,11 @@ class DemoServer(http.server.ThreadingHTTPServer):
     daemon_threads = True  # a hung client never keeps the process alive
     request_queue_size = 64
 
+    def server_close(self):
+        super().server_close()
+        if hasattr(self, "pool"):
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
 
 class DemoServer6(DemoServer):
     address_family = socket.AF_INET6
@@ -455,7 +458,7 @@ def make_server(host="127.0.0.1", port=8000, preset="seed", max_sessions=16, idl
     cls = DemoServer6 if ":" in host else DemoServer
     httpd = cls((host, port), DemoHandler)
     httpd.store = store
-    httpd.work = threading.BoundedSemaphore(workers)
+    httpd.pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="demo-worker")
     httpd.loopback = _is_loopback(host)
     httpd.verbose = verbose
     httpd.static_files = {
