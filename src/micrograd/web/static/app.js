@@ -135,7 +135,7 @@ async function loop(token) {
       // a busy server (503: other tabs are training) is waited out, not the end of play;
       // a full one (no free session) and every other error stop play with the message
       if (e.status === 503 && /busy/.test(e.message)) {
-        status(`${e.message} (retrying)`);
+        status(`${e.message.split(";")[0]}: retrying`);
         await new Promise((r) => setTimeout(r, 1000));
         continue;
       }
