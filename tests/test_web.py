@@ -80,7 +80,9 @@ def model_loss(model, x, y, label):
 def test_session_trains_exactly_the_seed_program():
     golden = golden_train_losses()
     s = Session(parse_config({}))
-    records = s.step(20) + s.step(20)
+    records = []
+    while len(records) < 40:  # a loaded machine may cut a request short (STEP_BUDGET_SECONDS): step on
+        records += s.step(min(20, 40 - len(records)))
     assert [r["step"] for r in records] == list(range(40))
     for r in records:
         assert math.isclose(r["train_loss"], golden[r["step"]], rel_tol=1e-10), r

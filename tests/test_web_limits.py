@@ -103,6 +103,12 @@ def test_more_tabs_than_sessions_over_http_get_a_clear_503():
             assert status == 200 and out["step"] == 1
         assert request(httpd, "DELETE", f"/api/sessions/{sids[0]}")[0] == 204  # a tab closes: room again
         assert request(httpd, "POST", "/api/sessions", {"hidden": [2]})[0] == 201
+    with serving(max_sessions=2, active_seconds=0.2) as httpd:  # a quiet tab's slot goes to a new one
+        quiet = request(httpd, "POST", "/api/sessions", {"hidden": [2]})[1]["session"]
+        request(httpd, "POST", "/api/sessions", {"hidden": [2]})
+        time.sleep(0.3)
+        assert request(httpd, "POST", "/api/sessions", {"hidden": [2]})[0] == 201
+        assert request(httpd, "GET", f"/api/sessions/{quiet}")[0] == 404
 
 
 # ---------------------------------------------------------------------- the worker cap

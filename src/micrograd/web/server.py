@@ -442,9 +442,19 @@ def _is_loopback(host):
         return False
 
 
-def make_server(host="127.0.0.1", port=8000, preset="seed", max_sessions=16, idle_seconds=1800.0, verbose=False, workers=WORKERS):
+def make_server(
+    host="127.0.0.1",
+    port=8000,
+    preset="seed",
+    max_sessions=16,
+    idle_seconds=1800.0,
+    verbose=False,
+    workers=WORKERS,
+    active_seconds=sessions.ACTIVE_SECONDS,
+):
     """A ready-to-run server (call `serve_forever()`); port 0 picks a free port. At most `max_sessions`
-    sessions live at once and at most `workers` requests compute at once.
+    sessions live at once (a new one evicts only a session idle for `active_seconds`, else it gets a
+    503), and at most `workers` requests compute at once.
 
     Raises ValueError for a bad port or preset and OSError if the address is taken.
     """
@@ -454,7 +464,7 @@ def make_server(host="127.0.0.1", port=8000, preset="seed", max_sessions=16, idl
         raise ValueError(f"workers must be an int >= 1, got {workers!r}")
     if not isinstance(host, str) or not host:
         raise ValueError(f"host must be a host name or address, got {host!r}")
-    store = sessions.SessionStore(preset, max_sessions=max_sessions, idle_seconds=idle_seconds)
+    store = sessions.SessionStore(preset, max_sessions=max_sessions, idle_seconds=idle_seconds, active_seconds=active_seconds)
     cls = DemoServer6 if ":" in host else DemoServer
     httpd = cls((host, port), DemoHandler)
     httpd.store = store
