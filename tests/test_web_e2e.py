@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -50,7 +51,9 @@ def chromium_path():
 
 @pytest.fixture(scope="module")
 def server():
-    with serving() as httpd:
+    # every test opens tabs, within seconds of each other: more sessions than the default 16, all
+    # "in use" (a request in the last minute), which the server would refuse (as it should)
+    with serving(max_sessions=64) as httpd:
         yield httpd
 
 
@@ -278,6 +281,44 @@ def test_an_expired_session_is_replaced_transparently(demo, server):
     demo.wait("() => +document.getElementById('step-count').textContent === 1")
     assert page.evaluate("() => sessionStorage.getItem('micrograd-session')") != sid
     demo.errors.clear()  # Chromium logs the 404 that told the page
+
+
+def test_a_tab_beyond_the_session_limit_is_told_and_the_others_keep_their_runs(browser):
+    with serving(max_sessions=1) as small:
+        first = Page(browser, small)
+        try:
+            sid = first.page.evaluate("() => sessionStorage.getItem('micrograd-session')")
+            second = first.context.new_page()
+            second.goto(first.base)  # a tab more than the server has sessions for
+            expect(second.locator("#status")).to_contain_text("the demo server is full")
+            expect(second.locator("#status")).to_have_class("error")
+            first.page.click("#step")  # the first tab was not reset or evicted for it
+            first.wait("() => +document.getElementById('step-count').textContent === 1")
+            assert first.page.evaluate("() => sessionStorage.getItem('micrograd-session')") == sid
+            assert [e for e in first.errors if "503" not in e] == []  # Chromium logs the 503 the page showed
+        finally:
+            first.context.close()
+
+
+def test_play_waits_out_a_busy_server(browser, monkeypatch):
+    from micrograd.web import server as web_server
+
+    monkeypatch.setattr(web_server, "WORK_TIMEOUT", 0.3)
+    with serving(workers=1) as small:
+        d = Page(browser, small)
+        try:
+            d.page.click("#play")
+            d.wait("() => +document.getElementById('step-count').textContent >= 2")
+            release = threading.Event()
+            small.pool.submit(release.wait, 30)  # other sessions hold the only worker
+            expect(d.page.locator("#status")).to_contain_text("busy training other sessions: retrying")
+            expect(d.page.locator("#play")).to_contain_text("Pause")  # still playing
+            release.set()
+            at = d.num("#step-count")
+            d.wait(f"() => +document.getElementById('step-count').textContent > {at}")  # and training again
+            d.page.click("#play")
+        finally:
+            d.context.close()
 
 
 def test_everything_is_served_locally(demo):

@@ -21,14 +21,26 @@ API (JSON in, JSON out; errors are 4xx with {"error": message}):
 Config fields: preset, then TrainConfig's demo settings (today dataset, n, hidden, activation,
 init, optimizer, lr, seed): /api/options lists them under "fields" (see web/forms.py).
 
-Robustness: bodies over 64 KiB, malformed JSON, wrong types, out-of-range values and
-unknown sessions get a 4xx with a message; a slow client times out; a busy session
-answers 503 rather than queueing forever; an unexpected error is a 500 with a message,
-and the server goes on serving. Bound to loopback, it also refuses requests whose Host
-is not a loopback name (a web page cannot reach it through DNS rebinding), and POSTs
-must be `application/json` (a cross-site form cannot send them).
+Robustness: bodies over 64 KiB, malformed JSON, wrong types, out-of-range values,
+duplicate Host or Content-Length headers and unknown sessions get a 4xx with a message;
+a client has REQUEST_TIMEOUT seconds to send its whole request (a trickle of one byte at a
+time does not extend it); a busy session answers 503 rather than queueing forever; an
+unexpected error is a 500 with a message, and the server goes on serving. Bound to
+loopback, it also refuses requests whose Host is not a loopback name (a web page cannot
+reach it through DNS rebinding), and every POST, even an empty one, must be
+`application/json` (a cross-site form cannot send them).
+
+Under load: at most `max_sessions` sessions (a new one evicts only an idle one, else a 503
+saying the server is full: see session.SessionStore), and at most `workers` requests
+compute at once (training, snapshots, traces); the others wait up to WORK_TIMEOUT seconds,
+then get a 503 with Retry-After. Plain requests (the page, /api/options) never wait for a
+worker, so they stay fast while every session trains. Memory is bounded by max_sessions
+times the largest session (~6 MiB: n=1000, hidden [32, 32, 32], a full history) plus
+`workers` steps' graphs in flight (~110 MiB each at that size): ~350 MiB with the defaults
+(16 sessions, 2 workers). tests/test_web_load.py measures it.
 """
 
+import concurrent.futures
 import http.server
 import ipaddress
 import json
@@ -36,6 +48,7 @@ import os
 import re
 import socket
 import sys
+import time
 import traceback
 
 from ..config import TrainConfig
@@ -46,6 +59,9 @@ STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 MAX_BODY = 64 * 1024
 REQUEST_TIMEOUT = 10.0  # seconds a client may take to send its request
 LOCK_TIMEOUT = 5.0  # seconds a request waits for its session before a 503
+WORKERS = 2  # requests computing at once: the scalar engine holds the GIL, so more only slows every request
+WORK_TIMEOUT = 10.0  # seconds a request waits for a worker before a 503
+RETRY_AFTER = "2"  # seconds, sent with every 503
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -57,7 +73,6 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
-LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 _SESSION_PATH = re.compile(r"^/api/sessions/([0-9a-f]{32})(?:/(step|reset|pick|points))?$")
 
 
@@ -65,6 +80,55 @@ class HTTPError(Exception):
     def __init__(self, status, message):
         super().__init__(message)
         self.status = status
+
+
+# ---------------------------------------------------------------------- a deadline per request
+
+
+class _DeadlineReader:
+    """The request's input stream with one deadline for the whole request: every read waits at
+    most until `handler.deadline`, so a client trickling one byte at a time cannot hold a thread
+    longer than REQUEST_TIMEOUT (a per-read timeout restarts with every byte)."""
+
+    def __init__(self, raw, handler):
+        self._raw, self._handler = raw, handler
+
+    def _arm(self):
+        left = self._handler.deadline - time.monotonic()
+        if left <= 0:
+            raise socket.timeout("the request took too long to arrive")
+        self._handler.connection.settimeout(left)
+
+    def readline(self, limit=-1):
+        out = bytearray()
+        while limit < 0 or len(out) < limit:
+            self._arm()
+            chunk = self._raw.peek(1)  # at most one recv, and only if the buffer is empty
+            if not chunk:
+                break
+            end = chunk.find(b"\n")
+            take = len(chunk) if end < 0 else end + 1
+            if limit >= 0:
+                take = min(take, limit - len(out))
+            out += self._raw.read(take)  # from the buffer: no recv
+            if out.endswith(b"\n"):
+                break
+        return bytes(out)
+
+    def read(self, n=-1):
+        if n is None or n < 0:
+            raise ValueError("read() needs a size here: bodies are read by Content-Length")
+        out = bytearray()
+        while len(out) < n:
+            self._arm()
+            chunk = self._raw.read1(min(n - len(out), 65536))
+            if not chunk:
+                break
+            out += chunk
+        return bytes(out)
+
+    def __getattr__(self, name):
+        return getattr(self._raw, name)
 
 
 # ---------------------------------------------------------------------- request handler
@@ -78,6 +142,14 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
     server_version = "micrograd-demo"
 
     # ------------------------------------------------------------------ plumbing
+    def setup(self):
+        super().setup()
+        self.rfile = _DeadlineReader(self.rfile, self)
+
+    def handle_one_request(self):
+        self.deadline = time.monotonic() + self.timeout  # the whole request (line, headers, body) by then
+        super().handle_one_request()
+
     def log_message(self, fmt, *args):  # quiet: a live demo would flood the terminal
         if getattr(self.server, "verbose", False):
             super().log_message(fmt, *args)
@@ -91,6 +163,8 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Security-Policy", CSP)
         for k, v in headers:
             self.send_header(k, v)
+        if status == 503:
+            self.send_header("Retry-After", RETRY_AFTER)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
@@ -114,8 +188,10 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
             pass
 
     def _body(self):
-        """The request's JSON object (an empty body is {})."""
+        """The request's JSON object (an empty body is {}); every POST must say it sends JSON."""
         ctype = self.headers.get("Content-Type", "")
+        if ctype.split(";")[0].strip().lower() != "application/json":  # even an empty body: a cross-site
+            raise HTTPError(415, f"Content-Type must be application/json, got {ctype!r}")  # form can't send it
         length = self.headers.get("Content-Length")
         if length is None:
             if self.headers.get("Transfer-Encoding"):
@@ -139,8 +215,6 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
             raise HTTPError(400, f"request body ended after {len(raw)} of {n} bytes")
         if n == 0:
             return {}
-        if ctype.split(";")[0].strip().lower() != "application/json":
-            raise HTTPError(415, f"Content-Type must be application/json, got {ctype!r}")
         try:
             return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except UnicodeDecodeError:
@@ -148,18 +222,29 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
         except (ValueError, RecursionError) as e:
             raise HTTPError(400, f"malformed JSON: {e}") from None
 
-    def _check_host(self):
+    def _check_headers(self):
+        """One Host and one Content-Length at most (two could be read differently by a proxy and by
+        us: request smuggling), not both Content-Length and Transfer-Encoding; and a loopback Host
+        when bound to loopback."""
+        for name in ("Host", "Content-Length", "Transfer-Encoding"):
+            if len(self.headers.get_all(name, ())) > 1:
+                self.close_connection = True
+                raise HTTPError(400, f"duplicate {name} header")
+        if "Content-Length" in self.headers and "Transfer-Encoding" in self.headers:
+            self.close_connection = True
+            raise HTTPError(400, "both Content-Length and Transfer-Encoding: send one")
         if not self.server.loopback:
             return
         host = self.headers.get("Host", "")
         name = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0]
-        if name.lower() not in LOOPBACK_NAMES:
+        if not _is_loopback(name.lower().rstrip(".")):
             raise HTTPError(403, f"this demo server answers only to loopback names (Host: {host!r})")
 
     def _dispatch(self, method):
         self._consumed = False  # has the request body been read? (if not, the connection can't be reused)
+        self.connection.settimeout(self.timeout)  # the deadline was for reading the request; answering has its own
         try:
-            self._check_host()
+            self._check_headers()
             path = self.path.split("?", 1)[0]
             if path.startswith("/api/"):
                 status, obj = self._api(method, path)
@@ -218,9 +303,12 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
             return 200, options(store.default_preset)
         if path == "/api/sessions":
             _allow(method, path, "POST")
-            s = store.create(self._body())
-            with _locked(s):
-                return 201, s.snapshot()
+            body = self._body()
+            try:
+                store.check_room()  # a full server says so at once, not after waiting for a worker
+                return 201, self._compute(lambda: store.create(body).snapshot())  # building one is work too
+            except sessions.StoreFull as e:
+                raise HTTPError(503, str(e)) from None
         m = _SESSION_PATH.match(path)
         if not m:
             raise HTTPError(404, f"no such API endpoint: {path}")
@@ -235,35 +323,52 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
         if s is None:
             raise HTTPError(404, f"unknown session {sid!r} (it may have expired)")
         with _locked(s):
-            if action is None:
-                return 200, s.snapshot()
-            if action == "step":
-                steps = forms.check_steps(body)
-                records = s.step(steps)
-                return 200, {**s.snapshot(history=False), "records": records}
-            if action == "reset":
-                s.reset(forms.parse_config(body, store.default_preset))
-                return 200, s.snapshot()
-            if action == "pick":
-                point = forms.parse_point(body, s.nclasses, extra=("expand",))
-                expand = body.get("expand", False)
-                if not isinstance(expand, bool):
-                    raise forms.BadRequest(f"expand must be true or false, got {expand!r}")
-                s.trace(*point)  # a point that cannot be traced now is refused (409), not kept
-                s.pick, s.expand = point, expand
-                return 200, s.snapshot(history=False)
-            # points
-            if not isinstance(body, dict) or body.get("op") not in ("add", "remove"):
-                op = body.get("op") if isinstance(body, dict) else body
-                raise forms.BadRequest(f"op must be 'add' or 'remove', got {op!r}")
-            point = {k: v for k, v in body.items() if k != "op"}
-            if body["op"] == "add":
-                s.add_point(*forms.parse_point(point, s.nclasses))
-                out = {"added": True}
-            else:
-                x, y, _ = forms.parse_point(point, s.nclasses, need_label=False)
-                out = {"removed": s.remove_nearest(x, y)}
-            return 200, {**s.snapshot(history=False), **out}
+            return 200, self._compute(lambda: _session_action(s, action, body, store.default_preset))
+
+    def _compute(self, fn):
+        """`fn()` on one of the server's worker threads. A small fixed pool bounds how much training runs
+        at once (plain requests stay fast) and its memory: each thread's malloc arena keeps its
+        high-water mark, so steps run on any of 50 connection threads held ~50 step graphs' worth."""
+        future = self.server.pool.submit(fn)
+        try:
+            return future.result(timeout=WORK_TIMEOUT)
+        except concurrent.futures.TimeoutError:
+            if future.cancel():  # still queued: give up on it
+                raise HTTPError(503, "the demo server is busy training other sessions; try again in a moment") from None
+            return future.result()  # already running: it ends within the step budget
+
+
+def _session_action(s, action, body, default_preset):
+    """The session endpoints' work (the caller holds the session's lock); the response's JSON."""
+    if action is None:
+        return s.snapshot()
+    if action == "step":
+        steps = forms.check_steps(body)
+        records = s.step(steps)
+        return {**s.snapshot(history=False), "records": records}
+    if action == "reset":
+        s.reset(forms.parse_config(body, default_preset))
+        return s.snapshot()
+    if action == "pick":
+        point = forms.parse_point(body, s.nclasses, extra=("expand",))
+        expand = body.get("expand", False)
+        if not isinstance(expand, bool):
+            raise forms.BadRequest(f"expand must be true or false, got {expand!r}")
+        s.trace(*point)  # a point that cannot be traced now is refused (409), not kept
+        s.pick, s.expand = point, expand
+        return s.snapshot(history=False)
+    # points
+    if not isinstance(body, dict) or body.get("op") not in ("add", "remove"):
+        op = body.get("op") if isinstance(body, dict) else body
+        raise forms.BadRequest(f"op must be 'add' or 'remove', got {op!r}")
+    point = {k: v for k, v in body.items() if k != "op"}
+    if body["op"] == "add":
+        s.add_point(*forms.parse_point(point, s.nclasses))
+        out = {"added": True}
+    else:
+        x, y, _ = forms.parse_point(point, s.nclasses, need_label=False)
+        out = {"removed": s.remove_nearest(x, y)}
+    return {**s.snapshot(history=False), **out}
 
 
 def _allow(method, path, allowed):
@@ -318,6 +423,11 @@ class DemoServer(http.server.ThreadingHTTPServer):
     daemon_threads = True  # a hung client never keeps the process alive
     request_queue_size = 64
 
+    def server_close(self):
+        super().server_close()
+        if hasattr(self, "pool"):
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
 
 class DemoServer6(DemoServer):
     address_family = socket.AF_INET6
@@ -332,19 +442,33 @@ def _is_loopback(host):
         return False
 
 
-def make_server(host="127.0.0.1", port=8000, preset="seed", max_sessions=16, idle_seconds=1800.0, verbose=False):
-    """A ready-to-run server (call `serve_forever()`); port 0 picks a free port.
+def make_server(
+    host="127.0.0.1",
+    port=8000,
+    preset="seed",
+    max_sessions=16,
+    idle_seconds=1800.0,
+    verbose=False,
+    workers=WORKERS,
+    active_seconds=sessions.ACTIVE_SECONDS,
+):
+    """A ready-to-run server (call `serve_forever()`); port 0 picks a free port. At most `max_sessions`
+    sessions live at once (a new one evicts only a session idle for `active_seconds`, else it gets a
+    503), and at most `workers` requests compute at once.
 
     Raises ValueError for a bad port or preset and OSError if the address is taken.
     """
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"port must be an int in [0, 65535], got {port!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an int >= 1, got {workers!r}")
     if not isinstance(host, str) or not host:
         raise ValueError(f"host must be a host name or address, got {host!r}")
-    store = sessions.SessionStore(preset, max_sessions=max_sessions, idle_seconds=idle_seconds)
+    store = sessions.SessionStore(preset, max_sessions=max_sessions, idle_seconds=idle_seconds, active_seconds=active_seconds)
     cls = DemoServer6 if ":" in host else DemoServer
     httpd = cls((host, port), DemoHandler)
     httpd.store = store
+    httpd.pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="demo-worker")
     httpd.loopback = _is_loopback(host)
     httpd.verbose = verbose
     httpd.static_files = {

@@ -13,7 +13,8 @@ of one chosen datapoint, traced with every gradient zeroed first.
 Every user input is checked before it reaches a session, by `micrograd.web.forms`
 (`parse_config`, `parse_point`, `check_steps`): a bad one raises `BadRequest` (a ValueError)
 whose message names the field and the value; the server turns it into a 4xx. Sessions expire
-when idle and their number is bounded (LRU eviction).
+when idle and their number is bounded: a new session may evict only one that has been idle
+for ACTIVE_SECONDS; when every session is in use the new one is refused (`StoreFull`, a 503).
 """
 
 import math
@@ -36,6 +37,10 @@ GRID = 48  # decision-boundary grid is GRID x GRID cells
 MAX_GRAPH_NODES = 5000  # a traced graph bigger than this is refused (the page could not draw it)
 MAX_HISTORY = 10000  # records kept per session; past it the older half is thinned (a tab may play for hours)
 SPLITS = ("train", "val", "test")
+# A session with a request in the last ACTIVE_SECONDS is in use and is never evicted to make room
+# for a new one (evicting active tabs made them evict each other in a loop). A playing tab sends a
+# request every few hundred ms; a paused one that stays quiet this long may lose its place.
+ACTIVE_SECONDS = 60.0
 
 
 def thin(records, limit=MAX_HISTORY):
@@ -349,31 +354,61 @@ class Session:
 # ---------------------------------------------------------------------- the store
 
 
-class SessionStore:
-    """Sessions by id: created on demand, expired after `idle_seconds` without a request,
-    at most `max_sessions` (creating one more evicts the least recently used)."""
+class StoreFull(RuntimeError):
+    """Every session slot is held by a session in use: the server answers 503 with this message."""
 
-    def __init__(self, default_preset="seed", max_sessions=16, idle_seconds=1800.0):
+
+class SessionStore:
+    """Sessions by id: created on demand, expired after `idle_seconds` without a request, at most
+    `max_sessions`. A new session may evict the least recently used one only if it has been idle
+    for `active_seconds`; if every session is in use, `create` raises `StoreFull` (never evicts an
+    active one: two tabs must not take turns resetting each other)."""
+
+    def __init__(self, default_preset="seed", max_sessions=16, idle_seconds=1800.0, active_seconds=ACTIVE_SECONDS):
         TrainConfig.preset(default_preset)  # refuse an unknown preset now, not on first use
         self.default_preset = default_preset
         self.max_sessions = max_sessions
         self.idle_seconds = idle_seconds
+        self.active_seconds = active_seconds
         self._sessions = {}
+        self._reserved = 0  # slots taken by sessions being built (outside the lock)
         self._lock = threading.Lock()
 
     def _expire(self, now):
         for sid in [sid for sid, s in self._sessions.items() if now - s.touched > self.idle_seconds]:
             del self._sessions[sid]
 
+    def check_room(self):
+        """Raise StoreFull now if a new session could not get a slot (the server asks before it
+        waits for a worker); `create` checks again."""
+        self._reserve(take=False)
+
+    def _reserve(self, take=True):
+        """Take a slot for a new session, evicting an idle one if needed; StoreFull if none is free."""
+        with self._lock:
+            now = time.monotonic()
+            self._expire(now)
+            if len(self._sessions) + self._reserved >= self.max_sessions:
+                idle = [s for s in self._sessions.values() if now - s.touched > self.active_seconds]
+                if not idle:
+                    raise StoreFull(
+                        f"the demo server is full: all {self.max_sessions} sessions are in use (each had a request in "
+                        f"the last {self.active_seconds:g} s); close another tab of this demo or try again in a minute"
+                    )
+                del self._sessions[min(idle, key=lambda s: s.touched).id]
+            self._reserved += take
+
     def create(self, body):
         cfg = parse_config(body, self.default_preset)  # validate before building anything
-        session = Session(cfg)
-        with self._lock:
-            self._expire(time.monotonic())
-            while len(self._sessions) >= self.max_sessions:
-                lru = min(self._sessions.values(), key=lambda s: s.touched)
-                del self._sessions[lru.id]
-            self._sessions[session.id] = session
+        self._reserve()  # before building: a full server refuses at once, without the work
+        session = None
+        try:
+            session = Session(cfg)
+        finally:
+            with self._lock:  # the reserved slot becomes the session's in one step: never over the bound
+                self._reserved -= 1
+                if session is not None:
+                    self._sessions[session.id] = session
         return session
 
     def get(self, sid):

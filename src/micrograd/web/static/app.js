@@ -132,6 +132,13 @@ async function loop(token) {
     try {
       await serial(() => doStep(speed()));
     } catch (e) {
+      // a busy server (503: other tabs are training) is waited out, not the end of play;
+      // a full one (no free session) and every other error stop play with the message
+      if (e.status === 503 && /busy/.test(e.message)) {
+        status(`${e.message.split(";")[0]}: retrying`);
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
       fail(e);
       setPlaying(false);
       return;
