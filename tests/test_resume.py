@@ -108,9 +108,9 @@ def test_save_every_writes_intermediate_checkpoints(tmp_path, monkeypatch):
 
     seen, real = [], checkpoint.save_trainer
 
-    def spy(path, trainer, history=None):
+    def spy(path, trainer, history=None, **kw):
         seen.append(trainer.step)
-        return real(path, trainer, history)
+        return real(path, trainer, history, **kw)
 
     monkeypatch.setattr(checkpoint, "save_trainer", spy)
     rc = cli_mod.main(["train", "--steps", "9", "--save", str(tmp_path / "c.json"), "--save-every", "4", "--quiet"])

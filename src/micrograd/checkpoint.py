@@ -51,6 +51,14 @@ changing it: a file without them loads (its plots show the loss only), and an ol
 reading a newer file ignores them. The files in `tests/golden/ckpt_v1_*.json`, written by
 version 0.1.0, must keep loading and resuming bit for bit.
 
+## Limits and guarantees
+- `save` replaces an existing file only if it is a micrograd checkpoint (or empty), unless
+  `overwrite=True`; never a directory, FIFO, device or socket (`micrograd._io.check_target`).
+- `load` refuses a FIFO, a device or a symlink to one at once, and a file over `MAX_BYTES`
+  (256 MiB) before reading it whole (at most MAX_BYTES + 1 bytes are ever read).
+- A loaded payload is validated completely (types, booleans are not numbers, numbers a
+  float can hold, non-negative second moments, a resumable optimizer state) before it is used.
+
 The JSON encoding and the validation of a loaded payload live in `micrograd._checkpoint_json`;
 the signal handling that saves a checkpoint on Ctrl-C is `micrograd.train.StopOnSignal`.
 """
@@ -59,6 +67,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 
 from ._checkpoint_json import (
     CheckpointError,
@@ -72,7 +81,7 @@ from ._checkpoint_json import (
     to_plain,
     validate_payload,
 )
-from ._io import atomic_write, check_path, check_target
+from ._io import atomic_write, check_path, check_target, read_head, read_regular
 from .config import TrainConfig
 from .rng import RNG
 
@@ -84,22 +93,46 @@ __all__ = [
     "Checkpoint",
     "CheckpointError",
     "check_target",
+    "check_save_target",
+    "is_checkpoint_file",
     "atomic_write",
     "data_fingerprint",
     "FORMAT",
     "VERSION",
     "DEFAULT_INTERRUPT_PATH",
+    "MAX_BYTES",
 ]
 
 FORMAT = "micrograd-checkpoint"
 VERSION = 1
 DEFAULT_INTERRUPT_PATH = "micrograd-interrupted.ckpt.json"
+MAX_BYTES = 256 * 2**20  # load() refuses bigger files before reading them (the seed's run: ~10 KB)
+
+_FORMAT_MARK = re.compile(rb'^\s*\{\s*"format"\s*:\s*"micrograd-checkpoint"')
+
+
+def is_checkpoint_file(path):
+    """True if `path` starts like a micrograd checkpoint (a cheap look at its first bytes):
+    the files `save` may replace without `overwrite=True`."""
+    return bool(_FORMAT_MARK.match(read_head(path, 256)))
+
+
+is_checkpoint_file.kind = "a micrograd checkpoint"
+
+
+def check_save_target(path, name="path", overwrite=False, hint=" (pass overwrite=True to replace it)"):
+    """Raise now if `save(path, ..., overwrite=overwrite)` would be refused (before a long run)."""
+    return check_target(path, name, may_replace=is_checkpoint_file, overwrite=overwrite, hint=hint)
+
 
 # ---------------------------------------------------------------------- save
 
 
-def save(path, model, optimizer, rng, step, config, history=None, data=None):
+def save(path, model, optimizer, rng, step, config, history=None, data=None, overwrite=False):
     """Write a checkpoint of a run at `step` (training steps done) to `path`, atomically.
+
+    An existing `path` is replaced only if it is a micrograd checkpoint or empty (else a
+    FileExistsError), unless `overwrite=True`; a directory, FIFO or device never is.
 
     `config` is a TrainConfig (or its dict), `rng` a micrograd.RNG, `history` fit()'s
     history (its train_loss, val_loss, val_accuracy and summary are kept), `data` the run's (train, val, test)
@@ -140,15 +173,25 @@ def save(path, model, optimizer, rng, step, config, history=None, data=None):
     sha = hashlib.sha256(canon.encode("ascii")).hexdigest()
     doc = {"format": FORMAT, "version": VERSION, "sha256": sha, "payload": payload}
     text = dumps_readable(doc) + "\n"
-    with atomic_write(path, "w") as f:
+    with atomic_write(
+        path, "w", may_replace=is_checkpoint_file, overwrite=overwrite, hint=" (pass overwrite=True to replace it)"
+    ) as f:
         f.write(text)
     return path
 
 
-def save_trainer(path, trainer, history=None):
+def save_trainer(path, trainer, history=None, overwrite=False):
     """`save()` for a Trainer (either engine) at its current step."""
     return save(
-        path, trainer.model, trainer.optimizer, trainer.rng, trainer.step, trainer.config, history=history, data=trainer.splits
+        path,
+        trainer.model,
+        trainer.optimizer,
+        trainer.rng,
+        trainer.step,
+        trainer.config,
+        history=history,
+        data=trainer.splits,
+        overwrite=overwrite,
     )
 
 
@@ -174,7 +217,7 @@ class Checkpoint:
         return (self.config_class or TrainConfig)(**{**self.config, **overrides})
 
 
-def load(path, config_class=None):
+def load(path, config_class=None, max_bytes=MAX_BYTES):
     """Read and validate a checkpoint file; returns a `Checkpoint`.
 
     `config_class` is the config dataclass its config must fit (default `TrainConfig`; a
@@ -182,15 +225,18 @@ def load(path, config_class=None):
 
     Raises FileNotFoundError if there is no such file and CheckpointError (a ValueError)
     naming the problem for a truncated, non-JSON, foreign, wrong-version, tampered,
-    incomplete or non-finite file.
+    incomplete or non-finite file, and for a directory, FIFO, device (or a symlink to one) or a
+    file over `max_bytes`, refused before it is read.
     """
     path = check_path(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no checkpoint file {path!r}")
     if os.path.isdir(path):
         raise CheckpointError(f"checkpoint {path!r} is a directory, not a file")
-    with open(path, "rb") as f:
-        raw = f.read()
+    try:
+        raw = read_regular(path, limit=max_bytes, what="checkpoint")
+    except ValueError as e:  # a FIFO, a device, too big: one message, as a CheckpointError
+        raise CheckpointError(str(e)) from None
 
     def bad(msg):
         return CheckpointError(f"checkpoint {path!r}: {msg}")

@@ -50,10 +50,13 @@ def _start_run(args):
     from .. import checkpoint
     from ..train import make_trainer
 
+    for key in ("save", "resume", "log", "plot"):  # an empty path is a mistake, not "no file"
+        if getattr(args, key, None) == "":
+            raise ValueError(f"{_flag(key)} needs a path, got ''")
     if args.save_every and not args.save:
         raise ValueError(f"--save-every {args.save_every} needs --save CKPT (where to save)")
-    if args.save:
-        checkpoint.check_target(args.save, "--save")  # fail before training, not after
+    if args.save:  # fail before training, not after: a directory, a FIFO, a device, someone else's file
+        checkpoint.check_save_target(args.save, "--save", overwrite=args.overwrite, hint=" (pass --overwrite to replace it)")
     if not args.resume:
         return make_trainer(config_from_args(args)), None
     ckpt = checkpoint.load(args.resume, config_class=_config_class(args))
@@ -81,7 +84,7 @@ class _Checkpointing:
     def _save(self, path):
         from .. import checkpoint
 
-        checkpoint.save_trainer(path, self.trainer, self.history)
+        checkpoint.save_trainer(path, self.trainer, self.history, overwrite=bool(getattr(self.args, "overwrite", False)))
 
     def _every(self, trainer, record):
         if self.args.save_every and trainer.step % self.args.save_every == 0:
