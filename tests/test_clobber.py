@@ -2,11 +2,15 @@
 (micrograd._io.check_target / read_regular, checkpoint.save/load, export, the CLI's flags),
 and the cleanup of the temporary files a killed save leaves behind."""
 
+import hashlib
+import json
 import os
 import stat
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from micrograd import _io, checkpoint
 from micrograd.checkpoint import CheckpointError
@@ -202,3 +206,149 @@ def test_a_live_writers_temporary_file_is_never_removed(tmp_path):
         assert _io.remove_orphans(str(tmp_path), ".run.json.", ".tmp.json") == []
         assert tmp.exists()
     assert target.read_text() == "{}" and [p.name for p in tmp_path.iterdir()] == ["run.json"]
+
+
+# ---------------------------------------------------------------------- crafted checkpoints: validated before use
+
+
+def rewrite(path, edit):
+    """Edit a checkpoint's JSON document and recompute its checksum (a well-formed but crafted file)."""
+    doc = json.loads(path.read_text())
+    edit(doc)
+    if isinstance(doc, dict) and isinstance(doc.get("payload"), dict):
+        canon = json.dumps(doc["payload"], sort_keys=True, separators=(",", ":"), allow_nan=True)
+        doc["sha256"] = hashlib.sha256(canon.encode()).hexdigest()
+    path.write_text(json.dumps(doc, allow_nan=True))
+
+
+def first_state(p):
+    return next(st for st in p["optimizer"]["state"] if st)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d.update(version=True), "unsupported version True"),
+        (lambda d: d["payload"].update(step=True), "step must be an int >= 0"),
+        (lambda d: d["payload"]["optimizer"].update(t=False), "optimizer.t must be an int >= 0"),
+        (lambda d: d["payload"]["optimizer"].update(t=1.5), "optimizer.t must be an int >= 0"),
+        (lambda d: d["payload"]["model"].update({"layers.0.neurons.0.b": 10**400}), "too large for a float at payload.model"),
+        (lambda d: d["payload"]["config"].update(lr=10**400), "too large for a float at payload.config.lr"),
+        (lambda d: d["payload"]["model"].update({"layers.0.neurons.0.b": True}), "must be a number"),
+        (lambda d: first_state(d["payload"]).update(v=-1.0), r"state\[\d+\].v holds -1.0: a second moment"),
+        (lambda d: first_state(d["payload"]).update(m="x"), r"state\[\d+\].m must be a number"),
+        (lambda d: first_state(d["payload"]).update(m=[[1.0], [2.0, 3.0]]), "ragged"),
+        (lambda d: d["payload"]["optimizer"].update(type=7), "optimizer.type must be"),
+        (lambda d: d["payload"]["config"].update(data=3, dataset=None), "config.data must be a non-empty string"),
+        (lambda d: d["payload"].update(history={"train_loss": [], "val_loss": {"²": 1.0}}), "history must be"),
+    ],
+)
+def test_crafted_values_are_refused(ckpt, edit, message):
+    rewrite(ckpt, edit)
+    with pytest.raises(CheckpointError, match=message):
+        checkpoint.load(ckpt)
+
+
+@pytest.mark.parametrize("engine, optimizer", [("scalar", "adamw"), ("tensor", "adamw"), ("tensor", "seed-adam")])
+def test_negative_second_moments_refused_for_every_engine(tmp_path, engine, optimizer):
+    tr = make_trainer(TrainConfig.preset("seed", steps=3, engine=engine, optimizer=optimizer))
+    tr.train_step()
+    path = tmp_path / "c.json"
+    checkpoint.save_trainer(path, tr)
+    key = "exp_avg_sq" if optimizer == "adamw" else "v"
+
+    def negate(d):
+        st = d["payload"]["optimizer"]["state"][0]
+        st[key] = -1.0 if not isinstance(st[key], list) else [-1.0 for _ in st[key]]
+
+    rewrite(path, negate)
+    with pytest.raises(CheckpointError, match="a second moment"):
+        checkpoint.load(path)
+
+
+def test_a_crafted_data_path_is_never_read_out(tmp_path, ckpt, capsys):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET header\nhunter2,x\n")
+    rewrite(ckpt, lambda d: d["payload"]["config"].update(data=str(secret), dataset=None))
+    for argv in (
+        ["train", "--resume", ckpt],
+        ["plot", ckpt, "--out", tmp_path / "p"],
+        ["export", ckpt, "--to", tmp_path / "m.pt"],
+    ):
+        status, err = run(capsys, *argv)
+        assert status == 2 and "its content is not shown" in err, err
+        assert "TOPSECRET" not in err and "hunter2" not in err
+    if os.name == "posix":
+        rewrite(ckpt, lambda d: d["payload"]["config"].update(data="/dev/zero"))
+        status, err = run(capsys, "train", "--resume", ckpt)
+        assert status == 2 and "'/dev/zero' is not a regular file" in err
+
+
+# hypothesis: any mutation of a valid checkpoint loads, or is one CheckpointError; one that loads restores
+# into its run (or is refused) and then trains a step without any other exception
+
+MUTANTS = st.one_of(
+    st.sampled_from([True, False, None, 10**400, -(10**400), 2**63, -1, 0, -1.0, 1e308, "NaN", "nan", "", "x", [], {}, [[]]]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(),
+    st.lists(st.floats(-1e3, 1e3), max_size=3),
+    st.text(max_size=5),
+)
+
+
+def _paths(x, at=()):
+    yield at
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield from _paths(v, (*at, k))
+    elif isinstance(x, list):
+        for i, v in enumerate(x[:3]):  # a few elements of each list: the structure, not every weight
+            yield from _paths(v, (*at, i))
+
+
+@pytest.fixture(scope="module")
+def valid_doc(tmp_path_factory):
+    path = tmp_path_factory.mktemp("valid") / "c.json"
+    tr = make_trainer(TrainConfig.preset("seed", steps=3, n=20, hidden=[3]))
+    tr.train_step()
+    checkpoint.save_trainer(path, tr, {"train_loss": [1.0], "val_loss": {0: 1.0}, "val_accuracy": {0: 0.5}})
+    doc = json.loads(path.read_text())
+    return doc, sorted(_paths(doc), key=repr)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_mutation_loads_or_is_a_checkpoint_error(tmp_path, valid_doc, data):
+    doc, paths = valid_doc
+    doc = json.loads(json.dumps(doc))
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.sampled_from(paths))
+        if not at:
+            continue
+        parent = doc
+        try:
+            for k in at[:-1]:
+                parent = parent[k]
+            if data.draw(st.booleans()) and isinstance(parent, dict):
+                parent.pop(at[-1], None)  # drop a key
+            else:
+                parent[at[-1]] = data.draw(MUTANTS)  # flip a type, a big int, a NaN string...
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier mutation removed the path
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(doc, allow_nan=True))
+    rewrite(path, lambda d: None)  # a valid checksum: the validation itself is tested
+    try:
+        ck = checkpoint.load(path)
+    except CheckpointError:
+        return
+    try:
+        tr = checkpoint.build_trainer(ck, make_trainer)
+        checkpoint.restore(tr, ck)
+    except CheckpointError:
+        return
+    if tr.step < tr.config.steps:
+        try:
+            tr.train_step()  # the state it loaded can be resumed
+        except (OverflowError, FloatingPointError):
+            pass  # huge (finite) weights overflow as a diverging run does: issue 9's divergence check, not load's

@@ -90,6 +90,7 @@ __all__ = [
     "save_trainer",
     "load",
     "restore",
+    "build_trainer",
     "Checkpoint",
     "CheckpointError",
     "check_target",
@@ -108,6 +109,7 @@ VERSION = 1
 DEFAULT_INTERRUPT_PATH = "micrograd-interrupted.ckpt.json"
 MAX_BYTES = 256 * 2**20  # load() refuses bigger files before reading them (the seed's run: ~10 KB)
 
+_LONG_DIGITS = re.compile(r"\d{300}")
 _FORMAT_MARK = re.compile(rb'^\s*\{\s*"format"\s*:\s*"micrograd-checkpoint"')
 
 
@@ -254,7 +256,7 @@ def load(path, config_class=None, max_bytes=MAX_BYTES):
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         got = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
         raise bad(f"not a micrograd checkpoint (format is {got!r}, expected {FORMAT!r})")
-    if doc.get("version") != VERSION:
+    if type(doc.get("version")) is not int or doc["version"] != VERSION:  # true == 1 in Python, not here
         raise bad(f"unsupported version {doc.get('version')!r} (this micrograd reads version {VERSION})")
     for key in ("sha256", "payload"):
         if key not in doc:
@@ -267,7 +269,12 @@ def load(path, config_class=None, max_bytes=MAX_BYTES):
         raise bad("checksum mismatch: the payload was modified or corrupted after saving")
     # NaN/inf can only be there if the canonical text spells them (walking is slower)
     fields = validate_payload(
-        path, payload, bad, maybe_nonfinite="NaN" in canon or "Infinity" in canon, config_class=config_class
+        path,
+        payload,
+        bad,
+        maybe_nonfinite="NaN" in canon or "Infinity" in canon,
+        config_class=config_class,
+        maybe_huge=_LONG_DIGITS.search(canon) is not None,  # only a long run of digits can be such an int
     )
     return Checkpoint(**fields)
 
@@ -344,6 +351,37 @@ def restore(trainer, ckpt):
     trainer.rng.setstate(ckpt.rng)
     trainer.step = ckpt.step
     return trainer
+
+
+def build_trainer(ckpt, make_trainer, config=None):
+    """`make_trainer(config)` (default: `ckpt.train_config()`) for a checkpoint that may be crafted.
+
+    A config's `data` path that comes from the checkpoint (not from the user) could name any
+    file: it must be a regular file (a FIFO or /dev/zero would hang the run), and an error
+    reading it names the path but never quotes its content (a CSV error quotes the bad line).
+    Its points are used only once `restore` has checked them against the saved fingerprint.
+    """
+    import stat
+
+    config = ckpt.train_config() if config is None else config
+    data = getattr(config, "data", None)
+    if data is None or data != ckpt.config.get("data"):  # no file, or a file the user named (--data)
+        return make_trainer(config)
+    where = f"checkpoint {ckpt.path!r}: its data file {data!r}"
+    hint = "pass --data FILE to name the run's CSV file"
+    try:
+        st = os.stat(data)
+    except (OSError, ValueError, TypeError) as e:
+        raise CheckpointError(f"{where} cannot be read ({getattr(e, 'strerror', None) or type(e).__name__}); {hint}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise CheckpointError(f"{where} is not a regular file; {hint}")
+    try:
+        return make_trainer(config)
+    except (ValueError, OSError) as e:  # the reader's message may quote the file: keep only its kind
+        raise CheckpointError(
+            f"{where} is not the run's CSV data ({type(e).__name__}; its content is not shown, as the path comes "
+            f"from the checkpoint); {hint}"
+        ) from None
 
 
 def _array_like(v, like):

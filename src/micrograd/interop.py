@@ -172,7 +172,7 @@ def export_checkpoint(ckpt_path, out_path):
     checkpoint.check_target(out_path, "out_path", verb="export to", may_replace=_not_a_checkpoint)
     ckpt = checkpoint.load(ckpt_path)  # a bad file is refused before torch's slow import
     torch = _torch()
-    trainer = make_trainer(ckpt.train_config())
+    trainer = checkpoint.build_trainer(ckpt, make_trainer)  # a crafted data path is not read blindly
     checkpoint.restore(trainer, ckpt)
     net = to_torch(trainer.model)
     with checkpoint.atomic_write(out_path, "wb", verb="export to", may_replace=_not_a_checkpoint) as f:
