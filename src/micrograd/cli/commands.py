@@ -60,13 +60,14 @@ def _start_run(args):
     if not args.resume:
         return make_trainer(config_from_args(args)), None
     ckpt = checkpoint.load(args.resume, config_class=_config_class(args))
-    trainer = make_trainer(_resume_config(args, ckpt))
+    trainer = checkpoint.build_trainer(ckpt, make_trainer, _resume_config(args, ckpt))  # a crafted data path: no echo
     checkpoint.restore(trainer, ckpt)
     return trainer, ckpt.history
 
 
 class _Checkpointing:
-    """--save/--save-every, and SIGINT/SIGTERM: finish the step, save, exit 130.
+    """--save/--save-every, and SIGINT/SIGTERM/SIGHUP: stop (abandoning a step in its forward/backward
+    pass), save the last whole step, exit 130.
 
     with _Checkpointing(args, trainer, history) as ck:
         fit(..., callbacks=[..., *ck.callbacks], history=ck.history)
@@ -78,7 +79,7 @@ class _Checkpointing:
 
         self.args, self.trainer, self.status = args, trainer, 0
         self.history = history if history is not None else {"train_loss": [], "val_loss": {}}
-        self.stop = StopOnSignal()
+        self.stop = StopOnSignal(trainer=trainer)  # a long step is abandoned at once, not waited for
         self.callbacks = [self._every, self.stop.callback]  # the stop check last: the step is whole
 
     def _save(self, path):
@@ -225,7 +226,7 @@ def _graph_trainer(args):
     cfg = ckpt.train_config()
     if cfg.engine != "scalar":
         raise ValueError(f"micrograd graph draws the scalar engine's graph; {args.checkpoint} is a {cfg.engine}-engine run")
-    trainer = make_trainer(cfg)
+    trainer = checkpoint.build_trainer(ckpt, make_trainer, cfg)
     checkpoint.restore(trainer, ckpt)
     return trainer
 
@@ -237,7 +238,7 @@ def cmd_plot(args):
     from ..viz.plots import plot_boundary, plot_losses
 
     ckpt = checkpoint.load(args.checkpoint)
-    trainer = make_trainer(ckpt.train_config())
+    trainer = checkpoint.build_trainer(ckpt, make_trainer)
     checkpoint.restore(trainer, ckpt)
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise ValueError(f"--out must name a directory, got the file {args.out!r}")
