@@ -113,7 +113,8 @@ class _Checkpointing:
         if self.stop.requested:
             name = signal_name(self.stop.signum)
             print(
-                f"micrograd train: interrupted by {name} after step {self.trainer.step - 1}; checkpoint saved "
+                f"micrograd train: interrupted by {name} "
+                f"{f'after step {self.trainer.step - 1}' if self.trainer.step else 'before the first step'}; checkpoint saved "
                 f"to {path} (continue with: micrograd train --resume {path})",
                 file=sys.stderr,
             )
