@@ -557,3 +557,27 @@ def test_second_ctrl_c_forces_out():
         assert stop.requested
         with pytest.raises(KeyboardInterrupt):
             signal.raise_signal(signal.SIGINT)  # second: out now
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_a_signal_mid_step_abandons_it_and_the_run_continues_bit_for_bit(engine):
+    full, _ = run_lines(cfg(engine=engine))
+    tr = make_trainer(cfg(engine=engine))
+    real_loss, lines = tr.engine.loss, []
+
+    def loss_then_signal(model, split):  # the signal arrives inside step 5's forward pass
+        out = real_loss(model, split)
+        if tr.step == 5:
+            signal.raise_signal(signal.SIGHUP)
+        return out
+
+    tr.engine.loss = loss_then_signal
+    with StopOnSignal(trainer=tr) as stop:
+        with pytest.raises(TrainingInterrupted) as info:
+            fit(trainer=tr, out=lines.append, callbacks=[stop.callback])
+    assert stop.signum == signal.SIGHUP and info.value.step == 4 and tr.step == 5  # step 5 abandoned
+    assert all(float(p.grad if engine == "scalar" else p.grad.max()) == 0 for p in tr.model.parameters())
+    tr.engine.loss = real_loss
+    history = {"train_loss": [], "val_loss": {}}
+    fit(trainer=tr, out=lines.append, history=history)
+    assert lines == full  # the abandoned step left no trace

@@ -108,9 +108,9 @@ def test_save_every_writes_intermediate_checkpoints(tmp_path, monkeypatch):
 
     seen, real = [], checkpoint.save_trainer
 
-    def spy(path, trainer, history=None):
+    def spy(path, trainer, history=None, **kw):
         seen.append(trainer.step)
-        return real(path, trainer, history)
+        return real(path, trainer, history, **kw)
 
     monkeypatch.setattr(checkpoint, "save_trainer", spy)
     rc = cli_mod.main(["train", "--steps", "9", "--save", str(tmp_path / "c.json"), "--save-every", "4", "--quiet"])
@@ -236,3 +236,53 @@ def test_sigint_then_resume_log_and_history_equal_the_uninterrupted_runs(tmp_pat
 
     assert history("cut.json") == history("full.json")
     assert sorted(history("full.json")) == ["summary", "train_loss", "val_accuracy", "val_loss"]
+
+
+# ---------------------------------------------------------------------- SIGHUP, and a long step stopped at once
+
+
+def test_sighup_is_handled_like_sigterm(tmp_path, uninterrupted):
+    rc, before, err = interrupt_after("step 6, train loss", ["--steps", STEPS, "--save", "run.json"], tmp_path, sig=signal.SIGHUP)
+    assert rc == 130 and "interrupted by SIGHUP" in err and "Traceback" not in err
+    rc, after_lines, err = cli("train", "--resume", "run.json", cwd=tmp_path)
+    assert rc == 0, err
+    assert before + after_lines == uninterrupted
+
+
+def test_sigterm_stops_a_long_step_at_once_and_saves_the_last_whole_step(tmp_path):
+    import time
+
+    from micrograd import checkpoint
+    from micrograd.train import TrainConfig, make_trainer
+
+    run = ["--n", "2000", "--hidden", "32,32", "--steps", "3", "--save", "run.json"]  # a scalar step of seconds
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    p = subprocess.Popen(
+        [sys.executable, "-m", "micrograd.cli", "train", *run],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in p.stdout:
+        if line.startswith("step 0, train loss"):  # step 1 starts now
+            break
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    rc = p.wait(timeout=60)
+    waited = time.monotonic() - t0
+    err = p.stderr.read()
+    p.stdout.close()
+    p.stderr.close()
+    assert rc == 130 and "interrupted by SIGTERM after step 0" in err, err
+    assert waited < 2.5, f"SIGTERM waited {waited:.1f} s for the step to end"
+    # the checkpoint is the state after the last whole step, bit for bit
+    saved = checkpoint.load(tmp_path / "run.json")
+    assert saved.step == 1
+    tr = make_trainer(TrainConfig.preset("seed", n=2000, hidden=[32, 32], steps=3))
+    tr.train_step()
+    checkpoint.save_trainer(tmp_path / "whole.json", tr)
+    whole = checkpoint.load(tmp_path / "whole.json")
+    assert (saved.model, saved.optimizer, saved.rng) == (whole.model, whole.optimizer, whole.rng)

@@ -39,6 +39,23 @@ def to_plain(x):
     raise TypeError(f"cannot store {type(x).__name__} {x!r} in a checkpoint")
 
 
+def first_huge_int(x, where):
+    """(path, value) of the first int inside x that no float can hold (e.g. 10**400), or None:
+    such a number would raise OverflowError wherever it is used as a float."""
+    stack = [(x, where)]
+    while stack:
+        v, at = stack.pop()
+        if isinstance(v, int) and not isinstance(v, bool):
+            try:
+                float(v)
+            except OverflowError:
+                return at, v
+            continue
+        items = v.items() if isinstance(v, dict) else enumerate(v) if isinstance(v, list) else ()
+        stack.extend(reversed([(item, f"{at}.{k}" if isinstance(v, dict) else f"{at}[{k}]") for k, item in items]))
+    return None
+
+
 def first_nonfinite(x, where):
     """(path, value) of the first NaN/inf number inside x, or None."""
     stack = [(x, where)]
@@ -138,6 +155,27 @@ def _int(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _step_key(k):
+    """A step number as a JSON key: ASCII digits only ("²".isdigit() is true, int("²") fails)."""
+    return k.isascii() and k.isdigit() and len(k) < 20
+
+
+# an optimizer's second moments (running averages of squared gradients): a square root is
+# taken of them, so a negative one cannot be resumed
+SECOND_MOMENTS = ("exp_avg_sq", "v")
+
+
+def _first_negative(x):
+    stack = [x]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(v)
+        elif v < 0:
+            return v
+    return None
+
+
 def validate_history(history, bad):
     """A loaded payload.history as fit() keeps it (int step keys, floats). val_accuracy and
     summary are optional (files saved before they existed lack them) and stay absent then."""
@@ -146,7 +184,7 @@ def validate_history(history, bad):
         and isinstance(history.get("train_loss"), list)
         and isinstance(history.get("val_loss"), dict)
         and all(_number(v) for v in history["train_loss"])
-        and all(k.isdigit() and _number(v) for k, v in history["val_loss"].items())
+        and all(_step_key(k) and _number(v) for k, v in history["val_loss"].items())
     )
     if not ok:
         raise bad("payload.history must be {'train_loss': [numbers], 'val_loss': {step: number}} or null")
@@ -156,7 +194,7 @@ def validate_history(history, bad):
     }
     if "val_accuracy" in history:
         acc = history["val_accuracy"]
-        if not isinstance(acc, dict) or not all(k.isdigit() and _number(v) and 0 <= v <= 1 for k, v in acc.items()):
+        if not isinstance(acc, dict) or not all(_step_key(k) and _number(v) and 0 <= v <= 1 for k, v in acc.items()):
             raise bad(f"payload.history.val_accuracy must be {{step: fraction in [0, 1]}}, got {acc!r:.80}")
         out["val_accuracy"] = {int(k): float(v) for k, v in acc.items()}
     if "summary" in history:
@@ -182,9 +220,12 @@ def validate_history(history, bad):
     return out
 
 
-def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None):
+def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None, maybe_huge=True):
     """The fields of a `Checkpoint`, from a payload whose checksum matched; `bad(msg)` makes the
-    error to raise.
+    error to raise. Everything is checked here, before anything uses it: types (a boolean is
+    not a number), numbers a float can hold (`maybe_huge`: the text may spell a 309-digit int),
+    NaN/inf (`maybe_nonfinite`), the config, shapes, and an optimizer state that can be resumed
+    (numbers, second moments >= 0). Messages quote values cut short, never a file's content.
 
     The config may lack fields added after it was saved (they take their defaults); a field
     this version does not know is refused (the checkpoint is from a newer micrograd).
@@ -196,6 +237,9 @@ def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None
     found = first_nonfinite(payload, "payload") if maybe_nonfinite else None
     if found:
         raise bad(f"non-finite number {found[1]!r} at {found[0]}")
+    found = first_huge_int(payload, "payload") if maybe_huge else None
+    if found:
+        raise bad(f"number too large for a float at {found[0]} ({len(str(abs(found[1])))} digits)")
 
     # config: no field this version does not know; a field added since it was saved takes its default
     cfg = payload["config"]
@@ -206,6 +250,10 @@ def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None
     if unknown:
         raise bad(f"payload.config does not match {config_class.__name__}: unknown {unknown} (saved by a newer micrograd?)")
     cfg = {k: cfg[k] if k in cfg else field_default(config_class, k) for k in names}
+    for f in dataclasses.fields(config_class):  # a path (`data`) must be text: an int would be read as a file descriptor
+        v = cfg[f.name]
+        if f.type is str and v is not None and (not isinstance(v, str) or not v or "\0" in v):
+            raise bad(f"payload.config.{f.name} must be a non-empty string or null, got {v!r:.60}")
     try:
         config_class(**cfg).validate()
     except (TypeError, ValueError) as e:
@@ -222,7 +270,7 @@ def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None
         try:
             shape_of(v, f"payload.model.{name}")
         except CheckpointError as e:
-            raise bad(str(e)) from None
+            raise bad(str(e)[:200]) from None
 
     opt = payload["optimizer"]
     if not isinstance(opt, dict) or not {"type", "t", "hyper", "state"} <= set(opt):
@@ -231,8 +279,22 @@ def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None
         raise bad(f"payload.optimizer.t must be an int >= 0, got {opt['t']!r}")
     if not isinstance(opt["hyper"], dict):
         raise bad("payload.optimizer.hyper must be an object")
+    if not isinstance(opt["type"], str):
+        raise bad(f"payload.optimizer.type must be the optimizer's class name, got {opt['type']!r:.60}")
+    if not all(v is None or isinstance(v, (bool, str)) or _number(v) or isinstance(v, list) for v in opt["hyper"].values()):
+        raise bad("payload.optimizer.hyper must map names to numbers, lists of numbers, booleans or strings")
     if not isinstance(opt["state"], list) or not all(isinstance(st, dict) for st in opt["state"]):
         raise bad("payload.optimizer.state must be a list of objects (one per parameter)")
+    for i, st in enumerate(opt["state"]):
+        for k, v in st.items():
+            try:
+                shape_of(v, f"payload.optimizer.state[{i}].{k}")
+            except CheckpointError as e:
+                raise bad(str(e)[:200]) from None
+            if k in SECOND_MOMENTS:
+                neg = _first_negative(v)
+                if neg is not None:
+                    raise bad(f"payload.optimizer.state[{i}].{k} holds {neg!r}: a second moment (an average of squares) is >= 0")
 
     rng = payload["rng"]
     if not isinstance(rng, str) or not rng.isdigit():

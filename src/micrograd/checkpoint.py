@@ -51,6 +51,14 @@ changing it: a file without them loads (its plots show the loss only), and an ol
 reading a newer file ignores them. The files in `tests/golden/ckpt_v1_*.json`, written by
 version 0.1.0, must keep loading and resuming bit for bit.
 
+## Limits and guarantees
+- `save` replaces an existing file only if it is a micrograd checkpoint (or empty), unless
+  `overwrite=True`; never a directory, FIFO, device or socket (`micrograd._io.check_target`).
+- `load` refuses a FIFO, a device or a symlink to one at once, and a file over `MAX_BYTES`
+  (256 MiB) before reading it whole (at most MAX_BYTES + 1 bytes are ever read).
+- A loaded payload is validated completely (types, booleans are not numbers, numbers a
+  float can hold, non-negative second moments, a resumable optimizer state) before it is used.
+
 The JSON encoding and the validation of a loaded payload live in `micrograd._checkpoint_json`;
 the signal handling that saves a checkpoint on Ctrl-C is `micrograd.train.StopOnSignal`.
 """
@@ -59,6 +67,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 
 from ._checkpoint_json import (
     CheckpointError,
@@ -72,7 +81,7 @@ from ._checkpoint_json import (
     to_plain,
     validate_payload,
 )
-from ._io import atomic_write, check_path, check_target
+from ._io import atomic_write, check_path, check_target, read_head, read_regular
 from .config import TrainConfig
 from .rng import RNG
 
@@ -81,25 +90,51 @@ __all__ = [
     "save_trainer",
     "load",
     "restore",
+    "build_trainer",
     "Checkpoint",
     "CheckpointError",
     "check_target",
+    "check_save_target",
+    "is_checkpoint_file",
     "atomic_write",
     "data_fingerprint",
     "FORMAT",
     "VERSION",
     "DEFAULT_INTERRUPT_PATH",
+    "MAX_BYTES",
 ]
 
 FORMAT = "micrograd-checkpoint"
 VERSION = 1
 DEFAULT_INTERRUPT_PATH = "micrograd-interrupted.ckpt.json"
+MAX_BYTES = 256 * 2**20  # load() refuses bigger files before reading them (the seed's run: ~10 KB)
+
+_LONG_DIGITS = re.compile(r"\d{300}")
+_FORMAT_MARK = re.compile(rb'^\s*\{\s*"format"\s*:\s*"micrograd-checkpoint"')
+
+
+def is_checkpoint_file(path):
+    """True if `path` starts like a micrograd checkpoint (a cheap look at its first bytes):
+    the files `save` may replace without `overwrite=True`."""
+    return bool(_FORMAT_MARK.match(read_head(path, 256)))
+
+
+is_checkpoint_file.kind = "a micrograd checkpoint"
+
+
+def check_save_target(path, name="path", overwrite=False, hint=" (pass overwrite=True to replace it)"):
+    """Raise now if `save(path, ..., overwrite=overwrite)` would be refused (before a long run)."""
+    return check_target(path, name, may_replace=is_checkpoint_file, overwrite=overwrite, hint=hint)
+
 
 # ---------------------------------------------------------------------- save
 
 
-def save(path, model, optimizer, rng, step, config, history=None, data=None):
+def save(path, model, optimizer, rng, step, config, history=None, data=None, overwrite=False):
     """Write a checkpoint of a run at `step` (training steps done) to `path`, atomically.
+
+    An existing `path` is replaced only if it is a micrograd checkpoint or empty (else a
+    FileExistsError), unless `overwrite=True`; a directory, FIFO or device never is.
 
     `config` is a TrainConfig (or its dict), `rng` a micrograd.RNG, `history` fit()'s
     history (its train_loss, val_loss, val_accuracy and summary are kept), `data` the run's (train, val, test)
@@ -140,15 +175,25 @@ def save(path, model, optimizer, rng, step, config, history=None, data=None):
     sha = hashlib.sha256(canon.encode("ascii")).hexdigest()
     doc = {"format": FORMAT, "version": VERSION, "sha256": sha, "payload": payload}
     text = dumps_readable(doc) + "\n"
-    with atomic_write(path, "w") as f:
+    with atomic_write(
+        path, "w", may_replace=is_checkpoint_file, overwrite=overwrite, hint=" (pass overwrite=True to replace it)"
+    ) as f:
         f.write(text)
     return path
 
 
-def save_trainer(path, trainer, history=None):
+def save_trainer(path, trainer, history=None, overwrite=False):
     """`save()` for a Trainer (either engine) at its current step."""
     return save(
-        path, trainer.model, trainer.optimizer, trainer.rng, trainer.step, trainer.config, history=history, data=trainer.splits
+        path,
+        trainer.model,
+        trainer.optimizer,
+        trainer.rng,
+        trainer.step,
+        trainer.config,
+        history=history,
+        data=trainer.splits,
+        overwrite=overwrite,
     )
 
 
@@ -174,7 +219,7 @@ class Checkpoint:
         return (self.config_class or TrainConfig)(**{**self.config, **overrides})
 
 
-def load(path, config_class=None):
+def load(path, config_class=None, max_bytes=MAX_BYTES):
     """Read and validate a checkpoint file; returns a `Checkpoint`.
 
     `config_class` is the config dataclass its config must fit (default `TrainConfig`; a
@@ -182,15 +227,18 @@ def load(path, config_class=None):
 
     Raises FileNotFoundError if there is no such file and CheckpointError (a ValueError)
     naming the problem for a truncated, non-JSON, foreign, wrong-version, tampered,
-    incomplete or non-finite file.
+    incomplete or non-finite file, and for a directory, FIFO, device (or a symlink to one) or a
+    file over `max_bytes`, refused before it is read.
     """
     path = check_path(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no checkpoint file {path!r}")
     if os.path.isdir(path):
         raise CheckpointError(f"checkpoint {path!r} is a directory, not a file")
-    with open(path, "rb") as f:
-        raw = f.read()
+    try:
+        raw = read_regular(path, limit=max_bytes, what="checkpoint")
+    except ValueError as e:  # a FIFO, a device, too big: one message, as a CheckpointError
+        raise CheckpointError(str(e)) from None
 
     def bad(msg):
         return CheckpointError(f"checkpoint {path!r}: {msg}")
@@ -208,7 +256,7 @@ def load(path, config_class=None):
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         got = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
         raise bad(f"not a micrograd checkpoint (format is {got!r}, expected {FORMAT!r})")
-    if doc.get("version") != VERSION:
+    if type(doc.get("version")) is not int or doc["version"] != VERSION:  # true == 1 in Python, not here
         raise bad(f"unsupported version {doc.get('version')!r} (this micrograd reads version {VERSION})")
     for key in ("sha256", "payload"):
         if key not in doc:
@@ -221,7 +269,12 @@ def load(path, config_class=None):
         raise bad("checksum mismatch: the payload was modified or corrupted after saving")
     # NaN/inf can only be there if the canonical text spells them (walking is slower)
     fields = validate_payload(
-        path, payload, bad, maybe_nonfinite="NaN" in canon or "Infinity" in canon, config_class=config_class
+        path,
+        payload,
+        bad,
+        maybe_nonfinite="NaN" in canon or "Infinity" in canon,
+        config_class=config_class,
+        maybe_huge=_LONG_DIGITS.search(canon) is not None,  # only a long run of digits can be such an int
     )
     return Checkpoint(**fields)
 
@@ -298,6 +351,37 @@ def restore(trainer, ckpt):
     trainer.rng.setstate(ckpt.rng)
     trainer.step = ckpt.step
     return trainer
+
+
+def build_trainer(ckpt, make_trainer, config=None):
+    """`make_trainer(config)` (default: `ckpt.train_config()`) for a checkpoint that may be crafted.
+
+    A config's `data` path that comes from the checkpoint (not from the user) could name any
+    file: it must be a regular file (a FIFO or /dev/zero would hang the run), and an error
+    reading it names the path but never quotes its content (a CSV error quotes the bad line).
+    Its points are used only once `restore` has checked them against the saved fingerprint.
+    """
+    import stat
+
+    config = ckpt.train_config() if config is None else config
+    data = getattr(config, "data", None)
+    if data is None or data != ckpt.config.get("data"):  # no file, or a file the user named (--data)
+        return make_trainer(config)
+    where = f"checkpoint {ckpt.path!r}: its data file {data!r}"
+    hint = "pass --data FILE to name the run's CSV file"
+    try:
+        st = os.stat(data)
+    except (OSError, ValueError, TypeError) as e:
+        raise CheckpointError(f"{where} cannot be read ({getattr(e, 'strerror', None) or type(e).__name__}); {hint}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise CheckpointError(f"{where} is not a regular file; {hint}")
+    try:
+        return make_trainer(config)
+    except (ValueError, OSError) as e:  # the reader's message may quote the file: keep only its kind
+        raise CheckpointError(
+            f"{where} is not the run's CSV data ({type(e).__name__}; its content is not shown, as the path comes "
+            f"from the checkpoint); {hint}"
+        ) from None
 
 
 def _array_like(v, like):

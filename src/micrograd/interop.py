@@ -15,6 +15,7 @@ torch is optional: it is imported inside these functions only.
 """
 
 import math
+import os
 
 from .engines import ENGINES
 
@@ -181,12 +182,25 @@ def export_checkpoint(ckpt_path, out_path):
     from . import checkpoint
     from .train import make_trainer
 
-    checkpoint.check_target(out_path, "out_path")  # before the work, not after
+    # before the work, not after: never the checkpoint itself (nor any checkpoint), never a device or FIFO
+    if os.path.exists(out_path) and os.path.exists(ckpt_path) and os.path.samefile(ckpt_path, out_path):
+        raise ValueError(f"cannot export to {os.fspath(out_path)!r}: it is the checkpoint being exported")
+    checkpoint.check_target(out_path, "out_path", verb="export to", may_replace=_not_a_checkpoint)
     ckpt = checkpoint.load(ckpt_path)  # a bad file is refused before torch's slow import
     torch = _torch()
-    trainer = make_trainer(ckpt.train_config())
+    trainer = checkpoint.build_trainer(ckpt, make_trainer)  # a crafted data path is not read blindly
     checkpoint.restore(trainer, ckpt)
     net = to_torch(trainer.model)
-    with checkpoint.atomic_write(out_path, "wb") as f:
+    with checkpoint.atomic_write(out_path, "wb", verb="export to", may_replace=_not_a_checkpoint) as f:
         torch.save(net.state_dict(), f)
     return out_path
+
+
+def _not_a_checkpoint(path):
+    """An export may replace any regular file but a micrograd checkpoint (a run's only copy)."""
+    from .checkpoint import is_checkpoint_file
+
+    return not is_checkpoint_file(path)
+
+
+_not_a_checkpoint.refusal = "it is a micrograd checkpoint (export writes a torch file: give another name)"

@@ -52,6 +52,7 @@ class Trainer:
         self.optimizer = make_optimizer(cfg, self.model.parameters())
         self.step = 0  # training steps done
         self.first_loss = None  # the run's first train loss: the divergence check's yardstick (see below)
+        self.abandonable = False  # True while the current step may be abandoned (see StopOnSignal)
 
     def loss(self, split):
         """Mean loss of a split, a graph node (a Value or a one-element Tensor)."""
@@ -75,15 +76,24 @@ class Trainer:
         t0 = time.perf_counter()
         try:
             with gc_paused():
-                if cfg.eval_every and i % cfg.eval_every == 0:
-                    record["val_loss"] = self.evaluate(self.val_split)
-                    # the val split is small (10 of the seed's 100 points): ~0.5% of the run's time
-                    correct, total = self.accuracy(self.val_split)
-                    record["val_accuracy"] = correct / total
-                loss = self.loss(self.train_split)
-                if diverge_check:
-                    check_divergence(self, i, float(loss.data))
-                loss.backward()
+                # until optimizer.step() nothing of the run's state changes (only gradients): a signal may
+                # abandon the step here (StopOnSignal raises at once) and the state is the last whole step's
+                self.abandonable = True
+                try:
+                    if cfg.eval_every and i % cfg.eval_every == 0:
+                        record["val_loss"] = self.evaluate(self.val_split)
+                        # the val split is small (10 of the seed's 100 points): ~0.5% of the run's time
+                        correct, total = self.accuracy(self.val_split)
+                        record["val_accuracy"] = correct / total
+                    loss = self.loss(self.train_split)
+                    if diverge_check:
+                        check_divergence(self, i, float(loss.data))
+                    loss.backward()
+                except BaseException:
+                    self.abandonable = False
+                    self.optimizer.zero_grad()  # the abandoned step's partial gradients
+                    raise
+                self.abandonable = False
                 self.optimizer.step()
                 self.optimizer.zero_grad()
                 record["train_loss"] = float(loss.data)  # a float from either engine's loss node
@@ -240,12 +250,17 @@ def _params_finite(model):
 
 
 # ---------------------------------------------------------------------- stopping on a signal
-# SIGINT/SIGTERM end a run at a step boundary, so the state saved then is whole (micrograd.cli
-# saves a checkpoint and exits 130). Kept here, by the loop it stops, not in the checkpoint format.
+# SIGINT/SIGTERM/SIGHUP end a run with whole state (micrograd.cli saves a checkpoint and exits 130).
+# A long step does not make the user wait: a signal during its forward/backward pass (or its
+# evaluation) abandons it at once — nothing but gradients has changed before optimizer.step() —
+# and a signal during the update waits for the update to finish. Kept here, by the loop it stops.
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class TrainingInterrupted(Exception):
-    """Raised by `StopOnSignal.callback` after the step during which SIGINT/SIGTERM arrived."""
+    """Raised when SIGINT/SIGTERM/SIGHUP stops a run: `step` is the last whole step (-1: none), and
+    the trainer's state is as of the end of that step (`trainer.step == step + 1`)."""
 
     def __init__(self, signum, step):
         self.signum, self.step = signum, step
@@ -253,19 +268,24 @@ class TrainingInterrupted(Exception):
 
 
 class StopOnSignal:
-    """Turn SIGINT/SIGTERM into a clean stop at the next step boundary.
+    """Turn SIGINT/SIGTERM/SIGHUP into a clean stop: at once during a step's forward/backward pass
+    (the step is abandoned), else at the next step boundary.
 
-        with StopOnSignal() as stop:
+        with StopOnSignal(trainer=tr) as stop:
             fit(trainer=tr, callbacks=[stop.callback])     # raises TrainingInterrupted
 
-    The first signal only sets a flag (the current step finishes, so the state is whole);
-    a second SIGINT raises KeyboardInterrupt at once. Handlers are restored on exit. Outside
-    the main thread (where Python cannot install handlers) this does nothing.
+    The first signal sets a flag; with `trainer`, it also raises TrainingInterrupted at once if
+    the trainer is inside the abandonable part of a step (`trainer.abandonable`): that step's
+    partial gradients are cleared and `trainer.step` is unchanged. Without `trainer` (or during
+    the update) the current step finishes. A second SIGINT raises KeyboardInterrupt at once.
+    Handlers are restored on exit. Outside the main thread (where Python cannot install handlers)
+    this does nothing.
     """
 
-    def __init__(self, signals=(signal.SIGINT, signal.SIGTERM), on_signal=None):
+    def __init__(self, signals=STOP_SIGNALS, on_signal=None, trainer=None):
         self.signals = tuple(signals)
         self.on_signal = on_signal  # called as on_signal(signum) when the first signal arrives
+        self.trainer = trainer
         self.signum = None
         self._previous = {}
 
@@ -280,6 +300,9 @@ class StopOnSignal:
             self.signum = signum
             if self.on_signal is not None:
                 self.on_signal(signum)
+            tr = self.trainer
+            if tr is not None and getattr(tr, "abandonable", False):
+                raise TrainingInterrupted(signum, tr.step - 1)  # abandon the step: the model is untouched
 
     def callback(self, trainer, record):
         if self.signum is not None:

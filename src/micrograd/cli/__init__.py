@@ -80,6 +80,7 @@ def build_parser():
     _add(p, "--quiet", action="store_true", help="print only the summary")
     _add(p, "--save", metavar="CKPT", help="save a checkpoint (JSON) at the end, and on Ctrl-C/SIGTERM")
     _add(p, "--save-every", type=_int(1), metavar="K", unset="only at the end", help="also save every K steps, to --save")
+    _add(p, "--overwrite", action="store_true", help="let --save replace an existing file that is not a checkpoint")
     _add(p, "--resume", metavar="CKPT", help="continue the run saved in CKPT; --steps may extend it")
     _add(p, "--plot", metavar="DIR", help="write DIR/loss.png and DIR/boundary.png, creating DIR")
     _add(

@@ -50,20 +50,24 @@ def _start_run(args):
     from .. import checkpoint
     from ..train import make_trainer
 
+    for key in ("save", "resume", "log", "plot"):  # an empty path is a mistake, not "no file"
+        if getattr(args, key, None) == "":
+            raise ValueError(f"{_flag(key)} needs a path, got ''")
     if args.save_every and not args.save:
         raise ValueError(f"--save-every {args.save_every} needs --save CKPT (where to save)")
-    if args.save:
-        checkpoint.check_target(args.save, "--save")  # fail before training, not after
+    if args.save:  # fail before training, not after: a directory, a FIFO, a device, someone else's file
+        checkpoint.check_save_target(args.save, "--save", overwrite=args.overwrite, hint=" (pass --overwrite to replace it)")
     if not args.resume:
         return make_trainer(config_from_args(args)), None
     ckpt = checkpoint.load(args.resume, config_class=_config_class(args))
-    trainer = make_trainer(_resume_config(args, ckpt))
+    trainer = checkpoint.build_trainer(ckpt, make_trainer, _resume_config(args, ckpt))  # a crafted data path: no echo
     checkpoint.restore(trainer, ckpt)
     return trainer, ckpt.history
 
 
 class _Checkpointing:
-    """--save/--save-every, and SIGINT/SIGTERM: finish the step, save, exit 130.
+    """--save/--save-every, and SIGINT/SIGTERM/SIGHUP: stop (abandoning a step in its forward/backward
+    pass), save the last whole step, exit 130.
 
     with _Checkpointing(args, trainer, history) as ck:
         fit(..., callbacks=[..., *ck.callbacks], history=ck.history)
@@ -75,13 +79,13 @@ class _Checkpointing:
 
         self.args, self.trainer, self.status = args, trainer, 0
         self.history = history if history is not None else {"train_loss": [], "val_loss": {}}
-        self.stop = StopOnSignal()
+        self.stop = StopOnSignal(trainer=trainer)  # a long step is abandoned at once, not waited for
         self.callbacks = [self._every, self.stop.callback]  # the stop check last: the step is whole
 
     def _save(self, path):
         from .. import checkpoint
 
-        checkpoint.save_trainer(path, self.trainer, self.history)
+        checkpoint.save_trainer(path, self.trainer, self.history, overwrite=bool(getattr(self.args, "overwrite", False)))
 
     def _every(self, trainer, record):
         if self.args.save_every and trainer.step % self.args.save_every == 0:
@@ -109,7 +113,8 @@ class _Checkpointing:
         if self.stop.requested:
             name = signal_name(self.stop.signum)
             print(
-                f"micrograd train: interrupted by {name} after step {self.trainer.step - 1}; checkpoint saved "
+                f"micrograd train: interrupted by {name} "
+                f"{f'after step {self.trainer.step - 1}' if self.trainer.step else 'before the first step'}; checkpoint saved "
                 f"to {path} (continue with: micrograd train --resume {path})",
                 file=sys.stderr,
             )
@@ -230,7 +235,7 @@ def _graph_trainer(args):
     cfg = ckpt.train_config()
     if cfg.engine != "scalar":
         raise ValueError(f"micrograd graph draws the scalar engine's graph; {args.checkpoint} is a {cfg.engine}-engine run")
-    trainer = make_trainer(cfg)
+    trainer = checkpoint.build_trainer(ckpt, make_trainer, cfg)
     checkpoint.restore(trainer, ckpt)
     return trainer
 
@@ -242,7 +247,7 @@ def cmd_plot(args):
     from ..viz.plots import plot_boundary, plot_losses
 
     ckpt = checkpoint.load(args.checkpoint)
-    trainer = make_trainer(ckpt.train_config())
+    trainer = checkpoint.build_trainer(ckpt, make_trainer)
     checkpoint.restore(trainer, ckpt)
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise ValueError(f"--out must name a directory, got the file {args.out!r}")
