@@ -200,3 +200,9 @@ def test_a_new_optimizer_needs_only_its_class_and_registry_entry(monkeypatch, tm
     again = make_trainer(checkpoint.load(tmp_path / "s.json").train_config())
     checkpoint.restore(again, checkpoint.load(tmp_path / "s.json"))
     assert again.model.state_dict() == tr.model.state_dict() and again.optimizer.state_dict()["state"][0] == {"n": 4.0}
+
+
+@pytest.mark.parametrize("bad", [0.0, "", "points\0.csv", ["a.csv"]])
+def test_a_file_path_field_must_be_a_non_empty_string(bad):
+    with pytest.raises(TypeError, match="data must be a non-empty string"):
+        TrainConfig(data=bad).validate()

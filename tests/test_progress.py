@@ -222,3 +222,17 @@ def test_without_tqdm_the_bar_is_skipped_unless_asked_for(tmp_path):
     assert asked.returncode == 2 and asked.stderr.endswith(
         "error: --progress needs tqdm: pip install tqdm (a dependency of micrograd-llm101n)\n"
     )
+
+
+def test_the_log_never_truncates_a_file_that_is_not_a_log(tmp_path):
+    """--log onto the user's CSV (or any file whose first line is not a JSON object) is refused, and the
+    file is untouched; an existing log, or an empty file, is written as before."""
+    data = tmp_path / "points.csv"
+    data.write_text("x,y,label\n1,2,0\n")
+    p = run(["train", "--steps", "2", "--quiet", "--log", str(data)], text=True)
+    assert p.returncode == 2 and "is not a JSON Lines log" in p.stderr and p.stderr.count("\n") == 1
+    assert data.read_text() == "x,y,label\n1,2,0\n"
+    log = tmp_path / "run.jsonl"
+    for _ in range(2):  # a second run replaces its own log
+        assert run(["train", "--steps", "2", "--quiet", "--log", str(log)]).returncode == 0
+    assert [json.loads(line).get("type") for line in log.read_text().splitlines()] == [None, None, "summary"]

@@ -230,6 +230,10 @@ def _check_field(f, v):
             what = meta.get("items") or "ints " + describe_range(meta)
             raise ValueError(f"{name} must be a list of {what}, got {v!r}")
         return
+    elif f.type is str:  # a file path (`data`): a non-empty string when given
+        if v is not None and (not isinstance(v, str) or not v or "\0" in v):
+            raise TypeError(f"{name} must be a non-empty string (a file path) or None, got {v!r}")
+        return
     if (low is not None and v < low) or (high is not None and v >= high):
         raise ValueError(f"{name} must be {describe_range(meta)}, got {v}")
 

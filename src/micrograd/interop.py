@@ -26,7 +26,10 @@ def _torch():
     try:
         import torch
     except ImportError:
-        hint = "pip install -e '.[torch]' from a clone, or pip install torch==2.13.0"
+        hint = (
+            "pip install -e '.[torch]' from a clone, or pip install torch==2.13.0 "
+            "(PyTorch's CPU build: add --index-url https://download.pytorch.org/whl/cpu)"
+        )
         raise ImportError(f"micrograd.interop needs PyTorch: {hint}") from None
     return torch
 

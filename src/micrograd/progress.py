@@ -33,7 +33,7 @@ import math
 import os
 import sys
 
-from ._io import check_target
+from ._io import check_target, read_head
 
 # ---------------------------------------------------------------------- progress bar
 
@@ -116,6 +116,18 @@ def _json_number(x):
     return x if not isinstance(x, float) or math.isfinite(x) else None
 
 
+def is_jsonl_log(path):
+    """True if the file's first line is a JSON object, as every line of a micrograd log is."""
+    first = read_head(path).split(b"\n", 1)[0]
+    try:
+        return isinstance(json.loads(first), dict)
+    except ValueError:
+        return False
+
+
+is_jsonl_log.kind = "a JSON Lines log (its first line is not a JSON object)"
+
+
 class JsonlLogger:
     """Write each step's record, then the run's summary, to a JSON Lines file, as a `fit` callback.
 
@@ -129,8 +141,17 @@ class JsonlLogger:
         if mode not in ("w", "a"):
             raise ValueError(f"mode must be 'w' or 'a', got {mode!r}")
         self.path = os.fspath(path)
-        # the log grows line by line (readers follow it), so it is not written atomically; only checked
-        check_target(self.path, "path", probe=False, verb="write the log")
+        # the log grows line by line (readers follow it), so it is not written atomically; only checked,
+        # and an existing file is written (or appended to) only if it is a log: `--log points.csv` must
+        # not truncate the user's data
+        check_target(
+            self.path,
+            "path",
+            probe=False,
+            verb="write the log",
+            may_replace=is_jsonl_log,
+            hint="; refusing to replace it: choose another file name",
+        )
         self.file = open(self.path, mode, encoding="utf-8")
 
     def __call__(self, trainer, record):
