@@ -175,3 +175,13 @@ def test_the_cli_with_big_or_single_labels(tmp_path, capsys, labels, code, text)
     assert text in (out if code == 0 else err)
     if code:
         assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_resume_may_raise_the_memory_limit(tmp_path):
+    """--max-memory is a limit, not part of the run's definition: a resumed run may change it."""
+    from micrograd.cli import main
+
+    ckpt = tmp_path / "c.json"
+    assert main(["train", "--steps", "2", "--quiet", "--save", str(ckpt)]) == 0
+    assert main(["train", "--resume", str(ckpt), "--steps", "3", "--quiet", "--max-memory", "4096", "--save", str(ckpt)]) == 0
+    assert main(["train", "--resume", str(ckpt), "--steps", "4", "--quiet", "--lr", "0.5"]) == 2  # the run itself may not

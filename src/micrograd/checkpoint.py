@@ -297,7 +297,8 @@ def restore(trainer, ckpt):
     mine = trainer.config.to_dict()
     # a CSV file may have moved (or the path was relative to another directory): step 4 compares the points
     moved = ckpt.data_sha256 is not None and mine["data"] is not None and ckpt.config.get("data") is not None
-    differ = [k for k in mine if k != "steps" and not (k == "data" and moved) and mine[k] != ckpt.config.get(k)]
+    limits = ("steps", "max_memory")  # may differ: a resumed run may be extended, or allowed more memory
+    differ = [k for k in mine if k not in limits and not (k == "data" and moved) and mine[k] != ckpt.config.get(k)]
     if differ:
         diffs = ", ".join(f"{k}: checkpoint {ckpt.config.get(k)!r}, trainer {mine[k]!r}" for k in differ)
         raise CheckpointError(f"{where} is from a different run ({diffs})")

@@ -32,8 +32,8 @@ def _resume_config(args, ckpt):
     wanted = cls.preset(args.preset, **given).to_dict() if args.preset else given
     # a CSV run may point --data at the file's new place: the points' fingerprint (checked on restore) keeps it honest
     moved = "data" in given and saved.get("data") is not None and ckpt.data_sha256 is not None
-    for k, v in wanted.items():
-        if k != "steps" and v != saved.get(k) and not (k == "data" and moved):
+    for k, v in wanted.items():  # --steps may extend the run; --max-memory is a limit, not part of the run
+        if k not in ("steps", "max_memory") and v != saved.get(k) and not (k == "data" and moved):
             what = f"--preset {args.preset}" if k not in given else f"{_flag(k)} {v}"
             raise ValueError(
                 f"--resume: {what} conflicts with the checkpoint's {k}={saved.get(k)!r} "
@@ -42,7 +42,10 @@ def _resume_config(args, ckpt):
     steps = given.get("steps", saved["steps"])
     if steps < ckpt.step:
         raise ValueError(f"--steps {steps} is before the checkpoint's step {ckpt.step}")
-    return ckpt.train_config(steps=steps, **({"data": given["data"]} if moved else {}))
+    overrides = {"data": given["data"]} if moved else {}
+    if "max_memory" in given:
+        overrides["max_memory"] = given["max_memory"]
+    return ckpt.train_config(steps=steps, **overrides)
 
 
 def _start_run(args):
