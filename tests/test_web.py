@@ -15,7 +15,7 @@ import sys
 import time
 
 import pytest
-from webserver import serving
+from webserver import request, serving
 
 from micrograd.losses import cross_entropy
 from micrograd.web import make_server
@@ -32,25 +32,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def server():
     with serving() as httpd:
         yield httpd
-
-
-def request(httpd, method, path, body=None, headers=None, raw=None):
-    """(status, parsed JSON or raw bytes, response headers)."""
-    host, port = httpd.server_address[:2]
-    conn = http.client.HTTPConnection(host, port, timeout=30)
-    hdrs = dict(headers or {})
-    data = raw
-    if body is not None:
-        data = json.dumps(body).encode()
-        hdrs.setdefault("Content-Type", "application/json")
-    conn.request(method, path, body=data, headers=hdrs)
-    resp = conn.getresponse()
-    payload = resp.read()
-    conn.close()
-    ctype = resp.getheader("Content-Type", "")
-    if ctype.startswith("application/json") and payload:
-        payload = json.loads(payload)
-    return resp.status, payload, resp
 
 
 def new_session(httpd, **config):

@@ -5,7 +5,6 @@ deadline. The load test with 50 clients is tests/test_web_load.py.
 """
 
 import http.client
-import json
 import re
 import socket
 import subprocess
@@ -16,28 +15,11 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from webserver import serving
+from webserver import request, serving
 
 from micrograd.web import server as web_server
 from micrograd.web import session as web_session
 from micrograd.web.session import SessionStore, StoreFull
-
-
-def request(httpd, method, path, body=None, headers=None):
-    """(status, parsed JSON or None, response)."""
-    host, port = httpd.server_address[:2]
-    conn = http.client.HTTPConnection(host, port, timeout=60)
-    hdrs = dict(headers or {})
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        hdrs.setdefault("Content-Type", "application/json")
-    conn.request(method, path, body=data, headers=hdrs)
-    resp = conn.getresponse()
-    payload = resp.read()
-    conn.close()
-    is_json = resp.getheader("Content-Type", "").startswith("application/json")
-    return resp.status, (json.loads(payload) if payload and is_json else payload), resp
 
 
 def raw_exchange(httpd, data, timeout=10):

@@ -1,5 +1,7 @@
 """The demo server on a free loopback port, in a background thread (shared by the web tests)."""
 
+import http.client
+import json
 import threading
 from contextlib import contextmanager
 
@@ -17,3 +19,22 @@ def serving(**kwargs):
         httpd.shutdown()
         httpd.server_close()
         t.join(5)
+
+
+def request(httpd, method, path, body=None, headers=None, raw=None):
+    """(status, parsed JSON or raw bytes, response headers)."""
+    host, port = httpd.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=60)
+    hdrs = dict(headers or {})
+    data = raw
+    if body is not None:
+        data = json.dumps(body).encode()
+        hdrs.setdefault("Content-Type", "application/json")
+    conn.request(method, path, body=data, headers=hdrs)
+    resp = conn.getresponse()
+    payload = resp.read()
+    conn.close()
+    ctype = resp.getheader("Content-Type", "")
+    if ctype.startswith("application/json") and payload:
+        payload = json.loads(payload)
+    return resp.status, payload, resp
