@@ -172,7 +172,6 @@ MAX_CSV_ROWS = 1_000_000  # data rows (the scalar engine would need ~10 GB for t
 MAX_CSV_COLUMNS = 1_000  # coordinates + the label
 MAX_CLASSES = 100  # distinct labels
 
-_ROWS_READ = {}  # (path, size, mtime, inode) -> data rows, of the files read: sizes a run before its first graph
 _LABEL = re.compile(r"[0-9]+")  # a label: ASCII digits only (int() also reads '1_0', '+1' and '١')
 
 
@@ -200,24 +199,7 @@ def load_csv(path):
             splits = _read_csv(path, f)
     except UnicodeDecodeError as e:  # name the file: the bare codec message does not
         raise ValueError(f"{path}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
-    if len(_ROWS_READ) > 16:
-        _ROWS_READ.clear()
-    _ROWS_READ[_stat_key(path)] = sum(map(len, splits))
     return splits
-
-
-def _stat_key(path):
-    st = os.stat(path)
-    return (os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-def rows_read(path):
-    """The number of points `load_csv(path)` returned for this file as it is now, or None if it has
-    not read it (or the file changed since): lets a run be sized before its first graph."""
-    try:
-        return _ROWS_READ.get(_stat_key(path))
-    except OSError:
-        return None
 
 
 def _is_number(cell):

@@ -2,7 +2,7 @@
 
     from micrograd.engines import ENGINES
     engine = ENGINES["tensor"]()                   # one back-end object per run
-    model = engine.build_model(cfg, nin, nclasses, rng)
+    model = engine.build_model(cfg, nin, nclasses, rng, npoints)
     loss = engine.loss(model, split)               # mean loss, a graph node: loss.backward()
 
 `micrograd.train.Trainer` runs ONE step loop (the seed's) over `ENGINES[cfg.engine]`; a
@@ -17,7 +17,7 @@ config checks against it, the CLI and the demo offer it.
     the scalar run's does and both engines print the same numbers (to ~1e-12).
 
 Both back-ends size the run against `cfg.max_memory` (micrograd.limits) before building: the
-model and the CSV file's points (`data.rows_read`) when the model is built, and each split again
+model and the run's points (their number, from the trainer) when the model is built, and each split again
 the first time it is used (a library user's splits); a generated dataset's run was sized by the
 config already.
 
@@ -27,7 +27,6 @@ tensor back-end's methods: importing this module (or the config) stays NumPy-fre
 
 import gc
 
-from .data import rows_read
 from .limits import MAX_MEMORY_MB, check_run
 from .losses import cross_entropy, sum_values
 from .nn import MLP
@@ -64,11 +63,9 @@ class _Sized:
     _shape = None  # (nin, hidden, nclasses, max_memory, source), set by build_model
     _checked = 0  # the largest split checked so far
 
-    def _size_model(self, cfg, nin, nclasses):
+    def _size_model(self, cfg, nin, nclasses, npoints):
         source = getattr(cfg, "data", None)
         self._shape = (nin, list(cfg.hidden), nclasses, getattr(cfg, "max_memory", MAX_MEMORY_MB), source)
-        # the model, with the CSV file's points if it was just read (else they are checked on first use)
-        npoints = (rows_read(source) or 0) if source is not None else 0
         check_run(self.name, nin, cfg.hidden, nclasses, npoints, self._shape[3], source)
 
     def _size_split(self, split):
@@ -108,9 +105,9 @@ class ScalarEngine(_Sized):
 
     name = "scalar"
 
-    def build_model(self, cfg, nin, nclasses, rng):
+    def build_model(self, cfg, nin, nclasses, rng, npoints=0):
         """The config's MLP, its weights drawn from `rng` (after the data, as the seed does)."""
-        self._size_model(cfg, nin, nclasses)
+        self._size_model(cfg, nin, nclasses, npoints)
         return _mlp(cfg, nin, nclasses, rng)
 
     def loss(self, model, split):
@@ -140,12 +137,12 @@ class TensorEngine(_Sized):
     def __init__(self):
         self._batches = {}  # id(split) -> (split, X, y): each split is turned into arrays once
 
-    def build_model(self, cfg, nin, nclasses, rng):
+    def build_model(self, cfg, nin, nclasses, rng, npoints=0):
         """The scalar model's draws copied into a tensor MLP (same weights, same RNG state after)."""
         from .tensor import MLP as TensorMLP
         from .tensor import tune_allocator
 
-        self._size_model(cfg, nin, nclasses)
+        self._size_model(cfg, nin, nclasses, npoints)
 
         tune_allocator()  # big per-step arrays stay in the heap: no page faults every step
         return TensorMLP.from_scalar(_mlp(cfg, nin, nclasses, rng))

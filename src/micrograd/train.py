@@ -48,7 +48,8 @@ class Trainer:
         self.train_split, self.val_split, self.test_split = self.splits
         nin = len(self.train_split[0][0])
         nclasses = max(2, datasets.num_classes(*self.splits))
-        self.model = self.engine.build_model(cfg, nin, nclasses, self.rng)  # then the weights
+        npoints = sum(map(len, self.splits))  # the run is sized before its model is built
+        self.model = self.engine.build_model(cfg, nin, nclasses, self.rng, npoints)  # then the weights
         self.optimizer = make_optimizer(cfg, self.model.parameters())
         self.step = 0  # training steps done
         self.first_loss = None  # the run's first train loss: the divergence check's yardstick (see below)

@@ -252,23 +252,6 @@ def to_dot(
     legend: a small table naming the colours. fit_inches: scale a bigger drawing down to this
     many inches square (Graphviz's `size`; 20.8 in is 2000 px at 96 dpi); None: natural size.
     """
-    body = _dot_body(root, rankdir, expand, max_nodes, params, inputs, labels, collapse, legend, fit_inches)
-    return "digraph micrograd {\n" + "\n".join(body) + "\n}\n"
-
-
-def _dot_body(
-    root,
-    rankdir="LR",
-    expand=False,
-    max_nodes=None,
-    params=None,
-    inputs=None,
-    labels=None,
-    collapse="auto",
-    legend=True,
-    fit_inches=FIT_INCHES,
-):
-    """to_dot's lines between `digraph micrograd {` and `}` (draw_dot gives them to a Digraph)."""
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if collapse == "auto":
@@ -284,7 +267,7 @@ def _dot_body(
     if expand is True and collapse is not None:
         expand = _expand_few(root, collapse, names, max_nodes)
     graph = describe(root, expand, max_nodes, **names)
-    return dot_lines(graph, rankdir, collapse, legend, fit_inches, merge_ops)
+    return "digraph micrograd {\n" + "\n".join(dot_lines(graph, rankdir, collapse, legend, fit_inches, merge_ops)) + "\n}\n"
 
 
 # ---------------------------------------------------------------------- one datapoint through a model
@@ -373,7 +356,7 @@ def draw_dot(root, path=None, format=None, **to_dot_kwargs):
     if format is not None and format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     if path is None:  # to_dot's own lines as the Digraph's body: its `.source` is to_dot's text
-        body = [line + "\n" for line in _dot_body(root, **to_dot_kwargs)]
+        body = [line + "\n" for line in to_dot(root, **to_dot_kwargs).splitlines()[1:-1]]  # between { and }
         return _graphviz_package().Digraph("micrograd", body=body, format={"dot": "gv"}.get(format, format or "svg"))
     path = os.fspath(path)
     if format is None:
