@@ -185,3 +185,40 @@ def test_resume_may_raise_the_memory_limit(tmp_path):
     assert main(["train", "--steps", "2", "--quiet", "--save", str(ckpt)]) == 0
     assert main(["train", "--resume", str(ckpt), "--steps", "3", "--quiet", "--max-memory", "4096", "--save", str(ckpt)]) == 0
     assert main(["train", "--resume", str(ckpt), "--steps", "4", "--quiet", "--lr", "0.5"]) == 2  # the run itself may not
+
+
+def _big_csv(path, rows):
+    with open(path, "w") as f:
+        f.write("x,y,label\n")
+        f.write("0.125,-0.5,0\n0.5,0.25,1\n" * (rows // 2))
+
+
+def test_a_csv_with_too_many_rows_is_refused_before_it_is_parsed(tmp_path):
+    from micrograd import data
+
+    path = tmp_path / "many.csv"
+    _big_csv(path, data.MAX_CSV_ROWS + 2)
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"1,000,002 lines after the header, over the limit of 1,000,000 data rows"):
+        data.load_csv(str(path))
+    assert time.perf_counter() - start < 2.0  # parsing it would take ~10 s
+
+
+def test_a_csv_run_too_big_for_memory_is_refused_before_the_file_is_parsed(tmp_path, monkeypatch):
+    from micrograd import data
+
+    path = tmp_path / "big.csv"
+    _big_csv(path, 600_000)  # under the row limit, but ~6 GB on the scalar engine at the seed's model
+    monkeypatch.setattr(data, "load_csv", lambda p: pytest.fail("parsed before it was sized"))
+    with pytest.raises(ValueError, match=r"600,000 points of 2 coordinates from .*big.csv.*over the limit of 2,048 MB"):
+        Trainer(TrainConfig(data=str(path)))
+
+
+def test_csv_shape_counts_lines_and_header_columns(tmp_path):
+    from micrograd import data
+
+    path = tmp_path / "p.csv"
+    path.write_text("a,b,c,label\n1,2,3,0\n4,5,6,1")  # no final newline
+    assert data.csv_shape(str(path)) == (3, 4)
+    path.write_text("")
+    assert data.csv_shape(str(path)) == (0, 0)

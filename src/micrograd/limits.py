@@ -5,9 +5,9 @@
 
 A run is sized before anything is built: `TrainConfig.validate()` checks a generated dataset's
 run (its size is known from the config, whether it came from a flag, a checkpoint or a demo
-request), and the engine back-end checks the model and a CSV file's points once the file is read
-(its rows, columns and classes are known only then; the file's own limits bound that read), and
-each split again before its first graph. A run over a limit is refused with a ValueError naming
+request); a CSV run is sized by the file's line and column counts before it is parsed (a fast
+count; classes taken as 2), then the engine back-end checks the model and the file's points once it
+is read (its classes are known only then), and each split again before its first graph. A run over a limit is refused with a ValueError naming
 the size, the limit and how to raise it; the CLI prints it as one line and exits with status 2.
 
 The limits (each refused with a message naming the file, line or size):
@@ -17,7 +17,7 @@ The limits (each refused with a message naming the file, line or size):
 | memory a run is estimated to need  | 2048 MB (`MAX_MEMORY_MB`)                      | `--max-memory MB`         |
 | classes (distinct labels of a CSV) | 100 (`data.MAX_CLASSES`)                       | fixed                     |
 | CSV file size                      | 100 MB (`data.MAX_CSV_BYTES`), before reading  | fixed                     |
-| CSV data rows                      | 1,000,000 (`data.MAX_CSV_ROWS`), while reading | fixed                     |
+| CSV lines after the header         | 1,000,000 (`data.MAX_CSV_ROWS`), before parsing| fixed                     |
 | CSV columns                        | 1,000 (`data.MAX_CSV_COLUMNS`)                 | fixed                     |
 | CSV field                          | the csv module's limit (131,072 characters)    | fixed                     |
 

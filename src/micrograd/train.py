@@ -19,6 +19,7 @@ x = i; the summary after the last step is at x = steps.
 """
 
 import math
+import os
 import signal
 import threading
 import time
@@ -26,6 +27,7 @@ import time
 from . import data as datasets
 from .config import OPTIMIZERS, TrainConfig, make_optimizer  # noqa: F401  (re-exported: micrograd.train.TrainConfig)
 from .engines import ENGINES, accuracy, gc_paused, split_loss  # noqa: F401  (re-exported: the scalar engine's loss)
+from .limits import check_run
 from .rng import RNG
 
 # ---------------------------------------------------------------------- Trainer
@@ -42,6 +44,7 @@ class Trainer:
         self.engine = ENGINES[cfg.engine]()  # the back-end: model, loss, evaluate, accuracy
         self.rng = RNG(cfg.seed)
         if cfg.data is not None:
+            _size_csv(cfg, self.engine.name)  # within a second, before the file is parsed
             self.splits = datasets.load_csv(cfg.data)
         else:
             self.splits = datasets.make(cfg.dataset, self.rng, cfg.n)  # data is drawn first
@@ -129,6 +132,15 @@ class Trainer:
             correct, total = self.accuracy(split)
             out[name] = {"loss": self.evaluate(split), "correct": correct, "total": total}
         return out
+
+
+def _size_csv(cfg, engine):
+    """ValueError if a CSV run is over the memory limit by the file's line and column counts alone
+    (a lower bound on its classes: 2). Parsing a 100 MB file takes ~10 s; counting its lines ~0.1 s."""
+    if os.path.isfile(cfg.data):  # anything else: load_csv says what is wrong
+        lines, ncols = datasets.csv_shape(cfg.data)
+        if lines > 1 and ncols > 1:
+            check_run(engine, ncols - 1, cfg.hidden, 2, lines - 1, cfg.max_memory, cfg.data)
 
 
 def _config(config):
