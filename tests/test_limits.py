@@ -84,19 +84,44 @@ def test_presets_and_datasets_are_within_the_limit(name, dataset, engine):
     TrainConfig.preset(name, dataset=dataset, engine=engine)  # validates: no error
 
 
-def test_a_checkpoint_over_the_limit_is_refused_on_load(tmp_path):
+def _edited_checkpoint(path, edit):
+    """A checkpoint of a 1-step seed run, its config edited by `edit` and its hash made to match."""
     from micrograd import checkpoint
     from micrograd.train import make_trainer
 
-    path = tmp_path / "run.ckpt.json"
     checkpoint.save_trainer(str(path), make_trainer(TrainConfig(steps=1)), None)
     doc = json.loads(path.read_text())
-    doc["payload"]["config"]["n"] = 10**9  # a crafted (or edited) checkpoint, its hash made to match
+    edit(doc["payload"]["config"])
     canon = json.dumps(doc["payload"], sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     doc["sha256"] = hashlib.sha256(canon.encode("ascii")).hexdigest()
     path.write_text(json.dumps(doc))
+    return str(path)
+
+
+def test_a_checkpoint_over_the_limit_is_refused_on_load(tmp_path):
+    from micrograd import checkpoint
+
+    path = _edited_checkpoint(tmp_path / "run.ckpt.json", lambda cfg: cfg.update(n=10**9))  # crafted or edited
     with pytest.raises(ValueError, match="over the limit"):
-        checkpoint.load(str(path))
+        checkpoint.load(path)
+
+
+def test_an_old_checkpoint_of_a_big_run_loads_with_a_higher_max_memory(tmp_path):
+    """A checkpoint saved before --max-memory existed (no field: the 2048 MB default) of a run bigger
+    than that: refused by default, naming the flag; loaded (and sized) with --max-memory given."""
+    from micrograd import checkpoint
+
+    path = _edited_checkpoint(tmp_path / "old.ckpt.json", lambda cfg: (cfg.pop("max_memory"), cfg.update(n=300_000)))
+    with pytest.raises(ValueError, match=r"over the limit of 2,048 MB.*--max-memory"):
+        checkpoint.load(path)
+    ckpt = checkpoint.load(path, max_memory=4096)
+    assert ckpt.config["n"] == 300_000
+    with pytest.raises(ValueError, match="over the limit of 100 MB"):
+        checkpoint.load(path, max_memory=100)
+    run = subprocess.run(
+        [sys.executable, "-m", "micrograd", "train", "--resume", path, "--steps", "0"], capture_output=True, text=True
+    )
+    assert run.returncode == 2 and "--max-memory" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_a_csv_run_over_the_limit_is_refused_before_its_model_is_built(tmp_path):

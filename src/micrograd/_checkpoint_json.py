@@ -220,7 +220,7 @@ def validate_history(history, bad):
     return out
 
 
-def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None, maybe_huge=True):
+def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None, maybe_huge=True, max_memory=None):
     """The fields of a `Checkpoint`, from a payload whose checksum matched; `bad(msg)` makes the
     error to raise. Everything is checked here, before anything uses it: types (a boolean is
     not a number), numbers a float can hold (`maybe_huge`: the text may spell a 309-digit int),
@@ -255,7 +255,7 @@ def validate_payload(path, payload, bad, maybe_nonfinite=True, config_class=None
         if f.type is str and v is not None and (not isinstance(v, str) or not v or "\0" in v):
             raise bad(f"payload.config.{f.name} must be a non-empty string or null, got {v!r:.60}")
     try:
-        config_class(**cfg).validate()
+        config_class(**(cfg if max_memory is None else {**cfg, "max_memory": max_memory})).validate()
     except (TypeError, ValueError) as e:
         raise bad(f"payload.config is invalid: {e}") from None
 

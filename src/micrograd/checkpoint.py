@@ -219,11 +219,13 @@ class Checkpoint:
         return (self.config_class or TrainConfig)(**{**self.config, **overrides})
 
 
-def load(path, config_class=None, max_bytes=MAX_BYTES):
+def load(path, config_class=None, max_bytes=MAX_BYTES, max_memory=None):
     """Read and validate a checkpoint file; returns a `Checkpoint`.
 
     `config_class` is the config dataclass its config must fit (default `TrainConfig`; a
     subclass with more fields loads older checkpoints, the new fields at their defaults).
+    `max_memory` (MB) sizes the run against that limit instead of the one it was saved with (a
+    resumed run may be allowed more memory: `--resume CKPT --max-memory MB`).
 
     Raises FileNotFoundError if there is no such file and CheckpointError (a ValueError)
     naming the problem for a truncated, non-JSON, foreign, wrong-version, tampered,
@@ -275,6 +277,7 @@ def load(path, config_class=None, max_bytes=MAX_BYTES):
         maybe_nonfinite="NaN" in canon or "Infinity" in canon,
         config_class=config_class,
         maybe_huge=_LONG_DIGITS.search(canon) is not None,  # only a long run of digits can be such an int
+        max_memory=max_memory,
     )
     return Checkpoint(**fields)
 

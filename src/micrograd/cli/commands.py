@@ -62,7 +62,7 @@ def _start_run(args):
         checkpoint.check_save_target(args.save, "--save", overwrite=args.overwrite, hint=" (pass --overwrite to replace it)")
     if not args.resume:
         return make_trainer(config_from_args(args)), None
-    ckpt = checkpoint.load(args.resume, config_class=_config_class(args))
+    ckpt = checkpoint.load(args.resume, config_class=_config_class(args), max_memory=getattr(args, "max_memory", None))
     trainer = checkpoint.build_trainer(ckpt, make_trainer, _resume_config(args, ckpt))  # a crafted data path: no echo
     checkpoint.restore(trainer, ckpt)
     return trainer, ckpt.history
