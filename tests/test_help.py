@@ -223,7 +223,17 @@ def test_hidden_takes_commas_and_spaces_alike(argv):
     assert args.hidden == [16, 16]
 
 
-@pytest.mark.parametrize("argv, bad", [(["16,x"], "'x'"), (["8", "4,2.5"], "'2.5'"), ([","], "at least one SIZE")])
+@pytest.mark.parametrize(
+    "argv, bad",
+    [
+        (["16,x"], "'x'"),
+        (["8", "4,2.5"], "'2.5'"),
+        ([","], "at least one SIZE"),
+        (["8,,8"], "an empty item in '8,,8'"),  # not [8, 8]: a number is missing
+        (["16,"], "an empty item in '16,'"),
+        ([",16"], "an empty item in ',16'"),
+    ],
+)
 def test_a_bad_hidden_item_names_itself(capsys, argv, bad):
     code, _, err = call(capsys, "train", "--hidden", *argv)
     assert code == 2 and "argument --hidden: " in err and bad in err and err.count("\n") == 1

@@ -72,7 +72,10 @@ class _Items(argparse.Action):
         self.item = item
 
     def __call__(self, parser, namespace, values, option_string=None):
-        items = [s.strip() for v in values for s in v.split(",")]
+        text = " ".join(values).strip()
+        items = re.split(r"\s*,\s*|\s+", text) if text else []  # '16, 16' unquoted is two values: '16,' '16'
+        if "" in items and any(items):  # "8,,8" or "16,": a missing number, not [8, 8] or [16]
+            raise argparse.ArgumentError(self, f"an empty item in {text!r} (separate items with one comma or with spaces)")
         try:  # a bad item is named on its own: "expected an integer, got 'x'"
             setattr(namespace, self.dest, [self.item(s) for s in items if s] or None)
         except argparse.ArgumentTypeError as e:
