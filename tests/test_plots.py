@@ -326,6 +326,11 @@ def test_cli_plot_a_saved_run(tmp_path, capsys):
     assert main(["plot", str(tmp_path / "missing.json"), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("micrograd plot: error:") and err.count("\n") == 1
+    # `--out p.png` reads as a file: refused before anything is made, not a directory named p.png
+    assert main(["plot", str(ckpt), "--out", str(tmp_path / "p.png")]) == 2
+    err = capsys.readouterr().err
+    assert "--out names a directory" in err and "p.png" in err and err.count("\n") == 1
+    assert not (tmp_path / "p.png").exists()
 
 
 def test_cli_plot_an_old_checkpoint_draws_the_loss_only(tmp_path, capsys, figures):

@@ -243,17 +243,25 @@ def _graph_trainer(args):
     return trainer
 
 
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".gif", ".webp")
+
+
 def cmd_plot(args):
     """A saved run's pictures: DIR/loss.png (its history) and DIR/boundary.png (its model)."""
     from .. import checkpoint
     from ..train import make_trainer
     from ..viz.plots import plot_boundary, plot_losses
 
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise ValueError(f"--out must name a directory, got the file {args.out!r}")
+    if not os.path.isdir(args.out) and os.path.splitext(args.out)[1].lower() in IMAGE_SUFFIXES:
+        raise ValueError(  # `--out p.png` meant a file: a directory named p.png would surprise
+            f"--out names a directory to hold loss.png and boundary.png, got {args.out!r} (a file name?); "
+            f"e.g. --out {os.path.splitext(args.out)[0] or 'pics'}/"
+        )
     ckpt = checkpoint.load(args.checkpoint)
     trainer = checkpoint.build_trainer(ckpt, make_trainer)
     checkpoint.restore(trainer, ckpt)
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        raise ValueError(f"--out must name a directory, got the file {args.out!r}")
     os.makedirs(args.out, exist_ok=True)
     paths = []
     if ckpt.history and ckpt.history.get("train_loss"):
