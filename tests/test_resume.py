@@ -135,6 +135,28 @@ def test_signal_after_the_last_step_still_saves(tmp_path, monkeypatch):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
 
 
+def test_an_interrupt_never_replaces_a_file_at_the_default_path(tmp_path, monkeypatch):
+    """Someone's file (or another run's interrupted checkpoint) at micrograd-interrupted.ckpt.json is
+    kept; this run's state goes to the first free micrograd-interrupted-K.ckpt.json, named on stderr."""
+    from micrograd import cli as cli_mod
+    from micrograd import train
+
+    real = train.Trainer.summary
+
+    def summary_with_ctrl_c(self):
+        signal.raise_signal(signal.SIGINT)
+        return real(self)
+
+    monkeypatch.setattr(train.Trainer, "summary", summary_with_ctrl_c)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "micrograd-interrupted.ckpt.json").write_text("my notes, not a checkpoint\n")
+    assert cli_mod.main(["train", "--steps", "2", "--quiet"]) == 130
+    assert cli_mod.main(["train", "--steps", "3", "--quiet"]) == 130
+    assert (tmp_path / "micrograd-interrupted.ckpt.json").read_text() == "my notes, not a checkpoint\n"
+    steps = [json.loads((tmp_path / f"micrograd-interrupted-{k}.ckpt.json").read_text())["payload"]["step"] for k in (2, 3)]
+    assert steps == [2, 3]  # the second run did not replace the first one's checkpoint
+
+
 @pytest.mark.parametrize(
     "flags, message",
     [

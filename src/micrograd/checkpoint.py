@@ -101,6 +101,7 @@ __all__ = [
     "FORMAT",
     "VERSION",
     "DEFAULT_INTERRUPT_PATH",
+    "interrupt_path",
     "MAX_BYTES",
 ]
 
@@ -111,6 +112,20 @@ MAX_BYTES = 256 * 2**20  # load() refuses bigger files before reading them (the 
 
 _LONG_DIGITS = re.compile(r"\d{300}")
 _FORMAT_MARK = re.compile(rb'^\s*\{\s*"format"\s*:\s*"micrograd-checkpoint"')
+
+
+def interrupt_path(directory=".", tries=1000):
+    """Where an interrupted run without --save goes: DEFAULT_INTERRUPT_PATH, or if that name is
+    taken (another run's interrupted checkpoint, or someone's file), the first free one of
+    micrograd-interrupted-2.ckpt.json, -3, ...: an interrupt never replaces a file, so it never
+    loses another run's progress or refuses to save this one's."""
+    stem, ext = DEFAULT_INTERRUPT_PATH.split(".", 1)
+    for k in range(1, tries + 1):
+        name = DEFAULT_INTERRUPT_PATH if k == 1 else f"{stem}-{k}.{ext}"
+        path = os.path.join(directory, name) if directory != "." else name
+        if not os.path.lexists(path):
+            return path
+    raise ValueError(f"{tries} interrupted-run checkpoints in {os.path.abspath(directory)!r}: remove some, or pass --save")
 
 
 def is_checkpoint_file(path):

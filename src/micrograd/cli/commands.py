@@ -108,8 +108,9 @@ class _Checkpointing:
             if etype is None and self.args.save:
                 self._save(self.args.save)
             # a signal after the last step (etype None) still gets its checkpoint
-            path = self.args.save or checkpoint.DEFAULT_INTERRUPT_PATH
+            path = self.args.save
             if self.stop.requested and (etype is not None or not self.args.save):
+                path = path or checkpoint.interrupt_path()  # a free name: never replaces a file
                 self._save(path)
         finally:
             self.stop.__exit__(etype, exc, tb)
