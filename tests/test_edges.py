@@ -305,3 +305,37 @@ def test_the_divergence_check_is_a_flag_of_its_own(tmp_path):
     assert stopped.returncode == 3 and "training diverged at step 2" in stopped.stderr
     on = subprocess.run([*argv, "--no-diverge-check"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert on.returncode == 0 and on.stdout.count("train loss") == 4
+
+
+def test_gc_paused_is_shared_by_threads_and_restores_the_first_setting():
+    """The collector is process-wide: with two threads inside, one leaving must not turn it back on
+    under the other, and the last one out restores what the first one found."""
+    import gc
+    import threading
+
+    from micrograd.engines import gc_paused
+
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        inside, leave = threading.Event(), threading.Event()
+
+        def other():
+            with gc_paused():
+                inside.set()
+                leave.wait(10)
+
+        t = threading.Thread(target=other)
+        with gc_paused():
+            t.start()
+            inside.wait(10)
+        assert not gc.isenabled()  # the other thread is still inside
+        leave.set()
+        t.join(10)
+        assert gc.isenabled()
+        gc.disable()  # a caller that had it off keeps it off
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()

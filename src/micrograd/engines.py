@@ -26,6 +26,7 @@ tensor back-end's methods: importing this module (or the config) stays NumPy-fre
 """
 
 import gc
+import threading
 
 from .limits import MAX_MEMORY_MB, check_run
 from .losses import cross_entropy, sum_values
@@ -33,23 +34,36 @@ from .nn import MLP
 
 
 class gc_paused:
-    """`with gc_paused():` pauses the cyclic garbage collector, restoring the caller's setting after.
+    """`with gc_paused():` pauses the cyclic garbage collector while any thread is inside one,
+    restoring the setting the first one found when the last one leaves.
 
     Our graphs have no reference cycles (reference counting frees them), so the cyclic
-    collector only costs time scanning them while they are built. (A class, not a
-    @contextmanager generator: it is entered every training step of either engine.)
+    collector only costs time scanning them while they are built. The collector is
+    process-wide: a count (under a lock) keeps two trainers in two threads from re-enabling it
+    under each other or leaving it off. (A class, not a @contextmanager generator: it is
+    entered every training step of either engine.)
     """
 
-    __slots__ = ("was_enabled",)
+    __slots__ = ()
+    _lock = threading.Lock()
+    _inside = 0  # threads inside a `with gc_paused()` now
+    _was_enabled = False  # the setting the first of them found
 
     def __enter__(self):
-        self.was_enabled = gc.isenabled()
-        gc.disable()
+        cls = gc_paused
+        with cls._lock:
+            if cls._inside == 0:
+                cls._was_enabled = gc.isenabled()
+                gc.disable()
+            cls._inside += 1
         return self
 
     def __exit__(self, *exc):
-        if self.was_enabled:
-            gc.enable()
+        cls = gc_paused
+        with cls._lock:
+            cls._inside -= 1
+            if cls._inside == 0 and cls._was_enabled:
+                gc.enable()
         return False
 
 
