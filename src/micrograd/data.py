@@ -197,7 +197,9 @@ def load_csv(path):
         raise ValueError(f"{path}: {size:,} bytes, over the limit of {MAX_CSV_BYTES:,} bytes for a CSV file (MAX_CSV_BYTES)")
     lines, _ = csv_shape(path)  # a fast count first: a file with too many rows is refused before it is parsed
     if lines - 1 > MAX_CSV_ROWS:
-        raise ValueError(f"{path}: {lines - 1:,} lines after the header, over the limit of {MAX_CSV_ROWS:,} data rows (MAX_CSV_ROWS)")
+        raise ValueError(
+            f"{path}: {lines - 1:,} lines after the header, over the limit of {MAX_CSV_ROWS:,} data rows (MAX_CSV_ROWS)"
+        )
     try:
         with open(path, newline="", encoding="utf-8") as f:
             splits = _read_csv(path, f)

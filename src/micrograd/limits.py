@@ -7,8 +7,9 @@ A run is sized before anything is built: `TrainConfig.validate()` checks a gener
 run (its size is known from the config, whether it came from a flag, a checkpoint or a demo
 request); a CSV run is sized by the file's line and column counts before it is parsed (a fast
 count; classes taken as 2), then the engine back-end checks the model and the file's points once it
-is read (its classes are known only then), and each split again before its first graph. A run over a limit is refused with a ValueError naming
-the size, the limit and how to raise it; the CLI prints it as one line and exits with status 2.
+is read (its classes are known only then), and each split again before its first graph. A run
+over a limit is refused with a ValueError naming the size, the limit and how to raise it; the CLI
+prints it as one line and exits with status 2.
 
 The limits (each refused with a message naming the file, line or size):
 
