@@ -50,7 +50,7 @@ EXAMPLES = {  # each command's --help ends with these (kept as written: RawDescr
   micrograd demo --preset llm101n --port 0 --no-browser   # any free port; prints the URL""",
     "check": """\
   micrograd check my_micrograd.py                   # a table: check, verdict, expected, got, hint
-  micrograd check my_micrograd.py --json > report.json
+  micrograd check my_micrograd.py --json            # one JSON document: the checks and a summary
   micrograd check article.py --timeout 300 --class Value   # a file that trains at import needs time""",
 }
 

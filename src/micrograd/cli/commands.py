@@ -323,6 +323,8 @@ def cmd_check(args):
     """Run the grader on FILE.py; print its table (or --json); exit 0 when every check passed, else 1."""
     from ..check import run_check
 
+    if not args.class_name.isidentifier():
+        raise ValueError(f"--class must be a Python identifier (your Value class's name), got {args.class_name!r}")
     report = run_check(args.file, timeout=args.timeout, max_memory=args.max_memory, class_name=args.class_name)
     print(report.to_json() if args.json else report.format_table())
     return report.exit_status
