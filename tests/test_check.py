@@ -124,6 +124,16 @@ def test_an_infinite_loop_is_a_timeout_row_not_a_hang():
     assert "2 s" in row_named(r, "time limit")["expected"]
 
 
+def test_a_hang_inside_a_check_names_the_check(tmp_path):
+    f = tmp_path / "hangs.py"
+    src = (LEARNERS / "engine_ok.py").read_text()
+    f.write_text(src.replace("    def relu(self):\n", "    def relu(self):\n        while True:\n            pass\n"))
+    r = run_check(f, timeout=3)
+    row = row_named(r, "time limit")
+    assert row["verdict"] == FAIL and row["op"] == "ops" and "during the check 'ops'" in row["got"]
+    assert r.rows[0]["verdict"] == PASS  # the file itself ran
+
+
 def test_a_syntax_error_is_one_row_with_the_errors_last_line(tmp_path):
     bad = tmp_path / "broken.py"
     bad.write_text("class Value:\n    def __init__(self, data)\n        self.data = data\n")
