@@ -74,26 +74,33 @@ def _limits(timeout, max_memory):
 
 
 def _run_probe(path, results, timeout, max_memory, class_name):
-    """Run the probe; (returncode, timed_out, stderr tail)."""
+    """Run the probe; (returncode, timed_out, the tail of its stderr). Their prints are captured inside the
+    probe; anything written straight to the file descriptors goes to /dev/null (stdout) or a temporary file
+    (stderr, for a crash's last line): nothing they write can grow the grader's memory."""
     pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([pkg_root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")  # threads reserve address space
     cmd = [sys.executable, "-m", "micrograd.check._probe", os.path.abspath(path), results, class_name]
-    proc = subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-        preexec_fn=_limits(timeout, max_memory), start_new_session=True,
-    )  # fmt: skip
-    try:
-        _, err = proc.communicate(timeout=timeout)
-        return proc.returncode, False, err.decode("utf-8", "replace")[-2000:]
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # the probe and anything their file started
-        proc.communicate()
-        return proc.returncode, True, ""
-    except BaseException:  # Ctrl-C in the grader: do not leave their code running
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        raise
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env,
+            preexec_fn=_limits(timeout, max_memory), start_new_session=True,
+        )  # fmt: skip
+        try:
+            proc.wait(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        except BaseException:  # Ctrl-C in the grader: do not leave their code running
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+        if timed_out:
+            os.killpg(proc.pid, signal.SIGKILL)  # the probe and anything their file started
+            proc.wait()
+        size = err.seek(0, os.SEEK_END)
+        err.seek(max(0, size - 2000))
+        return proc.returncode, timed_out, "" if timed_out else err.read().decode("utf-8", "replace")
 
 
 def _read(results):
