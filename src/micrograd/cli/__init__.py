@@ -3,11 +3,12 @@
     micrograd                      # the commands and what each does
     micrograd COMMAND --help       # a command's flags (each with its default and range) and examples
 
-The commands: train, graph, plot, export, demo (micrograd.cli.commands); their examples are EXAMPLES
+The commands: train, graph, plot, export, demo, check (micrograd.cli.commands); their examples are EXAMPLES
 below (shown by --help); the flags' types and the parser are micrograd.cli.args. `main(argv)` returns the
 exit status. Bad flags or values exit with status 2 and a one-line message (no traceback, no "[Errno N]"):
 a misspelled flag, command or choice names the nearest right one. A run whose loss diverges exits with
-status 3 (DIVERGED) and one line naming the step; an interrupted one, 130. Every "wrote FILE" line goes to stderr:
+status 3 (DIVERGED) and one line naming the step; an interrupted one, 130. `micrograd check FILE.py` exits 0
+when every check passes and 1 when one fails (its report says which). Every "wrote FILE" line goes to stderr:
 train's stdout is the seed's lines, byte for byte.
 """
 
@@ -18,7 +19,7 @@ import sys
 from ..config import TrainConfig, training_only_keys
 from ..train import TrainingDiverged
 from .args import RUN_KEYS, TRAINING_ONLY_KEYS, _add, _finite, _flag, _int, _Parser, add_train_flags
-from .commands import cmd_demo, cmd_export, cmd_graph, cmd_plot, cmd_train, config_from_args
+from .commands import _seconds, cmd_check, cmd_demo, cmd_export, cmd_graph, cmd_plot, cmd_train, config_from_args
 
 __all__ = ["main", "build_parser", "config_from_args", "add_train_flags", "RUN_KEYS", "TRAINING_ONLY_KEYS", "EXAMPLES"]
 
@@ -28,7 +29,8 @@ EXAMPLES = {  # each command's --help ends with these (kept as written: RawDescr
     None: """\
   micrograd train                                   # the seed program's run: its 110 lines, then a summary
   micrograd train --preset llm101n --plot out/      # the course's final version, with pictures in out/
-  micrograd demo                                    # train in Python, watch it in the browser""",
+  micrograd demo                                    # train in Python, watch it in the browser
+  micrograd check my_micrograd.py                   # grade your own micrograd: every op, the classic bugs""",
     "train": """\
   micrograd train --steps 300 --plot out/ --log run.jsonl        # pictures and a JSONL log
   micrograd train --dataset spiral --hidden 16,16 --optimizer adamw --lr 0.05 --steps 300 --quiet
@@ -46,6 +48,10 @@ EXAMPLES = {  # each command's --help ends with these (kept as written: RawDescr
     "demo": """\
   micrograd demo                                    # opens http://127.0.0.1:8000 in your browser
   micrograd demo --preset llm101n --port 0 --no-browser   # any free port; prints the URL""",
+    "check": """\
+  micrograd check my_micrograd.py                   # a table: check, verdict, expected, got, hint
+  micrograd check my_micrograd.py --json            # one JSON document: the checks and a summary
+  micrograd check article.py --timeout 300 --class Value   # a file that trains at import needs time""",
 }
 
 # graph draws a scalar run's *initial* model: it does not offer the flags that cannot change that
@@ -130,6 +136,21 @@ def build_parser():
     _add(p, "--preset", choices=list(TrainConfig.PRESETS), default="seed", help="the page's starting hyperparameters")
     _add(p, "--no-browser", action="store_true", help="only print the URL; do not open a browser")
     p.set_defaults(func=cmd_demo)
+
+    p = _command(sub, "check", "grade your own micrograd: every op, the classic bugs, the model and the training run")
+    p.add_argument("file", metavar="FILE.py", help="your micrograd: a file defining a Value class (and maybe MLP, nll_loss...)")
+    _add(p, "--json", action="store_true", help="print one JSON document (the checks and a summary) instead of the table")
+    _add(
+        p,
+        "--timeout",
+        type=_seconds,
+        default=120.0,
+        metavar="SECONDS",
+        help="wall-clock limit for running your file and the checks",
+    )
+    _add(p, "--max-memory", type=_int(64), default=1024, metavar="MB", help="memory limit (address space) for your file")
+    _add(p, "--class", dest="class_name", default="Value", metavar="NAME", help="the name of your Value class")
+    p.set_defaults(func=cmd_check)
 
     return parser
 

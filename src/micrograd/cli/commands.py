@@ -1,6 +1,8 @@
 """micrograd.cli.commands — what each `micrograd` command does, once its flags are parsed
 (micrograd.cli.args parses them; micrograd.cli builds the parser and runs main)."""
 
+import argparse
+import math
 import os
 import sys
 
@@ -307,3 +309,31 @@ def cmd_demo(args):
     except OSError as e:
         raise OSError(f"cannot serve on {args.host}:{args.port}: {e.strerror or e}") from None
     return 0
+
+
+# ---------------------------------------------------------------------- check: grade a learner's micrograd
+
+
+def _seconds(s):
+    """--timeout: a positive, finite number of seconds."""
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {s!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {s!r}")
+    return v
+
+
+_seconds.range = "> 0"
+
+
+def cmd_check(args):
+    """Run the grader on FILE.py; print its table (or --json); exit 0 when every check passed, else 1."""
+    from ..check import run_check
+
+    if not args.class_name.isidentifier():
+        raise ValueError(f"--class must be a Python identifier (your Value class's name), got {args.class_name!r}")
+    report = run_check(args.file, timeout=args.timeout, max_memory=args.max_memory, class_name=args.class_name)
+    print(report.to_json() if args.json else report.format_table())
+    return report.exit_status
