@@ -22,7 +22,7 @@ import pytest
 from micrograd.cli import EXAMPLES, GRAPH_HINTS, _message, build_parser, main
 from micrograd.config import TrainConfig, describe_range, field_default, training_only_keys
 
-COMMANDS = ["train", "graph", "plot", "export", "demo"]
+COMMANDS = ["train", "graph", "plot", "export", "demo", "check"]
 
 
 def run(*args, module="micrograd", cwd=None):
@@ -196,7 +196,7 @@ def test_a_training_flag_given_to_graph_is_refused_with_its_reason(capsys, tmp_p
         (["train", "--weightdecay", "0"], "(did you mean --weight-decay?)"),
         (["train", "--hiden", "8", "--optimzer", "sgd"], "(did you mean --hidden for --hiden, --optimizer for --optimzer?)"),
         (["graph", "--x", "1", "2", "--label", "0", "--out", "g.dot", "--stpes", "3"], "(did you mean --steps?)"),
-        (["trian"], "invalid choice: 'trian' (choose from train, graph, plot, export, demo; did you mean train?)"),
+        (["trian"], "invalid choice: 'trian' (choose from train, graph, plot, export, demo, check; did you mean train?)"),
         (["train", "--optimizer", "adamm"], "did you mean adam?"),
         (["train", "--dataset", "spirals"], "did you mean spiral?"),
         (["graph", "--rankdir", "lr", "--x", "1", "--label", "0", "--out", "g.dot"], "did you mean LR?"),
