@@ -4,6 +4,7 @@
     engine = ENGINES["tensor"]()                   # one back-end object per run
     model = engine.build_model(cfg, nin, nclasses, rng, npoints)
     loss = engine.loss(model, split)               # mean loss, a graph node: loss.backward()
+    loss = engine.batch_loss(model, split, [3, 0, 7])   # the same over those points, in that order
 
 `micrograd.train.Trainer` runs ONE step loop (the seed's) over `ENGINES[cfg.engine]`; a
 back-end knows only what differs between engines: how to build the model from the
@@ -67,6 +68,11 @@ class _Sized:
         source = getattr(cfg, "data", None)
         self._shape = (nin, list(cfg.hidden), nclasses, getattr(cfg, "max_memory", MAX_MEMORY_MB), source)
         check_run(self.name, nin, cfg.hidden, nclasses, npoints, self._shape[3], source)
+
+    def batch_loss(self, model, split, indices):
+        """Mean loss of the points `split[i]` for i in `indices` (a minibatch, in that order), a graph node.
+        (A back-end that caches a split's arrays overrides it: the subset is new every step.)"""
+        return self.loss(model, [split[i] for i in indices])
 
     def _size_split(self, split):
         """Before a split's first graph: the run, with this split as its training points, within the limit."""
@@ -167,6 +173,17 @@ class TensorEngine(_Sized):
 
         X, y = self._batch(split)
         return tensor_cross_entropy(model(X), y)
+
+    def batch_loss(self, model, split, indices):
+        """Mean cross-entropy over the rows `indices` of a split (in that order), from its cached arrays."""
+        import numpy as np
+
+        from .tensor import Tensor
+        from .tensor import cross_entropy as tensor_cross_entropy
+
+        X, y = self._batch(split)
+        idx = np.asarray(indices, dtype=np.intp)
+        return tensor_cross_entropy(model(Tensor(X.data[idx])), y[idx])
 
     def evaluate(self, model, split):
         """Mean loss of a split (a float), without building a graph."""
