@@ -133,15 +133,14 @@ class TrainConfig:
         low=0,
         high=10,
         metavar="NOISE",
-        demo="noise",
     )
     split: list = setting(
         default_factory=lambda: list(datasets.DEFAULT_SPLIT),
         help="train,val,test percentages of the points, in their order (e.g. --split 70,20,10)",
-        low=0,
+        low=1,
         nargs="+",
         metavar="PCT",
-        items="three percentages summing to 100, train > 0",
+        items="three positive percentages summing to 100",
         demo="train/val/test split",
     )
     features: list = setting(
@@ -151,7 +150,6 @@ class TrainConfig:
         nargs="+",
         metavar="FEATURE",
         items="distinct features from " + ", ".join(datasets.FEATURES),
-        demo="features",
     )
     hidden: list = setting(
         default_factory=lambda: [16],
@@ -239,8 +237,8 @@ class TrainConfig:
 
     def _check_controls(self):
         """The Playground controls' rules across fields: nothing given is ever ignored silently."""
-        if len(self.split) != 3 or sum(self.split) != 100 or self.split[0] < 1:
-            raise ValueError(f"split must be three percentages train,val,test summing to 100 with train > 0, got {self.split!r}")
+        if len(self.split) != 3 or sum(self.split) != 100:
+            raise ValueError(f"split must be three positive percentages train,val,test summing to 100, got {self.split!r}")
         if self.noise is not None:
             if self.data is not None:
                 raise ValueError(f"noise={self.noise} applies to generated datasets, not to a CSV file (--data)")
