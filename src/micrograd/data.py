@@ -154,8 +154,42 @@ def spiral(rng, n=100, noise=0.2):
 gen_data = simple  # the seed's name for it
 
 
-DATASETS = {"simple": simple, "circles": circles, "yinyang": yinyang, "moons": moons, "spiral": spiral}
-DATASET_CLASSES = {"simple": 3, "circles": 3, "yinyang": 3, "moons": 2, "spiral": 3}  # sizes a run before drawing
+# ---------------------------------------------------------------------- regression datasets
+# A real-valued target over the plane (Playground's two): the label is a float in [-1, 1], the run
+# trains one output with the mean squared error (micrograd.train: the task follows the dataset).
+
+
+def plane(rng, n=100, noise=0.0):
+    """A tilted plane: target (x + y) / 4, for x, y uniform in [-2, 2)."""
+    return _square(rng, n, lambda x, y: (x + y) / 4.0, noise)
+
+
+def gauss(rng, n=100, noise=0.0):
+    """Two Gaussian bumps: +1 at (1, 1), -1 at (-1, -1) (each exp(-squared distance))."""
+    return _square(
+        rng, n, lambda x, y: math.exp(-((x - 1) ** 2 + (y - 1) ** 2)) - math.exp(-((x + 1) ** 2 + (y + 1) ** 2)), noise
+    )
+
+
+REGRESSION = frozenset({"plane", "gauss"})  # the generated datasets whose label is a real-valued target
+
+
+def is_regression(name):
+    """Whether the generated dataset `name` has a real-valued target (one output, MSE) rather than classes."""
+    return name in REGRESSION
+
+
+DATASETS = {
+    "simple": simple,
+    "circles": circles,
+    "yinyang": yinyang,
+    "moons": moons,
+    "spiral": spiral,
+    "plane": plane,
+    "gauss": gauss,
+}
+# the model's outputs, to size a run before drawing (a regression dataset: one)
+DATASET_CLASSES = {"simple": 3, "circles": 3, "yinyang": 3, "moons": 2, "spiral": 3, "plane": 1, "gauss": 1}
 DATASET_NIN = 2  # every generated point is (x, y)
 
 

@@ -58,7 +58,10 @@ class Trainer:
         self.splits = datasets.featurize(points, cfg.features, source)  # what the model sees (the points at x,y)
         self.train_split, self.val_split, self.test_split = self.splits
         nin = len(self.train_split[0][0])
-        nclasses = max(2, datasets.num_classes(*self.splits))
+        # the task follows the dataset: a regression dataset's float target gets one output and the MSE
+        self.regression = cfg.data is None and datasets.is_regression(cfg.dataset)
+        self.engine.regression = self.regression
+        nclasses = 1 if self.regression else max(2, datasets.num_classes(*self.splits))
         npoints = sum(map(len, self.splits))  # the run is sized before its model is built
         self.model = self.engine.build_model(cfg, nin, nclasses, self.rng, npoints)  # then the weights
         self.optimizer = make_optimizer(cfg, self.model.parameters())
@@ -96,9 +99,9 @@ class Trainer:
                 try:
                     if cfg.eval_every and i % cfg.eval_every == 0:
                         record["val_loss"] = self.evaluate(self.val_split)
-                        # the val split is small (10 of the seed's 100 points): ~0.5% of the run's time
-                        correct, total = self.accuracy(self.val_split)
-                        record["val_accuracy"] = correct / total
+                        if not self.regression:  # the val split is small (10 of the seed's 100 points): ~0.5% of the run's time
+                            correct, total = self.accuracy(self.val_split)
+                            record["val_accuracy"] = correct / total
                     batch = self.draw_batch()
                     if batch is None:
                         loss = self.loss(self.train_split)
@@ -172,9 +175,12 @@ class Trainer:
 
     def summary(self):
         """Loss and accuracy of the current model on every split: {split: {"loss", "correct", "total"}}
-        (after the last step: at x = steps in the step convention)."""
+        (after the last step: at x = steps in the step convention); a regression run's has no "correct"."""
         out = {}
         for name, split in zip(("train", "val", "test"), self.splits):
+            if self.regression:
+                out[name] = {"loss": self.evaluate(split), "total": len(split)}
+                continue
             correct, total = self.accuracy(split)
             out[name] = {"loss": self.evaluate(split), "correct": correct, "total": total}
         return out
@@ -198,7 +204,11 @@ def make_trainer(config=None):
 
 
 def format_summary(summary):
+    """The summary's lines: 'final loss: ...', then 'accuracy: ...'; a regression run (no "correct")
+    prints one line, 'final loss (mse): train 0.012345, val ..., test ...'."""
     losses = ", ".join(f"{k} {v['loss']:.6f}" for k, v in summary.items())
+    if any("correct" not in v for v in summary.values()):
+        return [f"final loss (mse): {losses}"]
     accs = ", ".join(f"{k} {100.0 * v['correct'] / v['total']:.1f}% ({v['correct']}/{v['total']})" for k, v in summary.items())
     return [f"final loss: {losses}", f"accuracy: {accs}"]
 
