@@ -11,8 +11,14 @@ points split 80/10/10 in the order they were drawn (as the seed does). A point i
 | yinyang | 3       | the course's final dataset (yin, yang, the two dots)        |
 | moons   | 2       | two interleaved half circles, with noise                    |
 | spiral  | 3       | three interleaved spiral arms, with noise                   |
+| plane   | target  | regression: (x + y) / 4 over x, y in [-2, 2)                |
+| gauss   | target  | regression: a +1 bump at (1, 1) minus one at (-1, -1)       |
 
 `load_csv(path)` reads a user's own points: a header line, then `x1,...,xk,label` rows.
+
+The Playground controls (last section): `make(..., noise=)` for the generators that take a noise level,
+`resplit(splits, ratio)` for another train/val/test ratio, `featurize(splits, features)` for feature
+inputs (x, y, x2, y2, xy, sinx, siny) computed from 2-D points.
 """
 
 import csv

@@ -4,7 +4,8 @@
     history = fit(TrainConfig.preset("seed"))                    # the seed program's run, 110 lines
     history = fit(TrainConfig.preset("seed", engine="tensor"))   # the same run on the tensor engine
 
-The loop is the seed's: full batch; every `eval_every` steps the val loss (and, from the
+The loop is the seed's: full batch (or a minibatch drawn each step with `batch_size`; see
+`Trainer.draw_batch`); every `eval_every` steps the val loss (and, from the
 same small split, the val accuracy) is evaluated *before* the step; the train loss printed
 is the one the step backpropagated. Random
 draws happen in the seed's order: data first, then the model's weights, from one
