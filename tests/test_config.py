@@ -76,7 +76,7 @@ def test_choices_come_from_the_registries():
 def test_the_demo_form_is_the_fields_marked_demo():
     names = [f.name for f in demo_fields()]
     assert names == [
-        *("dataset", "n", "split", "hidden", "activation", "init", "optimizer", "lr"),
+        *("dataset", "n", "hidden", "activation", "init", "optimizer", "lr"),
         *("regularization", "reg_rate", "batch_size", "seed"),
     ]
     assert CONFIG_FIELDS == ("preset", *names)

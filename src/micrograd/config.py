@@ -141,7 +141,6 @@ class TrainConfig:
         nargs="+",
         metavar="PCT",
         items="three positive percentages summing to 100",
-        demo="train/val/test split",
     )
     features: list = setting(
         default_factory=lambda: list(datasets.DEFAULT_FEATURES),
