@@ -47,6 +47,9 @@ def test_flags_and_keys_follow_the_fields():
         "beta2",
         "weight_decay",
         "momentum",
+        "regularization",
+        "reg_rate",
+        "batch_size",
         "steps",
         "eval_every",
         "diverge_check",
@@ -72,7 +75,10 @@ def test_choices_come_from_the_registries():
 
 def test_the_demo_form_is_the_fields_marked_demo():
     names = [f.name for f in demo_fields()]
-    assert names == ["dataset", "n", "hidden", "activation", "init", "optimizer", "lr", "seed"]
+    assert names == [
+        *("dataset", "n", "hidden", "activation", "init", "optimizer", "lr"),
+        *("regularization", "reg_rate", "batch_size", "seed"),
+    ]
     assert CONFIG_FIELDS == ("preset", *names)
     assert [e["name"] for e in form_fields()] == names == [e["name"] for e in options()["fields"]]
     assert {e["name"]: e["kind"] for e in form_fields()}["hidden"] == "list"

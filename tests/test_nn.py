@@ -489,7 +489,7 @@ def test_non_int_sizes_raise_type_error(make, bad):
 @pytest.mark.parametrize(
     "kwargs, name",
     [
-        ({"activation": "sigmoid"}, "activation"),
+        ({"activation": "softmax"}, "activation"),  # sigmoid is one now
         ({"activation": None}, "activation"),
         ({"init": "xavier"}, "init"),
         ({"init": "per_weight"}, "init"),

@@ -132,11 +132,17 @@ def history_payload(history):
     if "val_accuracy" in history:
         out["val_accuracy"] = {str(k): float(v) for k, v in history["val_accuracy"].items()}
     if history.get("summary"):
-        out["summary"] = {
-            name: {"loss": float(s["loss"]), "correct": int(s["correct"]), "total": int(s["total"])}
-            for name, s in history["summary"].items()
-        }
+        out["summary"] = {name: _summary_entry(s) for name, s in history["summary"].items()}
     return out
+
+
+def _summary_entry(s):
+    """One split's summary as JSON data: loss, correct (a classification run's only), total."""
+    entry = {"loss": float(s["loss"])}
+    if "correct" in s:
+        entry["correct"] = int(s["correct"])
+    entry["total"] = int(s["total"])
+    return entry
 
 
 def data_fingerprint(splits):
@@ -201,22 +207,20 @@ def validate_history(history, bad):
         summary = history["summary"]
         ok = isinstance(summary, dict) and all(
             isinstance(s, dict)
-            and set(s) == {"loss", "correct", "total"}
+            and set(s) in ({"loss", "correct", "total"}, {"loss", "total"})  # a regression run's: no "correct"
             and _number(s["loss"])
-            and _int(s["correct"])
+            and _int(s.get("correct", 0))
             and _int(s["total"])
-            and 0 <= s["correct"] <= s["total"]
+            and 0 <= s.get("correct", 0) <= s["total"]
             and s["total"] > 0
             for s in summary.values()
         )
         if not ok:
             raise bad(
-                "payload.history.summary must be {split: {'loss': number, 'correct': int, 'total': int}} "
+                "payload.history.summary must be {split: {'loss': number, 'correct': int (classification), 'total': int}} "
                 f"with 0 <= correct <= total, got {summary!r:.80}"
             )
-        out["summary"] = {
-            name: {"loss": float(s["loss"]), "correct": s["correct"], "total": s["total"]} for name, s in summary.items()
-        }
+        out["summary"] = {name: _summary_entry(s) for name, s in summary.items()}
     return out
 
 

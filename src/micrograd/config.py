@@ -25,6 +25,7 @@ import math
 from . import data as datasets
 from .engines import ENGINES
 from .limits import MAX_MEMORY_MB, check_run
+from .losses import PENALTIES as REGULARIZATIONS  # the penalty on the weights (losses.add_penalty_grad)
 from .nn import ACTIVATIONS, INITS
 from .optim import OPTIMIZERS, RANGES
 
@@ -125,6 +126,30 @@ class TrainConfig:
         group="source",
     )  # a CSV file instead of a generated dataset
     n: int = setting(100, help="number of generated points, split 80/10/10 into train/val/test", low=10, demo="points")
+    noise: float = setting(
+        None,
+        help="a generated dataset's noise: points move by gauss(0, NOISE) in x, y after labelling; "
+        "none = the dataset's own (moons 0.1, spiral 0.2, others 0)",
+        low=0,
+        high=10,
+        metavar="NOISE",
+    )
+    split: list = setting(
+        default_factory=lambda: list(datasets.DEFAULT_SPLIT),
+        help="train,val,test percentages of the points, in their order (e.g. --split 70,20,10)",
+        low=1,
+        nargs="+",
+        metavar="PCT",
+        items="three positive percentages summing to 100",
+    )
+    features: list = setting(
+        default_factory=lambda: list(datasets.DEFAULT_FEATURES),
+        help="the model's inputs, computed from a 2-D point (x, y): any of " + ", ".join(datasets.FEATURES),
+        choices=datasets.FEATURES,
+        nargs="+",
+        metavar="FEATURE",
+        items="distinct features from " + ", ".join(datasets.FEATURES),
+    )
     hidden: list = setting(
         default_factory=lambda: [16],
         help="hidden layer sizes, e.g. --hidden 8 8 or --hidden 8,8",
@@ -144,6 +169,30 @@ class TrainConfig:
     beta2: float = setting(0.95, help="second-moment decay of the Adam optimizers", **_range("beta2"), training_only=True)
     weight_decay: float = setting(1e-4, help="weight decay", **_range("weight_decay"), training_only=True)
     momentum: float = setting(0.0, help="SGD's momentum, only with --optimizer sgd", **_range("momentum"), training_only=True)
+    regularization: str = setting(
+        "none",
+        help="weights' penalty (not biases'), in the gradients: l1 = rate * sum |w|, l2 = rate * sum w**2 / 2; "
+        "the printed loss excludes it",
+        choices=REGULARIZATIONS,
+        training_only=True,
+        demo="regularization",
+    )
+    reg_rate: float = setting(
+        0.0,
+        help="the regularization's rate (needs --regularization l1 or l2)",
+        low=0,
+        training_only=True,
+        demo="regularization rate",
+    )
+    batch_size: int = setting(
+        0,
+        help="training points per step, drawn from the run's RNG at each step's start (Trainer.draw_batch); "
+        "0 or >= the training points = all, no draws",
+        low=0,
+        metavar="B",
+        training_only=True,
+        demo="batch size",
+    )
     steps: int = setting(100, help="training steps", low=0, training_only=True)
     eval_every: int = setting(10, help="evaluate val loss every K steps; 0 = never", low=0, metavar="K", training_only=True)
     seed: int = setting(42, help="the RNG's seed; data are drawn first, then weights", demo="seed")
@@ -181,14 +230,28 @@ class TrainConfig:
         # a hyperparameter the optimizer does not take must stay at its default: never ignored silently
         self.check_taken(k for k in hyperparameters() if getattr(self, k) != field_default(type(self), k))
         self.hidden = list(self.hidden)
+        self.split, self.features = list(self.split), list(self.features)
+        self._check_controls()
         self.check_size()
+
+    def _check_controls(self):
+        """The Playground controls' rules across fields: nothing given is ever ignored silently."""
+        if len(self.split) != 3 or sum(self.split) != 100:
+            raise ValueError(f"split must be three positive percentages train,val,test summing to 100, got {self.split!r}")
+        if self.noise is not None:
+            if self.data is not None:
+                raise ValueError(f"noise={self.noise} applies to generated datasets, not to a CSV file (--data)")
+            if not datasets.takes_noise(self.dataset):
+                raise ValueError(f"noise={self.noise}: dataset {self.dataset!r} takes no noise level")
+        if self.reg_rate != 0 and self.regularization == "none":
+            raise ValueError(f"reg_rate={self.reg_rate} needs regularization l1 or l2 (with none it would change nothing)")
 
     def check_size(self):
         """ValueError if a generated dataset's run is estimated to need more than `max_memory` MB
         (micrograd.limits). A CSV run is sized by the engine once its points are read."""
         if self.data is None:
             nclasses = max(2, datasets.DATASET_CLASSES[self.dataset])
-            check_run(self.engine, datasets.DATASET_NIN, self.hidden, nclasses, self.n, self.max_memory)
+            check_run(self.engine, len(self.features), self.hidden, nclasses, self.n, self.max_memory)
 
     def check_taken(self, keys):
         """ValueError if one of `keys` is an optimizer hyperparameter this run's optimizer does not
@@ -209,6 +272,10 @@ def _check_field(f, v):
     """One field's value against its type and metadata: one message per kind of mistake."""
     meta, name = f.metadata, f.name
     choices, low, high = meta.get("choices"), meta.get("low"), meta.get("high")
+    if choices is not None and f.type is list:  # a list of distinct choices (features)
+        if not isinstance(v, (list, tuple)) or not v or any(x not in choices for x in v) or len(set(v)) != len(v):
+            raise ValueError(f"{name} must be a list of {meta.get('items') or _one_of(choices)}, got {v!r}")
+        return
     if choices is not None:
         if not isinstance(v, str) or v not in choices:
             raise ValueError(f"{name} must be one of {_one_of(choices)}, got {v!r}")
@@ -217,6 +284,8 @@ def _check_field(f, v):
         if isinstance(v, bool) or not isinstance(v, int):
             raise TypeError(f"{name} must be an int, got {v!r}")
     elif f.type is float:
+        if v is None and f.default is None:  # "none": the default's own meaning (noise: the dataset's own)
+            return
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             raise ValueError(f"{name} must be a finite number, got {v!r}")
     elif f.type is bool:

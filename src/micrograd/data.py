@@ -11,11 +11,18 @@ points split 80/10/10 in the order they were drawn (as the seed does). A point i
 | yinyang | 3       | the course's final dataset (yin, yang, the two dots)        |
 | moons   | 2       | two interleaved half circles, with noise                    |
 | spiral  | 3       | three interleaved spiral arms, with noise                   |
+| plane   | target  | regression: (x + y) / 4 over x, y in [-2, 2)                |
+| gauss   | target  | regression: a +1 bump at (1, 1) minus one at (-1, -1)       |
 
 `load_csv(path)` reads a user's own points: a header line, then `x1,...,xk,label` rows.
+
+The Playground controls (last section): `make(..., noise=)` for the generators that take a noise level,
+`resplit(splits, ratio)` for another train/val/test ratio, `featurize(splits, features)` for feature
+inputs (x, y, x2, y2, xy, sinx, siny) computed from 2-D points.
 """
 
 import csv
+import inspect
 import math
 import os
 import re
@@ -54,25 +61,29 @@ def _check(rng, n):
 # ---------------------------------------------------------------------- generators
 
 
-def _square(rng, n, label_of):
-    """n points drawn x then y, uniform in [-2, 2) (the seed's draw order), labelled by a rule."""
+def _square(rng, n, label_of, noise=0.0):
+    """n points drawn x then y, uniform in [-2, 2) (the seed's draw order), labelled by a rule;
+    with `noise` > 0 each point then moves by gauss(0, noise) in x, then y (its label stays the rule's)."""
     _check(rng, n)
     pts = []
     for _ in range(n):
         x = rng.uniform(-2.0, 2.0)
         y = rng.uniform(-2.0, 2.0)
-        pts.append(([x, y], label_of(x, y)))
+        label = label_of(x, y)
+        if noise:  # no draws at 0: the seed's points
+            x, y = x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)
+        pts.append(([x, y], label))
     return _split_drawn(rng, pts)
 
 
-def simple(rng, n=100):
+def simple(rng, n=100, noise=0.0):
     """The seed's `gen_data`: three quadrant-like regions."""
-    return _square(rng, n, lambda x, y: 0 if x < 0 else 1 if y < 0 else 2)
+    return _square(rng, n, lambda x, y: 0 if x < 0 else 1 if y < 0 else 2, noise)
 
 
-def circles(rng, n=100):
+def circles(rng, n=100, noise=0.0):
     """The seed's commented-out rule: concentric rings."""
-    return _square(rng, n, lambda x, y: 0 if x**2 + y**2 < 1 else 1 if x**2 + y**2 < 2 else 2)
+    return _square(rng, n, lambda x, y: 0 if x**2 + y**2 < 1 else 1 if x**2 + y**2 < 2 else 2, noise)
 
 
 def _yinyang_class(x, y, r_small=0.1, r_big=0.5):
@@ -87,8 +98,9 @@ def _yinyang_class(x, y, r_small=0.1, r_big=0.5):
 _YINYANG_MAX_TRIES = 100_000  # draws per point before the RNG is declared degenerate
 
 
-def yinyang(rng, n=100, r_small=0.1, r_big=0.5):
-    """The course's yin-yang: point i has class i % 3, drawn by rejection in the big circle."""
+def yinyang(rng, n=100, r_small=0.1, r_big=0.5, noise=0.0):
+    """The course's yin-yang: point i has class i % 3, drawn by rejection in the big circle; with
+    `noise` > 0 each point then moves by gauss(0, noise) in x, then y (in the plane's units)."""
     _check(rng, n)
     pts = []
     for i in range(n):
@@ -109,7 +121,10 @@ def yinyang(rng, n=100, r_small=0.1, r_big=0.5):
                 continue
             if _yinyang_class(x, y, r_small, r_big) == goal:
                 break
-        pts.append(([(x / r_big - 1) * 2, (y / r_big - 1) * 2], goal))
+        x, y = (x / r_big - 1) * 2, (y / r_big - 1) * 2
+        if noise:  # no draws at 0: the course's points
+            x, y = x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)
+        pts.append(([x, y], goal))
     return _split_drawn(rng, pts)
 
 
@@ -145,16 +160,55 @@ def spiral(rng, n=100, noise=0.2):
 gen_data = simple  # the seed's name for it
 
 
-DATASETS = {"simple": simple, "circles": circles, "yinyang": yinyang, "moons": moons, "spiral": spiral}
-DATASET_CLASSES = {"simple": 3, "circles": 3, "yinyang": 3, "moons": 2, "spiral": 3}  # sizes a run before drawing
+# ---------------------------------------------------------------------- regression datasets
+# A real-valued target over the plane (Playground's two): the label is a float in [-1, 1], the run
+# trains one output with the mean squared error (micrograd.train: the task follows the dataset).
+
+
+def plane(rng, n=100, noise=0.0):
+    """A tilted plane: target (x + y) / 4, for x, y uniform in [-2, 2)."""
+    return _square(rng, n, lambda x, y: (x + y) / 4.0, noise)
+
+
+def gauss(rng, n=100, noise=0.0):
+    """Two Gaussian bumps: +1 at (1, 1), -1 at (-1, -1) (each exp(-squared distance))."""
+    return _square(
+        rng, n, lambda x, y: math.exp(-((x - 1) ** 2 + (y - 1) ** 2)) - math.exp(-((x + 1) ** 2 + (y + 1) ** 2)), noise
+    )
+
+
+REGRESSION = frozenset({"plane", "gauss"})  # the generated datasets whose label is a real-valued target
+
+
+def is_regression(name):
+    """Whether the generated dataset `name` has a real-valued target (one output, MSE) rather than classes."""
+    return name in REGRESSION
+
+
+DATASETS = {
+    "simple": simple,
+    "circles": circles,
+    "yinyang": yinyang,
+    "moons": moons,
+    "spiral": spiral,
+    "plane": plane,
+    "gauss": gauss,
+}
+# the model's outputs, to size a run before drawing (a regression dataset: one)
+DATASET_CLASSES = {"simple": 3, "circles": 3, "yinyang": 3, "moons": 2, "spiral": 3, "plane": 1, "gauss": 1}
 DATASET_NIN = 2  # every generated point is (x, y)
 
 
-def make(name, rng, n=100):
-    """A dataset from the registry by name: `make("yinyang", RNG(42), 100)`."""
+def make(name, rng, n=100, noise=None):
+    """A dataset from the registry by name: `make("yinyang", RNG(42), 100)`. `noise` (None: the
+    dataset's own level) is passed to a generator that takes one (see `takes_noise`)."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
-    return DATASETS[name](rng, n)
+    if noise is None:
+        return DATASETS[name](rng, n)
+    if not takes_noise(name):
+        raise ValueError(f"dataset {name!r} takes no noise level, got noise={noise!r}")
+    return DATASETS[name](rng, n, noise=noise)
 
 
 def num_classes(*splits):
@@ -332,3 +386,70 @@ def _check_not_degenerate(source, splits, labels=None):
     first = pts[0][0]
     if all(x == first for x, _ in pts):
         raise ValueError(f"{source}: all {len(pts)} points are identical ({first}); there is nothing to learn")
+
+
+# ---------------------------------------------------------------------- Playground controls: noise, split, features
+# What a run may change about its points (TrainConfig's noise, split and features; the demo's data
+# controls). At their defaults each is the identity and draws nothing: the seed's points stay bit for bit.
+
+DEFAULT_SPLIT = (80, 10, 10)  # percent of the points in train, val, test (the seed's cuts)
+
+
+def takes_noise(name):
+    """Whether the generated dataset `name` takes a `noise=` level (a generator without one refuses it)."""
+    return name in DATASETS and "noise" in inspect.signature(DATASETS[name]).parameters
+
+
+def resplit(splits, ratio, source="the points"):
+    """(train, val, test) cut again from the points in order by `ratio` (percentages, e.g. (70, 20, 10)),
+    with the seed's cuts: the first int(r0/100 * n), then up to int((r0+r1)/100 * n), the rest (the
+    default (80, 10, 10) gives exactly `split()`). ValueError if a split would be empty."""
+    ratio = tuple(ratio)
+    if ratio == DEFAULT_SPLIT:
+        return splits
+    points = [p for s in splits for p in s]
+    n = len(points)
+    a, b = int(ratio[0] / 100 * n), int((ratio[0] + ratio[1]) / 100 * n)
+    out = points[:a], points[a:b], points[b:]
+    for name, s in zip(("train", "val", "test"), out):
+        if not s:
+            raise ValueError(
+                f"split {','.join(map(str, ratio))} leaves the {name} split of {source} ({n} points) empty: "
+                "give it a larger share or use more points"
+            )
+    return out
+
+
+# name -> f(x, y): the inputs a model may see instead of (x, y) (Playground's X1, X2, X1², X2², X1X2, sin X1, sin X2)
+FEATURES = {
+    "x": lambda x, y: x,
+    "y": lambda x, y: y,
+    "x2": lambda x, y: x * x,
+    "y2": lambda x, y: y * y,
+    "xy": lambda x, y: x * y,
+    "sinx": lambda x, y: math.sin(x),
+    "siny": lambda x, y: math.sin(y),
+}
+DEFAULT_FEATURES = ("x", "y")
+
+
+def feature_row(x, y, features):
+    """The model's inputs for the point (x, y): one float per feature name."""
+    return [FEATURES[f](x, y) for f in features]
+
+
+def featurize(splits, features, source="the points"):
+    """(train, val, test) with each point's (x, y) replaced by its `features` (the default (x, y)
+    returns `splits` itself). Features need 2-D points: anything else is a ValueError."""
+    features = tuple(features)
+    if features == DEFAULT_FEATURES:
+        return splits
+    for s in splits:
+        for xs, _ in s[:1]:
+            if len(xs) != 2:
+                raise ValueError(
+                    f"features {','.join(features)} need points in the plane (x, y); {source} have {len(xs)} "
+                    "coordinates: use the default features x,y"
+                )
+    fs = [FEATURES[f] for f in features]
+    return tuple([([f(xs[0], xs[1]) for f in fs], label) for xs, label in s] for s in splits)

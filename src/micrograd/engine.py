@@ -40,6 +40,12 @@ def _pow_local(base, exponent):
         return pow_slope(base, exponent)
 
 
+def _sigmoid(x):
+    """1 / (1 + e**-x) without overflow, in the tensor engine's float sequence (e = e**-|x|)."""
+    e = math.exp(-abs(x))
+    return 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+
+
 class Value:
     """A scalar with a gradient: `Value(2.0) * Value(3.0)`, then `.backward()`. `data` is
     always a Python float; `grad` is d(root)/d(self) after `root.backward()`."""
@@ -137,12 +143,7 @@ class Value:
 
     def sigmoid(self):
         """f(x) = 1 / (1 + e**-x), computed without overflow; f'(x) = f(x) * (1 - f(x))."""
-        x = self.data
-        if x >= 0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            s = e / (1.0 + e)
+        s = _sigmoid(self.data)  # shared with the fused neuron (nn.dot)
         return Value(s, (self,), "sigmoid", (1.0 - s) * s)
 
     # ------------------------------------------------------------------ derived ops

@@ -4,12 +4,16 @@
     engine = ENGINES["tensor"]()                   # one back-end object per run
     model = engine.build_model(cfg, nin, nclasses, rng, npoints)
     loss = engine.loss(model, split)               # mean loss, a graph node: loss.backward()
+    loss = engine.batch_loss(model, split, [3, 0, 7])   # the same over those points, in that order
 
 `micrograd.train.Trainer` runs ONE step loop (the seed's) over `ENGINES[cfg.engine]`; a
 back-end knows only what differs between engines: how to build the model from the
 config's draws, the mean loss of a split as a graph node, the same number without a
 graph (`evaluate`), and the accuracy. `ENGINES` is the one list of engine names: the
 config checks against it, the CLI and the demo offer it.
+
+A back-end's `regression` flag (set by the trainer for a regression dataset) makes its loss the
+mean squared error of the one output against the float target, instead of the cross-entropy.
 
   - "scalar": the seed's engine, one `Value` per number (micrograd.nn, micrograd.losses).
   - "tensor": the NumPy engine (micrograd.tensor), a split as one (N, nin) array. Its
@@ -74,6 +78,7 @@ class _Sized:
     """What both back-ends share: the run's size checked against the memory limit before building."""
 
     name = None
+    regression = False  # True: one output, a float target, the mean squared error (set by the trainer)
     _shape = None  # (nin, hidden, nclasses, max_memory, source), set by build_model
     _checked = 0  # the largest split checked so far
 
@@ -81,6 +86,11 @@ class _Sized:
         source = getattr(cfg, "data", None)
         self._shape = (nin, list(cfg.hidden), nclasses, getattr(cfg, "max_memory", MAX_MEMORY_MB), source)
         check_run(self.name, nin, cfg.hidden, nclasses, npoints, self._shape[3], source)
+
+    def batch_loss(self, model, split, indices):
+        """Mean loss of the points `split[i]` for i in `indices` (a minibatch, in that order), a graph node.
+        (A back-end that caches a split's arrays overrides it: the subset is new every step.)"""
+        return self.loss(model, [split[i] for i in indices])
 
     def _size_split(self, split):
         """Before a split's first graph: the run, with this split as its training points, within the limit."""
@@ -97,6 +107,15 @@ class _Sized:
 def split_loss(model, split):
     """Mean cross-entropy over a split, as a Value (the seed's `eval_split` graph)."""
     losses = [cross_entropy(model(x), y) for x, y in split]
+    return sum_values(losses) * (1.0 / len(split))
+
+
+def split_mse(model, split):
+    """Mean squared error over a split of (x, float target) points, as a Value (a regression run)."""
+    losses = []
+    for x, y in split:
+        d = model(x) - y
+        losses.append(d * d)
     return sum_values(losses) * (1.0 / len(split))
 
 
@@ -127,13 +146,13 @@ class ScalarEngine(_Sized):
     def loss(self, model, split):
         """Mean loss of a split, a Value (a graph node: `.backward()` fills the gradients)."""
         self._size_split(split)
-        return split_loss(model, split)
+        return (split_mse if self.regression else split_loss)(model, split)
 
     def evaluate(self, model, split):
         """Mean loss of a split (a float)."""
         self._size_split(split)
         with gc_paused():
-            return split_loss(model, split).data
+            return (split_mse if self.regression else split_loss)(model, split).data
 
     def accuracy(self, model, split):
         """(correct, total): argmax of the logits (the first maximum on ties)."""
@@ -171,16 +190,35 @@ class TensorEngine(_Sized):
             from .tensor import Tensor
 
             X = Tensor(np.array([x for x, _ in split], dtype=np.float64).reshape(len(split), -1))
-            y = np.array([label for _, label in split], dtype=np.intp)
+            y = np.array([label for _, label in split], dtype=np.float64 if self.regression else np.intp)
             hit = self._batches[id(split)] = (split, X, y)
         return hit[1], hit[2]
 
     def loss(self, model, split):
-        """Mean cross-entropy over a split, a one-element Tensor (a graph node unless under no_grad)."""
+        """Mean loss over a split (cross-entropy, or MSE in a regression run), a one-element Tensor (a graph
+        node unless under no_grad)."""
+        X, y = self._batch(split)
+        return self._loss(model(X), y)
+
+    def _loss(self, out, y):
+        """The mean loss of a batch's outputs against its labels (cross-entropy, or MSE in a regression run)."""
+        from .tensor import Tensor
         from .tensor import cross_entropy as tensor_cross_entropy
 
+        if not self.regression:
+            return tensor_cross_entropy(out, y)
+        d = out - Tensor(y.reshape(-1, 1))
+        return (d * d).sum() * (1.0 / len(y))
+
+    def batch_loss(self, model, split, indices):
+        """Mean cross-entropy over the rows `indices` of a split (in that order), from its cached arrays."""
+        import numpy as np
+
+        from .tensor import Tensor
+
         X, y = self._batch(split)
-        return tensor_cross_entropy(model(X), y)
+        idx = np.asarray(indices, dtype=np.intp)
+        return self._loss(model(Tensor(X.data[idx])), y[idx])
 
     def evaluate(self, model, split):
         """Mean loss of a split (a float), without building a graph."""

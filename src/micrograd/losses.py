@@ -222,3 +222,42 @@ def sum_values(values, start=0.0):
     for v in vs:
         total = total + v.data
     return Value(total, tuple(vs), SumOp(s), SumOp.backward)
+
+
+# ---------------------------------------------------------------------- weight penalties (regularization)
+# As Playground: the penalty's gradient is added to each weight's gradient after the backward pass
+# (no graph nodes, so either engine's parameters, floats or arrays, take the same arithmetic); the
+# loss the trainer prints stays the data loss. l1: rate * sum |w| (d/dw = rate * sign(w), 0 at 0);
+# l2: rate * sum w**2 / 2 (d/dw = rate * w).
+
+PENALTIES = ("none", "l1", "l2")
+
+
+def _sign(d):
+    if isinstance(d, float):
+        return float((d > 0) - (d < 0))
+    import numpy as np  # a tensor parameter's data (an array)
+
+    return np.sign(d)
+
+
+def penalty(weights, kind, rate):
+    """The penalty's value (a float) for parameters with `.data` (floats or arrays)."""
+    if kind == "none" or rate == 0:
+        return 0.0
+    total = 0.0
+    for p in weights:
+        d = p.data
+        part = abs(d) if kind == "l1" else d * d * 0.5
+        total += float(part if isinstance(part, float) else part.sum())
+    return rate * total
+
+
+def add_penalty_grad(weights, kind, rate):
+    """Add the penalty's gradient to each weight's `.grad` (after backward, before the update)."""
+    if kind not in PENALTIES:
+        raise ValueError(f"regularization must be one of {', '.join(PENALTIES)}, got {kind!r}")
+    if kind == "none" or rate == 0:
+        return
+    for p in weights:
+        p.grad = p.grad + rate * (_sign(p.data) if kind == "l1" else p.data)

@@ -1,7 +1,7 @@
 """micrograd.nn — Module, Neuron, Layer, MLP on the scalar engine.
 
 The seed's structure and random-draw order: an `MLP(2, [16, 3])` is two `Layer`s of
-`Neuron`s; hidden neurons apply tanh (or relu), the last layer is linear (it gives the
+`Neuron`s; hidden neurons apply tanh (or relu, sigmoid, linear = none), the last layer is linear (it gives the
 logits). Weights are drawn from an `RNG` neuron by neuron, in order:
   - init="per-weight" (the default; the course's fix): one draw `uniform(-1, 1) * nin**-0.5`
     per weight;
@@ -12,17 +12,17 @@ reproducible; see `rng.py`). Biases start at 0. As in karpathy/micrograd, a laye
 one output returns that Value, with more outputs a list.
 
 A neuron, `act(b + sum(w*x))`, is one fused node (made by `dot`; its op is a `NeuronOp`:
-'tanh(dot)', 'relu(dot)' and, for the linear last layer, 'dot') with the seed's float sequence;
+'tanh(dot)', 'relu(dot)', 'sigmoid(dot)' and, for a linear layer, 'dot') with the seed's float sequence;
 its op also knows the seed's small graph it stands for (`expand`, for the graph view).
 `MLP.weights()` gives the weights as plain floats (for plots, the web page, PyTorch).
 """
 
 import math
 
-from .engine import Value, as_values
+from .engine import Value, _sigmoid, as_values
 from .rng import RNG, global_rng
 
-ACTIVATIONS = ("tanh", "relu")
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")  # "linear": the identity (no nonlinearity)
 INITS = ("per-neuron", "per-weight")
 
 
@@ -117,7 +117,7 @@ def _check_choice(name, value, choices):
 class NeuronOp:
     """The op of a neuron node, `act(b + w[0]*x[0] + w[1]*x[1] + ...)` made by `dot`: what the
     node's backward rule reads and what the graph view draws (`str(op)` is its name: 'dot',
-    'tanh(dot)' or 'relu(dot)'). The node's children are `(b, *w, *x)`. Floats only (no cycles).
+    'tanh(dot)', 'relu(dot)' or 'sigmoid(dot)'). The node's children are `(b, *w, *x)`. Floats only (no cycles).
     """
 
     __slots__ = ("name", "pre", "dact", "local")
@@ -160,9 +160,10 @@ class NeuronOp:
         if self.name == "dot":
             return "+", last  # the last '+' is the node itself
         pre = part("+", self.pre, g, last)
-        return ("tanh" if self.name == "tanh(dot)" else "ReLU"), (pre,)
+        return _EXPANDED[self.name], (pre,)
 
 
+_EXPANDED = {"tanh(dot)": "tanh", "relu(dot)": "ReLU", "sigmoid(dot)": "sigmoid"}  # the activation's own op (engine.Value)
 _neuron_backward = NeuronOp.backward  # as a global: dot() runs once per neuron per sample
 
 
@@ -171,8 +172,9 @@ def dot(w, x, b, act=None, xd=None):
 
     Computes exactly the seed's `sum((wi*xi for ...), b)` float sequence, and gives each
     child the gradient that graph would: b gets g, w[i] gets x[i]*g, x[i] gets w[i]*g.
-    With act="tanh" or "relu" the activation is fused in too (op "tanh(dot)" / "relu(dot)"),
-    again with the seed's float sequence. `w` are Values, `x` Values or numbers, `b` a
+    With act="tanh", "relu" or "sigmoid" the activation is fused in too (op "tanh(dot)" /
+    "relu(dot)" / "sigmoid(dot)"), again with the float sequence of the unfused ops; act="linear" is
+    the identity (op "dot", as act=None). `w` are Values, `x` Values or numbers, `b` a
     Value. (`xd`, the list of x's data, lets a layer extract it once for all its neurons.)
     """
     if xd is None:
@@ -196,14 +198,19 @@ def dot(w, x, b, act=None, xd=None):
     if act == "relu":
         op = NeuronOp("relu(dot)", s, 1.0 if s > 0 else 0.0, local)
         return Value(0.0 if s < 0 else s, (b, *w, *x), op, _neuron_backward)
-    raise ValueError(f"dot(act=...) must be None, 'tanh' or 'relu', got {act!r}")
+    if act == "sigmoid":
+        t = _sigmoid(s)
+        return Value(t, (b, *w, *x), NeuronOp("sigmoid(dot)", s, (1.0 - t) * t, local), _neuron_backward)
+    if act == "linear":
+        return Value(s, (b, *w, *x), NeuronOp("dot", s, 1.0, local), _neuron_backward)
+    raise ValueError(f"dot(act=...) must be None, 'tanh', 'relu', 'sigmoid' or 'linear', got {act!r}")
 
 
 # ---------------------------------------------------------------------- Neuron, Layer, MLP
 
 
 class Neuron(Module):
-    """act(b + sum(w*x)), with act tanh/relu if `nonlin`, else the identity."""
+    """act(b + sum(w*x)), with act tanh/relu/sigmoid/linear if `nonlin`, else the identity."""
 
     def __init__(self, nin, nonlin=True, activation="tanh", init="per-weight", rng=None):
         _check_size("nin", nin)
@@ -232,8 +239,11 @@ class Neuron(Module):
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
 
     def __repr__(self):
-        kind = ("TanH" if self.activation == "tanh" else "ReLU") if self.nonlin else "Linear"
+        kind = _KINDS[self.activation] if self.nonlin else "Linear"
         return f"{kind}Neuron({len(self.w)})"
+
+
+_KINDS = {"tanh": "TanH", "relu": "ReLU", "sigmoid": "Sigmoid", "linear": "Linear"}  # Neuron's repr
 
 
 class Layer(Module):

@@ -118,6 +118,19 @@ class Optimizer:
     def _update(self, p, g, state):  # returns the new value of p
         raise NotImplementedError
 
+    def set_hyperparameters(self, **values):
+        """Change hyperparameters between steps (as setting torch's `param_groups[0]["lr"]`), e.g.
+        `opt.set_hyperparameters(lr=0.01)`: each is checked as the constructor checks it, and nothing
+        changes unless all are valid. The state (moments, t) is kept; `state_dict()` has the new values."""
+        new = dict(self.hyper)
+        for key, v in values.items():
+            if key not in self.hyper:
+                raise ValueError(f"{type(self).__name__} has no hyperparameter {key!r}; it has {', '.join(self.hyper)}")
+            new[key] = bool(v) if isinstance(self.hyper[key], bool) else _check(key, v) if key in RANGES else v
+        if new.get("nesterov") and (new["momentum"] <= 0 or new["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        self.hyper = new
+
     def state_dict(self):
         """{'t', 'hyper', 'state': [per-parameter dict of floats or arrays]} (copies)."""
         copy = lambda x: x if isinstance(x, float) else x.copy()  # noqa: E731

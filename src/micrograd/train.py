@@ -4,7 +4,8 @@
     history = fit(TrainConfig.preset("seed"))                    # the seed program's run, 110 lines
     history = fit(TrainConfig.preset("seed", engine="tensor"))   # the same run on the tensor engine
 
-The loop is the seed's: full batch; every `eval_every` steps the val loss (and, from the
+The loop is the seed's: full batch (or a minibatch drawn each step with `batch_size`; see
+`Trainer.draw_batch`); every `eval_every` steps the val loss (and, from the
 same small split, the val accuracy) is evaluated *before* the step; the train loss printed
 is the one the step backpropagated. Random
 draws happen in the seed's order: data first, then the model's weights, from one
@@ -18,6 +19,7 @@ optimizer updates the model had when it was measured. The val loss/accuracy eval
 x = i; the summary after the last step is at x = steps.
 """
 
+import dataclasses
 import math
 import os
 import signal
@@ -28,9 +30,12 @@ from . import data as datasets
 from .config import OPTIMIZERS, TrainConfig, make_optimizer  # noqa: F401  (re-exported: micrograd.train.TrainConfig)
 from .engines import ENGINES, accuracy, gc_paused, split_loss  # noqa: F401  (re-exported: the scalar engine's loss)
 from .limits import check_run
+from .losses import add_penalty_grad
 from .rng import RNG
 
 # ---------------------------------------------------------------------- Trainer
+
+LIVE_SETTINGS = ("regularization", "reg_rate", "batch_size")  # besides the optimizer's: changeable between steps
 
 
 class Trainer:
@@ -45,15 +50,27 @@ class Trainer:
         self.rng = RNG(cfg.seed)
         if cfg.data is not None:
             _size_csv(cfg, self.engine.name)  # within a second, before the file is parsed
-            self.splits = datasets.load_csv(cfg.data)
+            points = datasets.load_csv(cfg.data)
         else:
-            self.splits = datasets.make(cfg.dataset, self.rng, cfg.n)  # data is drawn first
+            points = datasets.make(cfg.dataset, self.rng, cfg.n, cfg.noise)  # data is drawn first
+        source = cfg.data or f"dataset {cfg.dataset!r}"
+        if cfg.split != list(datasets.DEFAULT_SPLIT):
+            points = datasets.resplit(points, cfg.split, source)
+            if cfg.data is not None:
+                datasets._check_not_degenerate(cfg.data, points)  # the training split still sees two classes
+        self.points = points  # (train, val, test) in the plane: what plots show
+        self.splits = datasets.featurize(points, cfg.features, source)  # what the model sees (the points at x,y)
         self.train_split, self.val_split, self.test_split = self.splits
         nin = len(self.train_split[0][0])
-        nclasses = max(2, datasets.num_classes(*self.splits))
+        # the task follows the dataset: a regression dataset's float target gets one output and the MSE
+        self.regression = cfg.data is None and datasets.is_regression(cfg.dataset)
+        self.engine.regression = self.regression
+        nclasses = 1 if self.regression else max(2, datasets.num_classes(*self.splits))
         npoints = sum(map(len, self.splits))  # the run is sized before its model is built
         self.model = self.engine.build_model(cfg, nin, nclasses, self.rng, npoints)  # then the weights
         self.optimizer = make_optimizer(cfg, self.model.parameters())
+        # the regularization's parameters: the weights, not the biases ("...b" scalar, "...bias" tensor)
+        self.weights = [p for name, p in self.model.named_parameters() if name.rsplit(".", 1)[-1] not in ("b", "bias")]
         self.step = 0  # training steps done
         self.first_loss = None  # the run's first train loss: the divergence check's yardstick (see below)
         self.abandonable = False  # True while the current step may be abandoned (see StopOnSignal)
@@ -86,13 +103,18 @@ class Trainer:
                 try:
                     if cfg.eval_every and i % cfg.eval_every == 0:
                         record["val_loss"] = self.evaluate(self.val_split)
-                        # the val split is small (10 of the seed's 100 points): ~0.5% of the run's time
-                        correct, total = self.accuracy(self.val_split)
-                        record["val_accuracy"] = correct / total
-                    loss = self.loss(self.train_split)
+                        if not self.regression:  # the val split is small (10 of the seed's 100 points): ~0.5% of the run's time
+                            correct, total = self.accuracy(self.val_split)
+                            record["val_accuracy"] = correct / total
+                    batch = self.draw_batch()
+                    if batch is None:
+                        loss = self.loss(self.train_split)
+                    else:
+                        loss = self.engine.batch_loss(self.model, self.train_split, batch)
                     if diverge_check:
                         check_divergence(self, i, float(loss.data))
                     loss.backward()
+                    add_penalty_grad(self.weights, cfg.regularization, cfg.reg_rate)
                 except BaseException:
                     self.abandonable = False
                     self.optimizer.zero_grad()  # the abandoned step's partial gradients
@@ -110,6 +132,37 @@ class Trainer:
         self.step += 1
         return record
 
+    def draw_batch(self):
+        """This step's minibatch: `batch_size` distinct indices of the training split, drawn from the
+        run's RNG (a partial Fisher-Yates: for k = 0..B-1, j = randint(k, N-1) is swapped into place k),
+        or None (no draws) for the full batch (batch_size 0 or >= the N training points)."""
+        b, n = self.config.batch_size, len(self.train_split)
+        if not b or b >= n:
+            return None
+        idx = list(range(n))
+        for k in range(b):
+            j = self.rng.randint(k, n - 1)
+            idx[k], idx[j] = idx[j], idx[k]
+        return idx[:b]
+
+    def set_hyperparameters(self, **values):
+        """Change training settings between steps, e.g. `trainer.set_hyperparameters(lr=0.01)`: the
+        optimizer's hyperparameters it takes (lr, beta1, beta2, weight_decay, momentum) and
+        regularization, reg_rate, batch_size. Checked as the config checks them (ValueError/TypeError
+        naming the field; nothing changes unless all are valid); the config changes too, so a checkpoint
+        saved after it stores the new values and resumes with them."""
+        allowed = (*OPTIMIZERS[self.config.optimizer].takes, *LIVE_SETTINGS)
+        unknown = [k for k in values if k not in allowed]
+        if unknown:
+            raise ValueError(
+                f"set_hyperparameters() cannot change {', '.join(unknown)} during a run; it takes {', '.join(allowed)}"
+            )
+        cfg = dataclasses.replace(self.config, **values)
+        cfg.validate()
+        hyper = {k: v for k, v in values.items() if k in self.optimizer.hyper}
+        self.optimizer.set_hyperparameters(**hyper)
+        self.config = cfg
+
     def format_lines(self, record):
         """The step's printed lines, in the preset's style."""
         i, cfg, lines = record["step"], self.config, []
@@ -126,9 +179,12 @@ class Trainer:
 
     def summary(self):
         """Loss and accuracy of the current model on every split: {split: {"loss", "correct", "total"}}
-        (after the last step: at x = steps in the step convention)."""
+        (after the last step: at x = steps in the step convention); a regression run's has no "correct"."""
         out = {}
         for name, split in zip(("train", "val", "test"), self.splits):
+            if self.regression:
+                out[name] = {"loss": self.evaluate(split), "total": len(split)}
+                continue
             correct, total = self.accuracy(split)
             out[name] = {"loss": self.evaluate(split), "correct": correct, "total": total}
         return out
@@ -161,7 +217,11 @@ def make_trainer(config=None):
 
 
 def format_summary(summary):
+    """The summary's lines: 'final loss: ...', then 'accuracy: ...'; a regression run (no "correct")
+    prints one line, 'final loss (mse): train 0.012345, val ..., test ...'."""
     losses = ", ".join(f"{k} {v['loss']:.6f}" for k, v in summary.items())
+    if any("correct" not in v for v in summary.values()):
+        return [f"final loss (mse): {losses}"]
     accs = ", ".join(f"{k} {100.0 * v['correct'] / v['total']:.1f}% ({v['correct']}/{v['total']})" for k, v in summary.items())
     return [f"final loss: {losses}", f"accuracy: {accs}"]
 

@@ -162,12 +162,12 @@ def add_train_flags(p, config_class=TrainConfig, skip=()):
         if not meta.get("flag", True) or f.name in skip:
             continue
         kw = {"dest": f.name, "default": None, "help": _help(config_class, f)}
-        if meta.get("choices") is not None:
+        if f.type is list:  # items are ints, or names checked by TrainConfig against the field's choices
+            kw.update(action=_Items, item=str if meta.get("choices") is not None else _TEXT_TO[list])
+        elif meta.get("choices") is not None:
             kw["choices"] = list(meta["choices"])
         elif f.type is bool:
             kw["action"] = argparse.BooleanOptionalAction
-        elif f.type is list:
-            kw.update(action=_Items, item=_TEXT_TO[list])
         else:
             kw["type"] = _TEXT_TO.get(f.type, str)
         for key in ("nargs", "metavar"):

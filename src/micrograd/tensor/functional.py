@@ -7,8 +7,8 @@
 PyTorch's `torch.nn.functional` names and semantics. Each op here is ONE graph node
 (forward and backward side by side), because per-node Python overhead is what a small
 network's step time is made of:
-  - `linear(x, W, b, activation=None)`: `x @ W.T + b`, optionally followed by tanh or
-    relu inside the same node (op 'linear', 'tanh(linear)', 'relu(linear)').
+  - `linear(x, W, b, activation=None)`: `x @ W.T + b`, optionally followed by tanh, relu or
+    sigmoid inside the same node (op 'linear', 'tanh(linear)', 'relu(linear)', 'sigmoid(linear)').
   - `cross_entropy(logits, targets)`: log-softmax + negative log likelihood + mean, one
     node, computed with the scalar engine's float sequence per sample (max shifted out,
     sequential sums, loss = -log(exp(z_t - max) * denom**-1), the batch summed left to
@@ -25,7 +25,7 @@ from .tensor import Tensor, _leaf
 
 __all__ = ["linear", "log_softmax", "cross_entropy", "relu", "tanh", "sigmoid"]
 
-ACTIVATIONS = (None, "tanh", "relu")
+ACTIVATIONS = (None, "tanh", "relu", "sigmoid", "linear")  # "linear" is the identity, as None
 _TINY = np.finfo(np.float64).tiny  # the smallest normal float
 
 
@@ -40,7 +40,7 @@ class Linear(Function):
 
     @property
     def name(self):
-        return "linear" if self.act is None else f"{self.act}(linear)"
+        return "linear" if self.act in (None, "linear") else f"{self.act}(linear)"
 
     def forward(self, x, w, b, act):
         self.act = act
@@ -51,6 +51,9 @@ class Linear(Function):
             fast_tanh_(out)
         elif act == "relu":
             np.maximum(out, 0.0, out=out)
+        elif act == "sigmoid":  # the sigmoid op's float sequence (ops.elementwise.Sigmoid, engine.Value.sigmoid)
+            e = np.exp(-np.abs(out))
+            out = np.where(out >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
         self.x, self.w, self.out = x, w, out
         return out
 
@@ -72,6 +75,9 @@ class Linear(Function):
             g = d.reshape(g.shape)
         elif act == "relu":
             g = np.where(self.out > 0, g, 0.0)  # relu'(0) = 0
+        elif act == "sigmoid":
+            s = self.out
+            g = g * ((1.0 - s) * s)
         nout = w.shape[0]
         g2 = g.reshape(-1, nout)
         gx = g @ w if self.needs[0] else None
@@ -81,7 +87,8 @@ class Linear(Function):
 
 
 def linear(x, weight, bias=None, activation=None):
-    """`x @ weight.T + bias` (PyTorch's `F.linear`), then `activation` (None, "tanh", "relu"), one node.
+    """`x @ weight.T + bias` (PyTorch's `F.linear`), then `activation` (None, "tanh", "relu", "sigmoid";
+    "linear" = None), one node.
 
     x: (..., nin), weight: (nout, nin) (torch's layout), bias: (nout,) or None.
     """
@@ -89,7 +96,7 @@ def linear(x, weight, bias=None, activation=None):
         if not isinstance(t, Tensor):
             raise TypeError(f"linear({name}) expects a Tensor, got {type(t).__name__}")
     if activation not in ACTIVATIONS:
-        raise ValueError(f"linear(activation) must be None, 'tanh' or 'relu', got {activation!r}")
+        raise ValueError(f"linear(activation) must be None, 'tanh', 'relu', 'sigmoid' or 'linear', got {activation!r}")
     ws = weight._data.shape
     if len(ws) != 2:
         raise ValueError(f"linear(weight) must be 2-D (nout, nin), got shape {ws}")

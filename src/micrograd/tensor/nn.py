@@ -79,7 +79,7 @@ def _rng(rng):
 class Linear(Module):
     """`activation(x @ weight.T + bias)`: the scalar `Layer` of `nout` neurons as one node.
 
-    `activation` is None (linear), "tanh" or "relu". x: (..., nin) -> (..., nout).
+    `activation` is None (linear), "tanh", "relu", "sigmoid" or "linear" (= None). x: (..., nin) -> (..., nout).
     """
 
     def __init__(self, nin, nout, activation=None, init="per-weight", rng=None):
