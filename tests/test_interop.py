@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from micrograd import MLP, RNG, cross_entropy
-from micrograd.interop import export_checkpoint, from_torch, to_torch
+from micrograd.interop import TORCH_ACTIVATIONS, export_checkpoint, from_torch, to_torch
 
 torch = pytest.importorskip("torch")  # in the test extra: scripts/test.sh installs it
 
@@ -14,6 +14,8 @@ ARCHS = [
     (2, [16, 3], "tanh", "per-neuron"),
     (3, [8, 8, 4], "relu", "per-weight"),
     (5, [2], "tanh", "per-weight"),  # no hidden layer: a single Linear
+    (2, [6, 3], "sigmoid", "per-weight"),
+    (4, [5, 2], "linear", "per-neuron"),  # nn.Identity between the Linears
 ]
 
 
@@ -34,7 +36,7 @@ def test_to_torch_structure_and_outputs_match(nin, nouts, act, init):
     kinds = [type(m).__name__ for m in net]
     want = []
     for i in range(len(nouts)):
-        want += ["Linear"] + (["Tanh" if act == "tanh" else "ReLU"] if i < len(nouts) - 1 else [])
+        want += ["Linear"] + ([TORCH_ACTIVATIONS[act]] if i < len(nouts) - 1 else [])
     assert kinds == want
     assert all(p.dtype == torch.float64 for p in net.parameters())
     xs = inputs(nin)
@@ -109,9 +111,9 @@ def test_from_torch_does_not_consume_the_global_rng():
     [
         (torch.nn.Conv1d(1, 1, 3), "supports nn.Sequential of Linear"),
         (torch.nn.Sequential(), "empty nn.Sequential"),
-        (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 2)), "'1' is Sigmoid"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.GELU(), torch.nn.Linear(3, 2)), "'1' is GELU"),
         (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh()), "last module '1' must be Linear"),
-        (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 2)), "'1' is Linear; only Tanh and ReLU"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 2)), "'1' is Linear; only Tanh/ReLU/Sigmoid/Identity"),
         (torch.nn.Sequential(torch.nn.Linear(2, 3, bias=False)), "has no bias"),
         (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(4, 2)), "takes 4 inputs"),
         (

@@ -9,7 +9,8 @@
 
 An MLP maps one to one onto `nn.Sequential`: each `Layer` is an `nn.Linear` whose weight
 row j holds neuron j's weights (`MLP.weights()`: `weight[j][i] = neurons[j].w[i]`, `bias[j] = neurons[j].b`),
-each hidden layer is followed by `nn.Tanh()` or `nn.ReLU()`, and the last layer is linear.
+each hidden layer is followed by its activation (`nn.Tanh`, `nn.ReLU`, `nn.Sigmoid` or, for
+"linear", `nn.Identity`), and the last layer is linear.
 In float64 the two compute the same numbers up to summation order (~1e-16 relative).
 torch is optional: it is imported inside these functions only.
 """
@@ -47,11 +48,16 @@ def _layers_of(model):
 # ---------------------------------------------------------------------- to / from torch
 
 
+# each micrograd activation (micrograd.nn.ACTIVATIONS) and the torch.nn module that computes it
+TORCH_ACTIVATIONS = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "linear": "Identity"}
+_SUPPORTED = "/".join(TORCH_ACTIVATIONS.values())
+
+
 def to_torch(model):
     """An equivalent `torch.nn.Sequential` (float64) of a micrograd MLP: Linear, act, ..., Linear."""
     torch = _torch()
     layers, activation = _layers_of(model)
-    act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[activation]
+    act = getattr(torch.nn, TORCH_ACTIVATIONS[activation])
     mods = []
     for i, (w, b) in enumerate(layers):
         nout, nin = len(w), len(w[0])
@@ -90,7 +96,7 @@ def from_torch(module, engine="scalar"):
         children = list(module.named_children())
     else:
         raise ValueError(
-            f"from_torch() supports nn.Sequential of Linear and Tanh/ReLU (or one Linear), got {type(module).__name__}"
+            f"from_torch() supports nn.Sequential of Linear and {_SUPPORTED} (or one Linear), got {type(module).__name__}"
         )
     if not children:
         raise ValueError("from_torch() got an empty nn.Sequential")
@@ -102,7 +108,7 @@ def from_torch(module, engine="scalar"):
             if not isinstance(child, nn.Linear):
                 raise ValueError(
                     f"from_torch(): module {name!r} is {type(child).__name__}; expected Linear "
-                    "(supported: Linear, then Tanh or ReLU, alternating, ending with Linear)"
+                    f"(supported: Linear, then one of {_SUPPORTED}, alternating, ending with Linear)"
                 )
             if type(child).forward is not nn.Linear.forward:  # it computes something else than x W^T + b
                 raise ValueError(
@@ -123,10 +129,10 @@ def from_torch(module, engine="scalar"):
                 )
             linears.append((name, child))
         else:
-            kind = {nn.Tanh: "tanh", nn.ReLU: "relu"}.get(type(child))
+            kind = {getattr(nn, m): a for a, m in TORCH_ACTIVATIONS.items()}.get(type(child))
             if kind is None:
                 raise ValueError(
-                    f"from_torch(): module {name!r} is {type(child).__name__}; only Tanh and ReLU activations are supported"
+                    f"from_torch(): module {name!r} is {type(child).__name__}; only {_SUPPORTED} activations are supported"
                 )
             if activation not in (None, kind):
                 raise ValueError(
