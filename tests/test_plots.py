@@ -135,7 +135,9 @@ def test_plot_losses_bad_history(tmp_path):
     with pytest.raises(ValueError, match="val_loss"):
         plot_losses({"train_loss": [1.0], "val_loss": {"a": "b"}}, tmp_path / "x.png")
     with pytest.raises(ValueError, match=r"history\['summary'\]\['val'\] must be"):
-        plot_losses({"train_loss": [1.0], "summary": {"val": {"loss": 1.0}}}, tmp_path / "x.png")
+        plot_losses({"train_loss": [1.0], "summary": {"val": {"loss": 1.0, "correct": 1}}}, tmp_path / "x.png")
+    with pytest.raises(ValueError, match=r"history\['summary'\]\['val'\] must be"):
+        plot_losses({"train_loss": [1.0], "summary": {"val": {"correct": 1, "total": 2}}}, tmp_path / "x.png")
     with pytest.raises(FileNotFoundError, match="output directory"):
         plot_losses({"train_loss": [1.0]}, tmp_path / "nope" / "x.png")
     assert os.listdir(tmp_path) == []
@@ -300,7 +302,7 @@ def test_cli_plot_with_3d_data_writes_only_the_loss(tmp_path, capsys):
     assert_real_image(out / "loss.png")
     capsys.readouterr()
     assert main(["train", "--data", str(csv), "--steps", "3", "--plot", str(out), "--plot-every", "1"]) == 2
-    assert "the data has 3 features" in capsys.readouterr().err
+    assert "the data has 3 coordinates" in capsys.readouterr().err
 
 
 def test_missing_matplotlib_refused_before_training(tmp_path, capsys, monkeypatch):
@@ -341,3 +343,52 @@ def test_cli_plot_an_old_checkpoint_draws_the_loss_only(tmp_path, capsys, figure
     assert len(fig.axes) == 1 and "no accuracy" in fig.get_supxlabel()
     assert curve(fig.axes[0], "val loss")[0] == [0, 10]  # 12 steps, no summary in a 0.1.0 file
     assert_real_image(out / "loss.png")
+
+
+# ---------------------------------------------------------------------- features and regression runs
+
+
+def test_a_features_run_is_drawn_over_its_points_in_the_plane(tmp_path, monkeypatch):
+    """--features x2,y2: the model sees (x², y²), the picture is the plane; the grid's classes are
+    the model's at each point's features (checked against the scalar model at a few cells)."""
+    from micrograd.data import feature_row
+    from micrograd.viz import plots
+
+    trainer = Trainer(TrainConfig(dataset="circles", features=["x2", "y2", "xy"], hidden=[4], steps=20))
+    fit(trainer=trainer, out=lambda line: None)
+    seen = {}
+    real = plots._BoundaryGrid.evaluate
+
+    def spy(self, model):
+        seen["grid"], seen["X"] = self, self.X
+        return real(self, model)
+
+    monkeypatch.setattr(plots._BoundaryGrid, "evaluate", spy)
+    path = plot_boundary(trainer.model, trainer.points, tmp_path / "b.png", features=trainer.config.features, resolution=7)
+    assert_real_image(path)
+    grid, X = seen["grid"], seen["X"]
+    classes, _ = real(grid, trainer.model)
+    for i in (0, 10, 24, 48):
+        x, y = grid.X[i][0] ** 0.5, None  # recover the cell's plane point from the meshgrid instead
+        r, c = divmod(i, 7)
+        x, y = grid.xs[c], grid.ys[r]
+        assert list(X[i]) == pytest.approx(feature_row(x, y, ["x2", "y2", "xy"]), rel=1e-15)
+        logits = [v.data for v in trainer.model(feature_row(x, y, ["x2", "y2", "xy"]))]
+        assert classes[r, c] == max(range(3), key=logits.__getitem__)
+    with pytest.raises(ValueError, match="needs a model with 2 inputs"):
+        plot_boundary(trainer.model, trainer.points, tmp_path / "c.png")  # the features not given
+
+
+def test_a_regression_run_plots_a_heatmap_logs_and_plots_from_its_checkpoint(tmp_path, capsys):
+    ckpt, log, out = tmp_path / "r.json", tmp_path / "r.jsonl", tmp_path / "pics"
+    argv = ["train", "--dataset", "plane", "--steps", "12", "--quiet", "--no-progress"]
+    assert main([*argv, "--save", str(ckpt), "--log", str(log), "--plot", str(out), "--plot-every", "4"]) == 0
+    assert sorted(os.listdir(out)) == ["boundary.gif", "boundary.png", "loss.png"]
+    summary = [ln for ln in log.read_text().splitlines() if '"summary"' in ln][0]
+    assert "train_loss" in summary and "accuracy" not in summary  # no accuracy for a regression run
+    capsys.readouterr()
+    assert main(["plot", str(ckpt), "--out", str(tmp_path / "again")]) == 0
+    for name in ("loss.png", "boundary.png"):
+        assert_real_image(tmp_path / "again" / name)
+    with Image.open(tmp_path / "again" / "boundary.png") as im:  # a heatmap: many colours, not a few class regions
+        assert len(im.convert("RGB").getcolors(maxcolors=1 << 20)) > 500

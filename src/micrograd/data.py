@@ -421,21 +421,31 @@ def resplit(splits, ratio, source="the points"):
 
 
 # name -> f(x, y): the inputs a model may see instead of (x, y) (Playground's X1, X2, X1², X2², X1X2, sin X1, sin X2)
+# each feature of the point (x, y); `sin` is math.sin for a point, numpy's for a grid of them (feature_columns)
 FEATURES = {
-    "x": lambda x, y: x,
-    "y": lambda x, y: y,
-    "x2": lambda x, y: x * x,
-    "y2": lambda x, y: y * y,
-    "xy": lambda x, y: x * y,
-    "sinx": lambda x, y: math.sin(x),
-    "siny": lambda x, y: math.sin(y),
+    "x": lambda x, y, sin: x,
+    "y": lambda x, y, sin: y,
+    "x2": lambda x, y, sin: x * x,
+    "y2": lambda x, y, sin: y * y,
+    "xy": lambda x, y, sin: x * y,
+    "sinx": lambda x, y, sin: sin(x),
+    "siny": lambda x, y, sin: sin(y),
 }
 DEFAULT_FEATURES = ("x", "y")
 
 
 def feature_row(x, y, features):
     """The model's inputs for the point (x, y): one float per feature name."""
-    return [FEATURES[f](x, y) for f in features]
+    return [FEATURES[f](x, y, math.sin) for f in features]
+
+
+def feature_columns(xs, ys, features):
+    """The model's inputs for many points at once: xs, ys NumPy arrays (N,) -> an (N, len(features))
+    float64 array (what plots and the demo evaluate over the plane; NumPy's sin may differ from
+    math.sin in the last bit, so training uses feature_row's floats)."""
+    import numpy as np
+
+    return np.column_stack([np.broadcast_to(FEATURES[f](xs, ys, np.sin), xs.shape) for f in features]).astype(np.float64)
 
 
 def featurize(splits, features, source="the points"):
@@ -452,4 +462,4 @@ def featurize(splits, features, source="the points"):
                     "coordinates: use the default features x,y"
                 )
     fs = [FEATURES[f] for f in features]
-    return tuple([([f(xs[0], xs[1]) for f in fs], label) for xs, label in s] for s in splits)
+    return tuple([([f(xs[0], xs[1], math.sin) for f in fs], label) for xs, label in s] for s in splits)

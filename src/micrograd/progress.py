@@ -166,7 +166,8 @@ class JsonlLogger:
         obj = {"type": "summary", "step": trainer.step}
         for name, s in history["summary"].items():
             obj[f"{name}_loss"] = _json_number(s["loss"])
-            obj[f"{name}_accuracy"] = s["correct"] / s["total"]
+            if "correct" in s:  # a regression run's summary has no accuracy
+                obj[f"{name}_accuracy"] = s["correct"] / s["total"]
         self._write(obj)
 
     def _write(self, obj):

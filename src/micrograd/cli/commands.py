@@ -269,10 +269,14 @@ def cmd_plot(args):
     paths = []
     if ckpt.history and ckpt.history.get("train_loss"):
         paths.append(plot_losses(ckpt.history, os.path.join(args.out, "loss.png")))
-    if len(trainer.train_split[0][0]) == 2:
+    if len(trainer.points[0][0][0]) == 2:  # points in the plane (the model may see features of them)
         paths.append(
             plot_boundary(
-                trainer.model, trainer.splits, os.path.join(args.out, "boundary.png"), hidden_lines=not args.no_hidden_lines
+                trainer.model,
+                trainer.points,
+                os.path.join(args.out, "boundary.png"),
+                hidden_lines=not args.no_hidden_lines,
+                features=trainer.config.features,
             )
         )
     if not paths:

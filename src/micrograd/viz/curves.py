@@ -53,8 +53,8 @@ def _summary(history):
         raise ValueError(f"history['summary'] must map split names to {{'loss', 'correct', 'total'}}, got {summary!r:.80}")
     out = {}
     for name, s in summary.items():
-        try:
-            out[name] = (float(s["loss"]), s["correct"] / s["total"])
+        try:  # a regression run's summary has a loss and no accuracy
+            out[name] = (float(s["loss"]), s["correct"] / s["total"] if isinstance(s, dict) and "correct" in s else None)
         except (KeyError, TypeError, ZeroDivisionError):
             raise ValueError(f"history['summary'][{name!r}] must be {{'loss', 'correct', 'total'}}, got {s!r:.80}") from None
     return out
@@ -102,8 +102,10 @@ def plot_losses(history, path, title=None):
     vsteps, val = _steps_values(history.get("val_loss"), "val_loss")
     acc = {name: _steps_values(history.get(f"{name}_accuracy"), f"{name}_accuracy") for name in ("train", "val")}
     final = _summary(history)
+    final_acc = {k: v for k, v in final.items() if v[1] is not None}  # a regression run's summary has none
+    regression = bool(final) and not final_acc
     end = steps[-1] + 1  # the summary's x: the steps done after the last step
-    has_acc = bool(final) or any(v for _, v in acc.values())
+    has_acc = bool(final_acc) or any(v for _, v in acc.values())
 
     fig = figure(11 if has_acc else 7, 4.4)
     axes = fig.subplots(1, 2, sharex=True) if has_acc else [fig.subplots()]  # one x axis: the same steps
@@ -123,7 +125,9 @@ def plot_losses(history, path, title=None):
     if finite and min(finite) > 0 and max(finite) / min(finite) > 30:
         ax.set_yscale("log")  # losses that fall by orders of magnitude read better on a log axis
     ax.set_xlabel(STEP_AXIS_LABEL)
-    ax.set_ylabel("cross-entropy loss" + (" (log scale)" if ax.get_yscale() == "log" else ""))
+    ax.set_ylabel(
+        ("mean squared error" if regression else "cross-entropy loss") + (" (log scale)" if ax.get_yscale() == "log" else "")
+    )
     if "train" in final and "val" in final:  # the numbers in the title: a corner note would cover curves
         ax.set_title(f"Loss (final: train {final['train'][0]:.3g}, val {final['val'][0]:.3g})")
     else:
@@ -131,7 +135,9 @@ def plot_losses(history, path, title=None):
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best")
     if has_acc:
-        _accuracy_panel(axes[1], acc, final, end)
+        _accuracy_panel(axes[1], acc, final_acc, end)
+    elif regression:
+        fig.supxlabel("a regression run: its loss is the mean squared error, there is no accuracy", fontsize=9, color="#555")
     elif "val_accuracy" not in history:
         fig.supxlabel(
             "no accuracy in this history (a checkpoint from an older micrograd?): loss panel only", fontsize=9, color="#555"

@@ -23,6 +23,7 @@ point on a coarser grid. The web page's boundary uses `forward_grid` too.
 import os
 
 from .._io import atomic_path, check_writable_dir
+from ..data import DEFAULT_FEATURES, feature_columns
 from ._figure import figure, need_matplotlib, save
 from .curves import plot_losses  # TrainingPlots draws it; also the public micrograd.viz.plots.plot_losses
 
@@ -40,8 +41,8 @@ def _class_color(k):
 
 def _mlp_arrays(model):
     """[(W (nout, nin), b (nout,), act)] per layer of a micrograd MLP of either engine, read
-    with its `weights()` (act 'tanh' or 'relu' for hidden layers, None for the linear last
-    one), or None for any other model."""
+    with its `weights()` (its activation for hidden layers, None for the linear last one), or
+    None for any other model."""
     import numpy as np
 
     weights = getattr(model, "weights", None)
@@ -52,6 +53,15 @@ def _mlp_arrays(model):
         (np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64), model.activation if i < len(layers) - 1 else None)
         for i, (W, b) in enumerate(layers)
     ]
+
+
+# each hidden activation (micrograd.nn.ACTIVATIONS) on a NumPy array, for display (training uses the engines)
+_ACT = {
+    "tanh": lambda np, z: np.tanh(z),
+    "relu": lambda np, z: np.maximum(z, 0.0),
+    "sigmoid": lambda np, z: 0.5 * (1.0 + np.tanh(0.5 * z)),  # = 1/(1+e^-z), without overflow
+    "linear": lambda np, z: z,
+}
 
 
 def forward_grid(model, X):
@@ -73,7 +83,7 @@ def forward_grid(model, X):
                 h = z
             else:
                 pre.append(z)
-                h = np.tanh(z) if act == "tanh" else np.maximum(z, 0.0)
+                h = _ACT[act](np, z)
         return h, pre
     rows = []  # any other model: one call per point
     for p in X:
@@ -99,8 +109,9 @@ def _points(splits):
                 x, label = pt
                 if len(x) != 2:
                     raise ValueError
-                pts.append((float(x[0]), float(x[1]), int(label)))
-            except (TypeError, ValueError):
+                label = float(label)  # a class index, or a regression run's target
+                pts.append((float(x[0]), float(x[1]), int(label) if label.is_integer() else label))
+            except (TypeError, ValueError, OverflowError):
                 raise ValueError(f"plot_boundary needs 2-D points ([x, y], label); {name} point {i} is {pt!r:.60}") from None
         out.append((name, pts))
     if not any(pts for _, pts in out):
@@ -118,7 +129,7 @@ def _domain(named_points, pad=0.1):
 class _BoundaryGrid:
     """A grid over the data's domain and the model's classes on it."""
 
-    def __init__(self, named_points, resolution):
+    def __init__(self, named_points, resolution, features=DEFAULT_FEATURES):
         import numpy as np
 
         self.extent = _domain(named_points)
@@ -126,18 +137,25 @@ class _BoundaryGrid:
         self.xs = np.linspace(x0, x1, resolution)
         self.ys = np.linspace(y0, y1, resolution)
         gx, gy = np.meshgrid(self.xs, self.ys)  # (R, R): row = y, column = x
-        self.X = np.column_stack([gx.ravel(), gy.ravel()])  # (R*R, 2)
+        self.X = feature_columns(gx.ravel(), gy.ravel(), features)  # (R*R, features): the model's inputs
         self.shape = gx.shape
-        self.nclasses = 1 + max(p[2] for _, pts in named_points for p in pts)
+        labels = [p[2] for _, pts in named_points for p in pts]
+        self.regression = any(isinstance(v, float) for v in labels)  # set again by evaluate() from the model
+        self.nclasses = 1 if self.regression else 1 + max(labels)
+        self.vrange = (min(labels), max(labels))  # a regression run's colour scale: the targets' range
 
     def evaluate(self, model):
-        """(classes (R, R) int, [hidden pre-activation (R, R) per neuron] or None)."""
+        """(classes (R, R) int, or a regression model's output (R, R) float; [hidden
+        pre-activation (R, R) per neuron] or None)."""
         logits, pre = forward_grid(model, self.X)
-        if logits.ndim != 2 or logits.shape[1] < 2:
+        if logits.ndim != 2 or logits.shape[1] < 1:
             raise ValueError(f"the model must output one logit per class, got outputs of shape {logits.shape[1:]}")
+        hidden = None if pre is None else [z[:, j].reshape(self.shape) for z in pre for j in range(z.shape[1])]
+        if logits.shape[1] == 1:  # one output: a regression model's prediction, drawn as a heatmap
+            self.regression, self.nclasses = True, 1
+            return logits[:, 0].reshape(self.shape), hidden
         self.nclasses = max(self.nclasses, logits.shape[1])
         classes = logits.argmax(axis=1).reshape(self.shape)
-        hidden = None if pre is None else [z[:, j].reshape(self.shape) for z in pre for j in range(z.shape[1])]
         return classes, hidden
 
 
@@ -146,16 +164,21 @@ def _draw_boundary(ax, grid, classes, named_points, hidden=None):
     from matplotlib.colors import ListedColormap
     from matplotlib.lines import Line2D
 
-    cmap = ListedColormap([_class_color(k) for k in range(grid.nclasses)])
+    if grid.regression:  # the prediction as a heatmap, the points coloured by their targets on the same scale
+        lo, hi = grid.vrange
+        cmap, vmin, vmax, alpha, color_of = "coolwarm", lo, hi if hi > lo else lo + 1, 0.55, None
+    else:
+        cmap = ListedColormap([_class_color(k) for k in range(grid.nclasses)])
+        vmin, vmax, alpha, color_of = -0.5, grid.nclasses - 0.5, 0.28, _class_color
     img = ax.imshow(
         classes,
         origin="lower",
         extent=grid.extent,
         cmap=cmap,
-        vmin=-0.5,
-        vmax=grid.nclasses - 0.5,
-        alpha=0.28,
-        interpolation="nearest",
+        vmin=vmin,
+        vmax=vmax,
+        alpha=alpha,
+        interpolation="nearest" if color_of else "bilinear",
         aspect="auto",
     )
     if hidden:
@@ -165,10 +188,12 @@ def _draw_boundary(ax, grid, classes, named_points, hidden=None):
     for name, marker, size in SPLIT_MARKERS:
         pts = dict(named_points).get(name) or []
         if pts:
+            colors = {"c": [color_of(p[2]) for p in pts]} if color_of else {"c": [p[2] for p in pts], "cmap": cmap}
             ax.scatter(
                 [p[0] for p in pts],
                 [p[1] for p in pts],
-                c=[_class_color(p[2]) for p in pts],
+                **colors,
+                **({} if color_of else {"vmin": vmin, "vmax": vmax}),
                 marker=marker,
                 s=size,
                 edgecolors="black" if name == "train" else "white",
@@ -193,10 +218,13 @@ def _draw_boundary(ax, grid, classes, named_points, hidden=None):
         for n, m, _ in SPLIT_MARKERS
         if dict(named_points).get(n)
     ]
-    handles += [
-        Line2D([], [], ls="", marker="s", ms=10, color=_class_color(k), alpha=0.6, label=f"class {k}")
-        for k in range(grid.nclasses)
-    ]
+    if color_of:
+        handles += [
+            Line2D([], [], ls="", marker="s", ms=10, color=_class_color(k), alpha=0.6, label=f"class {k}")
+            for k in range(grid.nclasses)
+        ]
+    else:
+        ax.figure.colorbar(img, ax=ax, location="bottom", shrink=0.7, aspect=40, pad=0.02, label="target / prediction")
     if hidden:
         handles.append(Line2D([], [], color="#444", ls="--", lw=0.8, label="hidden neuron w·x+b=0"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
@@ -212,36 +240,48 @@ def _accuracy_text(classes_at, named_points):
     return ", ".join(parts)
 
 
-def plot_boundary(model, splits, path, hidden_lines=False, title=None, resolution=None):
+def plot_boundary(model, splits, path, hidden_lines=False, title=None, resolution=None, features=DEFAULT_FEATURES):
     """Write a figure of the model's class regions over the data, with the points.
 
     model: a 2-input classifier (a scalar `MLP`, or anything called as `model([x, y])`
     returning one logit per class). splits: (train, val, test) lists of ([x, y], label)
     (train points edged black, val squares, test triangles). hidden_lines: also draw each
     hidden neuron's zero level w·x+b = 0. resolution: grid points per axis (default 200
-    for an MLP, 60 for other models, which are evaluated point by point). Returns the path.
+    for an MLP, 60 for other models, which are evaluated point by point). features: the
+    model's inputs at a point (x, y) (micrograd.data.FEATURES; a run's `--features`): the
+    splits hold the points in the plane. A one-output model (a regression run: float
+    targets) is drawn as a heatmap of its prediction. Returns the path.
     """
     import numpy as np
 
     named = _points(splits)
     arrays = _mlp_arrays(model)
-    if arrays is not None and arrays[0][0].shape[1] != 2:  # else numpy's matmul message, naming nothing of ours
-        raise ValueError(f"plot_boundary needs a model with 2 inputs (the plane it draws), got one with {arrays[0][0].shape[1]}")
+    features = tuple(features)
+    if arrays is not None and arrays[0][0].shape[1] != len(features):  # else numpy's matmul message, naming nothing of ours
+        raise ValueError(
+            f"plot_boundary needs a model with {len(features)} inputs (features {','.join(features)} of the plane it "
+            f"draws), got one with {arrays[0][0].shape[1]}"
+        )
     if resolution is None:
         resolution = 200 if arrays is not None else 60
     if isinstance(resolution, bool) or not isinstance(resolution, int) or not 2 <= resolution <= 2000:
         raise ValueError(f"resolution must be an int in [2, 2000], got {resolution!r}")
-    grid = _BoundaryGrid(named, resolution)
+    grid = _BoundaryGrid(named, resolution, features)
     classes, hidden = grid.evaluate(model)
 
-    def class_at(x, y):  # the model's own class for a data point (not the grid's nearest cell)
-        logits, _ = forward_grid(model, np.array([[x, y]], dtype=np.float64))
-        return int(logits[0].argmax())
+    def outputs_at(x, y):  # the model's own outputs at a data point (not the grid's nearest cell)
+        logits, _ = forward_grid(model, feature_columns(np.array([x]), np.array([y]), features))
+        return logits[0]
 
     fig = figure(7.2, 5.6)
     ax = fig.subplots()
     _draw_boundary(ax, grid, classes, named, hidden if hidden_lines else None)
-    ax.set_title(title or f"Decision boundary (accuracy: {_accuracy_text(class_at, named)})", fontsize=11)
+    if grid.regression:
+        mse = {name: sum((outputs_at(x, y)[0] - t) ** 2 for x, y, t in pts) / len(pts) for name, pts in named if pts}
+        default = "Prediction (MSE: " + ", ".join(f"{k} {v:.3g}" for k, v in mse.items()) + ")"
+    else:
+        default = f"Decision boundary (accuracy: {_accuracy_text(lambda x, y: int(outputs_at(x, y).argmax()), named)})"
+    ax.set_title(title or default, fontsize=11)
     return save(fig, path)
 
 
@@ -262,10 +302,10 @@ class BoundaryAnimation:
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be a positive int (steps between frames), got {every!r}")
         self.trainer, self.every, self.max_frames = trainer, every, max(2, max_frames)
-        self.named = _points(trainer.splits)
+        self.named = _points(trainer.points)
         if resolution is None:
             resolution = 120 if _mlp_arrays(trainer.model) is not None else 40
-        self.grid = _BoundaryGrid(self.named, resolution)
+        self.grid = _BoundaryGrid(self.named, resolution, trainer.config.features)
         self.frames = []  # (steps done, classes grid (uint8), last train loss or None)
         self._capture(None)
 
@@ -324,10 +364,10 @@ class TrainingPlots:
         folder = os.fspath(folder)
         if os.path.exists(folder) and not os.path.isdir(folder):
             raise ValueError(f"--plot must name a directory, got the file {folder!r}")
-        nfeatures = len(trainer.train_split[0][0]) if trainer.train_split else 2
-        self.planar = nfeatures == 2
+        ncoords = len(trainer.points[0][0][0]) if trainer.points[0] else 2
+        self.planar = ncoords == 2  # the points are in the plane (the model may see features of them)
         if every and not self.planar:
-            raise ValueError(f"--plot-every draws the decision boundary over 2-D points; the data has {nfeatures} features")
+            raise ValueError(f"--plot-every draws the decision boundary over 2-D points; the data has {ncoords} coordinates")
         need_matplotlib()  # before training, not after it
         os.makedirs(folder, exist_ok=True)
         check_writable_dir(folder, "--plot")  # a read-only directory fails now, not after the run
@@ -346,7 +386,11 @@ class TrainingPlots:
         if self.planar:
             paths.append(
                 plot_boundary(
-                    self.trainer.model, self.trainer.splits, os.path.join(self.folder, "boundary.png"), hidden_lines=True
+                    self.trainer.model,
+                    self.trainer.points,
+                    os.path.join(self.folder, "boundary.png"),
+                    hidden_lines=True,
+                    features=self.trainer.config.features,
                 )
             )
         if self.animation is not None:
