@@ -137,6 +137,19 @@ for _name in (
     setattr(Tracer, _name, _traced(_name))
 
 
+def _rpow(self, other):  # other ** self: Value's __rpow__ would ask the Tracer again (a subclass's reflected op goes first)
+    base = other if isinstance(other, Value) else Value(other) if isinstance(other, (int, float)) else None
+    if base is None or isinstance(other, bool):
+        return NotImplemented
+    out = Value.__pow__(base, self)
+    if type(out) is Value:
+        out.__class__ = Tracer
+    return out
+
+
+Tracer.__rpow__ = _rpow
+
+
 # ---------------------------------------------------------------------- tracing
 
 
