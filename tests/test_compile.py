@@ -208,6 +208,17 @@ def test_per_example_losses_are_the_scalar_engines():
         assert close(per, losses.cross_entropy(model(x), y).data)
 
 
+@pytest.mark.parametrize("order", ["traced on a normal example", "traced on the underflowing one"])
+def test_cross_entropy_underflow_is_the_scalar_engines_log_sum_exp(order):
+    w = Value(1.0)
+    fn = lambda x, y: losses.cross_entropy([x[0] * w, x[1] * w, x[1]], y)  # noqa: E731
+    xs = [[1.0, 0.5], [1e4, 0.0], [3.0, -2.0]]
+    xs = xs if order == "traced on a normal example" else xs[1:] + xs[:1]
+    ref_loss, _ = scalar_reference(fn, [w], xs, [1, 1, 2])
+    assert ref_loss > 3000  # the underflowing example's loss is ~1e4: log-sum-exp, not log(0)
+    assert_same(fn, [w], xs, [1, 1, 2])
+
+
 def test_label_dependent_graph_gets_one_program_per_label():
     fn, params, nin, _ = make_case("hinge_l2", RNG(7))
     f = assert_same(fn, params, [[0.1, 0.2, 0.3], [0.3, -1.0, 2.0], [1.0, 1.0, -1.0]], [0, 1, 2])

@@ -213,8 +213,9 @@ class CompiledEngine(_Sized):
         if self._fns is None or self._fns[0] is not model:
             from .compile import compile as compile_fn
 
-            loss_fn = compile_fn(lambda x, y: cross_entropy(model(x), y), model, reduction="mean")
-            logits_fn = compile_fn(lambda x: model(x), model)
+            params = model.parameters()  # a run's model keeps its parameters: read once, not every step
+            loss_fn = compile_fn(lambda x, y: cross_entropy(model(x), y), params, reduction="mean")
+            logits_fn = compile_fn(lambda x: model(x), params)
             self._fns = (model, loss_fn, logits_fn)
         return self._fns[1], self._fns[2]
 

@@ -36,6 +36,7 @@ class _Writer:
         self.arrays = {}  # name -> list (an index array the program reads)
         self.fwd, self.bwd = [], []
         self.ncols = ncols_in
+        self.ninputs = ncols_in
 
     def kind(self, i):
         k = self.nodes[i].kind
@@ -61,6 +62,8 @@ class _Writer:
         ids = [self.col[i] for i in idx] if kind == "v" else [self.nodes[i].attr for i in idx]
         base = "V[:, {}]" if kind == "v" else "P[{}]"
         if ids == list(range(ids[0], ids[0] + len(ids))):
+            if kind == "v" and len(ids) == self.ninputs and ids[0] == 0 and all(self.nodes[i].kind == "input" for i in idx):
+                return "X"  # all the inputs, in order: the batch itself
             return base.format(f"{ids[0]}:{ids[0] + len(ids)}")
         return base.format(self.array("I", ids, name))
 
@@ -176,9 +179,12 @@ def _xent(w, i, out, gout, _):
         "inv = denom ** -1",
         f"ex_t = ex[rows, {t}]",
         "p = ex_t * inv",
-        f"tiny = ~(p >= {_TINY!r})  # p underflowed: log-sum-exp instead",
-        f"{out} = np.where(tiny, -((Z[rows, {t}] + shift[:, 0]) - np.log(denom)), np.log(p) * -1)[:, None]",
-        "p = np.where(tiny, 0.0, p)",
+        "loss = np.log(p) * -1",
+        f"tiny = p < {_TINY!r}",
+        "if tiny.any():  # p underflowed (a huge logit gap): log-sum-exp instead, as cross_entropy does",
+        f"    loss[tiny] = -((Z[rows, {t}] + shift[:, 0]) - np.log(denom))[tiny]",
+        "    p[tiny] = 0.0",
+        f"{out} = loss[:, None]",
     ]
     lines = [
         "# cross-entropy backward: the seed's chain (loss = -log p, p = ex_t / denom), then softmax - onehot where p underflowed",

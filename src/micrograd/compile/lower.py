@@ -69,11 +69,9 @@ def lower(outputs, inputs, params, label=None):
     def const(c):
         return add(Node("const", (), c))
 
-    for out in outputs:
-        for v in topo_order(out):
-            if id(v) in index:
-                continue
-            index[id(v)] = _lower_node(v, index, input_index, param_index, label, add, const)
+    every = topo_order(Value(0.0, tuple(outputs)))[:-1]  # one walk for all the outputs (the join node is dropped)
+    for v in every:
+        index[id(v)] = _lower_node(v, index, input_index, param_index, label, add, const)
     return nodes, [index[id(v)] for v in outputs]
 
 
@@ -91,8 +89,6 @@ def _lower_node(v, index, input_index, param_index, label, add, const):
         n = (len(kids) - 1) // 2
         return add(Node("neuron", kids, (_NEURON_ACTS[op.name], n)))
     if isinstance(op, CrossEntropyOp):
-        if not op.p > 0.0:
-            raise Unsupported("a cross-entropy whose target probability underflowed while tracing")
         target = LABEL if label is not None and op.target == int(label) else op.target
         return add(Node("xent", kids, target))
     if isinstance(op, SumOp):

@@ -128,18 +128,32 @@ class Compiled:
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {', '.join(map(repr, REDUCTIONS))}, got {reduction!r}")
         self.fn, self.reduction, self._params_source = fn, reduction, params
-        _params_of(params)  # checked now, read again at each call
+        self._fixed = None  # the checked parameter list when `params` is a list (a Module's is read at each call)
+        self._params()  # checked now
         self.labelled = _takes_label(fn)
         self._cache = {}  # (nin, parameter ids) -> _Entry
         self._last = None
 
     # ------------------------------------------------------------------ building
+    def _params(self):
+        """The parameter list: a Module's read again (it may have changed), a list checked once."""
+        source = self._params_source
+        if hasattr(source, "parameters"):
+            return _params_of(source)
+        if self._fixed is None:
+            self._fixed = _params_of(source)
+        return self._fixed
+
     def _entry(self, xs, ys, params):
         nin = len(xs[0])
+        last = self._last
+        if last is not None and last.params is params and last.nin == nin:  # the same list as last call: its entry
+            last._check(xs, ys)
+            return last
         key = (nin, tuple(map(id, params)))
         entry = self._cache.get(key)
         if entry is None:
-            entry = self._cache[key] = _Entry(self, params)
+            entry = self._cache[key] = _Entry(self, params, nin)
         entry._check(xs, ys)
         self._last = entry
         return entry
@@ -179,14 +193,14 @@ class Compiled:
     def forward(self, xs, ys=None):
         """Each example's output(s): an array (B,) for a one-output function, else (B, outputs)."""
         X, y = self._batch(xs, ys)
-        params = _params_of(self._params_source)
+        params = self._params()
         out, _ = self._entry(X, y, params).run(X, y, params, None)
         return out[:, 0] if out.shape[1] == 1 else out
 
     def __call__(self, xs, ys=None):
         """The batch's loss, reduced ("mean" or "sum"), a BatchLoss: `.data`, `.backward()`."""
         X, y = self._batch(xs, ys)
-        params = _params_of(self._params_source)
+        params = self._params()
         scale = 1.0 / len(X) if self.reduction == "mean" else 1.0
         entry = self._entry(X, y, params)
         if entry.fallback is not None:
@@ -201,9 +215,10 @@ class Compiled:
 class _Entry:
     """The program(s) for one structure: shared by every label, or one per label, or the fallback."""
 
-    def __init__(self, compiled, params):
-        self.compiled, self.params = compiled, params
+    def __init__(self, compiled, params, nin):
+        self.compiled, self.params, self.nin = compiled, params, nin
         self.shared, self.per_label, self.seen, self.fallback = None, None, set(), None
+        self._last_y = None
 
     def _trace(self, X, y, i):
         """The IR of example i's graph: (nodes, outputs)."""
@@ -243,6 +258,9 @@ class _Entry:
         """Build or extend the programs so every label of this batch is covered by one checked program."""
         import numpy as np
 
+        labels_key = None if y is None else y.tobytes()
+        if labels_key is not None and labels_key == self._last_y:  # the same labels as last time (a trainer's split)
+            return
         try:
             if self.shared is None and self.per_label is None and self.fallback is None:
                 self.shared = self._program(X, y, 0)
@@ -262,6 +280,7 @@ class _Entry:
                         self.per_label[label] = self._program(X, y, int(np.flatnonzero(y == label)[0]))
         except Unsupported as e:
             self._fall_back(str(e))
+        self._last_y = labels_key
 
     def run(self, X, y, params, g_out):
         import numpy as np
