@@ -433,3 +433,15 @@ def test_engine_registered_and_numpy_free_import():
     code = "import sys, micrograd.compile, micrograd.engines; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_example_compile_digits_runs():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("sklearn")
+    script = Path(__file__).resolve().parents[1] / "examples" / "compile_digits.py"
+    done = subprocess.run([sys.executable, str(script), "--steps", "3"], capture_output=True, text=True, check=True)
+    assert "def program(X, y, P, g_out):" in done.stdout and "np.tanh" not in done.stdout  # its own swish, compiled
+    assert "_sigmoid(" in done.stdout and re.search(r"test accuracy: \d+\.\d%", done.stdout)

@@ -198,7 +198,9 @@ class Compiled:
         return out[:, 0] if out.shape[1] == 1 else out
 
     def __call__(self, xs, ys=None):
-        """The batch's loss, reduced ("mean" or "sum"), a BatchLoss: `.data`, `.backward()`."""
+        """The batch's loss, reduced ("mean" or "sum"), a BatchLoss: `.data`, `.backward()`.
+        `xs` a (B, inputs) array or a list of B examples (an array is used as it is: no conversion),
+        `ys` B integer labels when the function takes (x, y)."""
         X, y = self._batch(xs, ys)
         params = self._params()
         scale = 1.0 / len(X) if self.reduction == "mean" else 1.0
