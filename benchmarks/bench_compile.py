@@ -94,6 +94,7 @@ def run(argv):
     args = p.parse_args(argv)
     steps = 5 if args.quick else 30
     rows = []
+    load_before = harness.load_average()
 
     harness.log("seed workload: scalar, tensor, compiled")
     seed = {e: step_times(e, steps) for e in ("scalar", "tensor", "compiled")}
@@ -123,6 +124,7 @@ def run(argv):
         "",
         *(f"- {line}" for line in harness.machine_info()),
         f"- {harness.command_line(__file__, argv)}",
+        *(f"- {line}" for line in harness.load_line(load_before)),
         "",
         "| workload | scalar | tensor | compiled | scalar / compiled | compiled / tensor | target |",
         "|---|---|---|---|---|---|---|",
