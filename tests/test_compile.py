@@ -445,3 +445,15 @@ def test_example_compile_digits_runs():
     done = subprocess.run([sys.executable, str(script), "--steps", "3"], capture_output=True, text=True, check=True)
     assert "def program(X, y, P, g_out):" in done.stdout and "np.tanh" not in done.stdout  # its own swish, compiled
     assert "_sigmoid(" in done.stdout and re.search(r"test accuracy: \d+\.\d%", done.stdout)
+
+
+def test_bench_compile_refuses_different_losses():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_compile
+
+    bench_compile.check_same([1.0, 0.5], [1.0, 0.5 + 1e-15], "same")  # within 1e-12: passes
+    with pytest.raises(SystemExit, match="differ from the scalar engine"):
+        bench_compile.check_same([1.0, 0.5], [1.0, 0.5001], "different")
