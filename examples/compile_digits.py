@@ -56,10 +56,11 @@ def main(argv=None):
     rng = RNG(42)
     train, val, test = data.digits(rng)  # 1437 / 180 / 180 images, pixels in [0, 1]
     model = SkipNet(rng)
-    loss_fn = micrograd.compile(lambda x, y: cross_entropy(model(x), y), model)  # ONE example's loss
-    logits_fn = micrograd.compile(lambda x: model(x), model)
+    params = model.parameters()  # a list is checked once (a Module passed instead is re-read at every call)
+    loss_fn = micrograd.compile(lambda x, y: cross_entropy(model(x), y), params)  # ONE example's loss
+    logits_fn = micrograd.compile(lambda x: model(x), params)
     xs, ys = np.array([x for x, _ in train]), np.array([y for _, y in train])  # arrays: converted once, not every step
-    opt = AdamW(model.parameters(), lr=0.01, weight_decay=1e-4)
+    opt = AdamW(params, lr=0.01, weight_decay=1e-4)
 
     t0 = time.perf_counter()
     for step in range(args.steps):
