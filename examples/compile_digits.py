@@ -48,6 +48,7 @@ class SkipNet(nn.Module):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=100, help="full-batch training steps (default 100)")
+    p.add_argument("--lr", type=float, default=0.005, help="AdamW's learning rate (default 0.005)")
     p.add_argument("--quiet", action="store_true", help="do not print the generated source")
     args = p.parse_args(argv)
     if args.steps < 0:
@@ -60,7 +61,7 @@ def main(argv=None):
     loss_fn = micrograd.compile(lambda x, y: cross_entropy(model(x), y), params)  # ONE example's loss
     logits_fn = micrograd.compile(lambda x: model(x), params)
     xs, ys = np.array([x for x, _ in train]), np.array([y for _, y in train])  # arrays: converted once, not every step
-    opt = AdamW(params, lr=0.01, weight_decay=1e-4)
+    opt = AdamW(params, lr=args.lr, weight_decay=1e-4)
 
     t0 = time.perf_counter()
     for step in range(args.steps):
