@@ -72,7 +72,7 @@ NOT_COMPILED = {"pow_value", "rpow"}  # a Value as the exponent: the scalar fall
 
 
 @pytest.mark.parametrize("op", [op for op in OPS if op.name not in NOT_COMPILED], ids=lambda op: op.name)
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(units=st.lists(st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=2, max_size=2), min_size=1, max_size=6),
        scale=st.floats(0.9, 1.1))  # fmt: skip
 def test_catalogue_op_gradients_equal_the_scalar_engines(op, units, scale):
@@ -177,7 +177,7 @@ CASES = [
 
 @pytest.mark.parametrize("name", CASES)
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(seed=st.integers(1, 2**31 - 1), n=st.integers(1, 12))
 def test_user_functions_gradients_equal_the_scalar_engines(name, reduction, seed, n):
     rng = RNG(seed)
