@@ -13,6 +13,7 @@ points split 80/10/10 in the order they were drawn (as the seed does). A point i
 | spiral  | 3       | three interleaved spiral arms, with noise                   |
 | plane   | target  | regression: (x + y) / 4 over x, y in [-2, 2)                |
 | gauss   | target  | regression: a +1 bump at (1, 1) minus one at (-1, -1)       |
+| digits  | 10      | scikit-learn's 8x8 handwritten digits (1,797 images, 64 inputs in [0, 1]; needs the `digits` extra) |
 
 `load_csv(path)` reads a user's own points: a header line, then `x1,...,xk,label` rows.
 
@@ -185,6 +186,36 @@ def is_regression(name):
     return name in REGRESSION
 
 
+# ---------------------------------------------------------------------- digits: a real dataset
+
+DIGITS_IMAGES, DIGITS_PIXELS = 1797, 64
+DIGITS_HINT = "pip install 'micrograd-llm101n[digits]'"
+
+
+def _load_digits():
+    """(images, labels) of scikit-learn's bundled digits: a file inside its package, no network."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ImportError(f"--dataset digits needs scikit-learn, which is not installed: {DIGITS_HINT}") from None
+    bunch = load_digits()
+    return bunch.data.tolist(), bunch.target.tolist()
+
+
+def digits(rng, n=None):
+    """The 1,797 8x8 handwritten digits scikit-learn ships (UCI's), 10 classes, every image used
+    (`n` is ignored: the data is not generated). A point is its 64 pixels, each 0..16 in the
+    file, divided by 16 so the inputs lie in [0, 1] (tanh's useful range: no neuron starts
+    saturated), and its digit 0..9. The images are shuffled with `rng` (its Fisher-Yates
+    `shuffle`: the run's seed picks the split), then split 80/10/10 like the generated sets."""
+    if not isinstance(rng, RNG):
+        raise TypeError(f"rng must be a micrograd.RNG, got {type(rng).__name__}")
+    images, labels = _load_digits()
+    points = [([v / 16.0 for v in image], int(label)) for image, label in zip(images, labels)]
+    rng.shuffle(points)
+    return _split_drawn(rng, points)
+
+
 DATASETS = {
     "simple": simple,
     "circles": circles,
@@ -193,10 +224,13 @@ DATASETS = {
     "spiral": spiral,
     "plane": plane,
     "gauss": gauss,
+    "digits": digits,
 }
 # the model's outputs, to size a run before drawing (a regression dataset: one)
-DATASET_CLASSES = {"simple": 3, "circles": 3, "yinyang": 3, "moons": 2, "spiral": 3, "plane": 1, "gauss": 1}
+DATASET_CLASSES = {"simple": 3, "circles": 3, "yinyang": 3, "moons": 2, "spiral": 3, "plane": 1, "gauss": 1, "digits": 10}
 DATASET_NIN = 2  # every generated point is (x, y)
+DATASET_INPUTS = {"digits": DIGITS_PIXELS}  # the datasets whose points are not (x, y)
+DATASET_POINTS = {"digits": DIGITS_IMAGES}  # the datasets whose size is fixed (`n` does not apply)
 
 
 def make(name, rng, n=100, noise=None):

@@ -25,8 +25,11 @@ model and the run's points (their number, from the trainer) when the model is bu
 the first time it is used (a library user's splits); a generated dataset's run was sized by the
 config already.
 
-The tensor engine imports NumPy, so `micrograd.tensor` is imported only inside the
-tensor back-end's methods: importing this module (or the config) stays NumPy-free.
+  - "compiled": the scalar model and loss, traced once by `micrograd.compile` and run for a
+    whole split at once with NumPy (same numbers as the scalar engine, to ~1e-14).
+
+The tensor and compiled engines import NumPy, so `micrograd.tensor` and `micrograd.compile` are
+imported only inside their back-ends' methods: importing this module (or the config) stays NumPy-free.
 """
 
 import gc
@@ -237,6 +240,68 @@ class TensorEngine(_Sized):
         return int((logits.argmax(axis=1) == y).sum()), len(split)
 
 
+# ---------------------------------------------------------------------- compiled: the scalar model, traced and batched
+
+
+class CompiledEngine(_Sized):
+    """The compiled engine: the scalar engine's model and loss (`micrograd.nn.MLP`, `cross_entropy`),
+    traced once by `micrograd.compile` and run for a whole split at a time with NumPy. Same model,
+    same draws and the same losses as the scalar engine (to ~1e-14; see micrograd.compile.program
+    for where NumPy adds in another order). Gradients land in the Values' `.grad`: the optimizers
+    are the scalar engine's."""
+
+    name = "compiled"
+
+    def __init__(self):
+        self._batches = {}  # id(split) -> (split, X, y): each split is turned into arrays once
+        self._fns = None  # (model, loss function, logits function), compiled for the run's model
+
+    def build_model(self, cfg, nin, nclasses, rng, npoints=0):
+        """The scalar engine's MLP (same draws, same RNG state after)."""
+        self._size_model(cfg, nin, nclasses, npoints)
+        return _mlp(cfg, nin, nclasses, rng)
+
+    def _compiled(self, model):
+        if self._fns is None or self._fns[0] is not model:
+            from .compile import compile as compile_fn
+
+            params = model.parameters()  # a run's model keeps its parameters: read once, not every step
+            loss_fn = compile_fn(lambda x, y: cross_entropy(model(x), y), params, reduction="mean")
+            logits_fn = compile_fn(lambda x: model(x), params)
+            self._fns = (model, loss_fn, logits_fn)
+        return self._fns[1], self._fns[2]
+
+    def _batch(self, split):
+        """(X (N, nin) float array, y (N,) int array) of a split, built once per split."""
+        hit = self._batches.get(id(split))
+        if hit is None or hit[0] is not split:
+            self._size_split(split)
+            import numpy as np
+
+            X = np.array([x for x, _ in split], dtype=np.float64).reshape(len(split), -1)
+            y = np.array([label for _, label in split], dtype=np.intp)
+            hit = self._batches[id(split)] = (split, X, y)
+        return hit[1], hit[2]
+
+    def loss(self, model, split):
+        """Mean cross-entropy over a split, a `micrograd.compile.BatchLoss` (`.data`, `.backward()`)."""
+        X, y = self._batch(split)
+        return self._compiled(model)[0](X, y)
+
+    def evaluate(self, model, split):
+        """Mean loss of a split (a float), forward only (the sum times 1/N, as `loss`)."""
+        X, y = self._batch(split)
+        return float(self._compiled(model)[0].forward(X, y).sum()) * (1.0 / len(split))
+
+    def accuracy(self, model, split):
+        """(correct, total): argmax of the logits (the first maximum on ties, as the scalar engine)."""
+        X, y = self._batch(split)
+        logits = self._compiled(model)[1].forward(X)
+        if logits.ndim == 1:
+            logits = logits[:, None]
+        return int((logits.argmax(axis=1) == y).sum()), len(split)
+
+
 # ---------------------------------------------------------------------- the registry
 
-ENGINES = {engine.name: engine for engine in (ScalarEngine, TensorEngine)}
+ENGINES = {engine.name: engine for engine in (ScalarEngine, TensorEngine, CompiledEngine)}
