@@ -15,6 +15,7 @@ from micrograd import RNG, checkpoint
 from micrograd import data as datasets
 from micrograd.config import TrainConfig
 from micrograd.engine import Value
+from micrograd.engines import ENGINES
 from micrograd.losses import add_penalty_grad, penalty
 from micrograd.nn import MLP, dot
 from micrograd.optim import SGD, Adam
@@ -29,13 +30,18 @@ def run(engine="scalar", steps=12, **kw):
 
 
 def assert_engines_agree(**kw):
-    a, b = run("scalar", **kw), run("tensor", **kw)
-    assert len(a["train_loss"]) == len(b["train_loss"])
-    for x, y in zip(a["train_loss"], b["train_loss"]):
-        assert abs(x - y) <= TOL, (kw, x, y)
-    for split in ("train", "val", "test"):
-        assert abs(a["summary"][split]["loss"] - b["summary"][split]["loss"]) <= TOL
-        assert a["summary"][split].get("correct") == b["summary"][split].get("correct")
+    """Every engine (scalar, tensor, compiled) prints the scalar engine's numbers, to TOL."""
+    a = run("scalar", **kw)
+    for engine in ENGINES:
+        if engine == "scalar":
+            continue
+        b = run(engine, **kw)
+        assert len(a["train_loss"]) == len(b["train_loss"])
+        for x, y in zip(a["train_loss"], b["train_loss"]):
+            assert abs(x - y) <= TOL, (engine, kw, x, y)
+        for split in ("train", "val", "test"):
+            assert abs(a["summary"][split]["loss"] - b["summary"][split]["loss"]) <= TOL
+            assert a["summary"][split].get("correct") == b["summary"][split].get("correct")
     return a
 
 
@@ -158,7 +164,7 @@ def test_a_batch_as_large_as_the_training_split_is_the_full_batch():
     assert run(batch_size=80)["train_loss"] == run(batch_size=0)["train_loss"] == run(batch_size=500)["train_loss"]
 
 
-@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+@pytest.mark.parametrize("engine", list(ENGINES))
 def test_resume_with_minibatches_is_bit_identical(tmp_path, engine):
     cfg = dict(engine=engine, steps=10, batch_size=7, regularization="l2", reg_rate=0.01, features=["x", "y", "xy"])
     whole = fit(TrainConfig.preset("seed", **cfg), out=None)
@@ -183,7 +189,7 @@ def test_resume_with_minibatches_is_bit_identical(tmp_path, engine):
 
 
 @pytest.mark.parametrize("kind", ["l1", "l2"])
-@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+@pytest.mark.parametrize("engine", list(ENGINES))
 def test_regularization_adds_the_penaltys_gradient_to_the_weights_only(kind, engine):
     base = dict(engine=engine, optimizer="sgd", lr=0.5, weight_decay=0.0, steps=1)
     plain, reg = (
@@ -261,7 +267,7 @@ def test_split_cuts_the_points_in_order():
 # ---------------------------------------------------------------------- changing hyperparameters mid-run
 
 
-@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+@pytest.mark.parametrize("engine", list(ENGINES))
 def test_set_hyperparameters_mid_run_is_saved_and_resumes(tmp_path, engine):
     def go(save_at=None):
         tr = Trainer(TrainConfig.preset("seed", engine=engine, steps=8))
@@ -363,7 +369,7 @@ def test_old_checkpoints_load_with_the_new_fields_at_their_defaults(name):
 # ---------------------------------------------------------------------- regression
 
 
-@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+@pytest.mark.parametrize("engine", list(ENGINES))
 def test_a_regression_dataset_trains_one_output_on_the_mse(engine):
     tr = Trainer(TrainConfig.preset("seed", dataset="gauss", engine=engine, steps=3))
     assert tr.regression and tr.model.nouts[-1] == 1

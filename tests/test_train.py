@@ -262,8 +262,8 @@ def test_trainer_from_a_csv(tmp_path):
 
 
 def test_engines_is_the_one_list_of_engine_names():
-    assert list(ENGINES) == ["scalar", "tensor"]
-    with pytest.raises(ValueError, match="engine must be one of scalar, tensor, got 'gpu'"):
+    assert list(ENGINES) == ["scalar", "tensor", "compiled"]
+    with pytest.raises(ValueError, match="engine must be one of scalar, tensor, compiled, got 'gpu'"):
         TrainConfig.preset("seed", engine="gpu")
 
 

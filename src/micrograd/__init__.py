@@ -6,7 +6,8 @@
 
 Public API: the names below. Losses, optimizers, datasets and the training loop live in
 `micrograd.losses`, `micrograd.optim`, `micrograd.data` and `micrograd.train`; `gradcheck(f, inputs)`
-checks a backward against central differences (`micrograd check FILE.py` grades a whole engine).
+checks a backward against central differences (`micrograd check FILE.py` grades a whole engine);
+`micrograd.compile(fn, params)` runs a function of one example written with Values on whole batches.
 """
 
 from .engine import Value
@@ -27,5 +28,16 @@ __all__ = [
     "cross_entropy",
     "gradcheck",
     "GradcheckError",
+    "compile",
 ]
 __version__ = "0.2.0"
+
+
+def __getattr__(name):
+    """`micrograd.compile` on first use: its tracer and code generator cost ~25 ms to import, which
+    `import micrograd` and the CLI do not pay. (The submodule is itself callable: micrograd.compile(fn, params).)"""
+    if name == "compile":
+        import importlib
+
+        return importlib.import_module(".compile", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

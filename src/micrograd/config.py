@@ -196,7 +196,9 @@ class TrainConfig:
     steps: int = setting(100, help="training steps", low=0, training_only=True)
     eval_every: int = setting(10, help="evaluate val loss every K steps; 0 = never", low=0, metavar="K", training_only=True)
     seed: int = setting(42, help="the RNG's seed; data are drawn first, then weights", demo="seed")
-    engine: str = setting("scalar", help="scalar Values or the NumPy tensor engine", choices=ENGINES)
+    engine: str = setting(
+        "scalar", help="scalar Values, the NumPy tensor engine, or the scalar model compiled to batched NumPy", choices=ENGINES
+    )
     style: str = setting("seed", help="how step lines look", choices=STYLES, flag=False)
     diverge_check: bool = setting(
         True,
@@ -251,7 +253,9 @@ class TrainConfig:
         (micrograd.limits). A CSV run is sized by the engine once its points are read."""
         if self.data is None:
             nclasses = max(2, datasets.DATASET_CLASSES[self.dataset])
-            check_run(self.engine, len(self.features), self.hidden, nclasses, self.n, self.max_memory)
+            nin = datasets.DATASET_INPUTS.get(self.dataset, len(self.features))  # digits: 64 pixels, not (x, y)
+            npoints = datasets.DATASET_POINTS.get(self.dataset, self.n)  # digits: every image, whatever n says
+            check_run(self.engine, nin, self.hidden, nclasses, npoints, self.max_memory)
 
     def check_taken(self, keys):
         """ValueError if one of `keys` is an optimizer hyperparameter this run's optimizer does not

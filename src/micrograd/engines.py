@@ -113,13 +113,15 @@ def split_loss(model, split):
     return sum_values(losses) * (1.0 / len(split))
 
 
+def _squared_error(prediction, target):
+    """(prediction - target)², one example's loss in a regression run (the same ops on every engine)."""
+    d = prediction - target
+    return d * d
+
+
 def split_mse(model, split):
     """Mean squared error over a split of (x, float target) points, as a Value (a regression run)."""
-    losses = []
-    for x, y in split:
-        d = model(x) - y
-        losses.append(d * d)
-    return sum_values(losses) * (1.0 / len(split))
+    return sum_values([_squared_error(model(x), y) for x, y in split]) * (1.0 / len(split))
 
 
 def accuracy(model, split):
@@ -266,32 +268,52 @@ class CompiledEngine(_Sized):
             from .compile import compile as compile_fn
 
             params = model.parameters()  # a run's model keeps its parameters: read once, not every step
-            loss_fn = compile_fn(lambda x, y: cross_entropy(model(x), y), params, reduction="mean")
+            if self.regression:  # the target rides as the last input column: a float, not a label to branch on
+                loss_fn = compile_fn(lambda xt: _squared_error(model(xt[:-1]), xt[-1]), params, reduction="mean")
+            else:
+                loss_fn = compile_fn(lambda x, y: cross_entropy(model(x), y), params, reduction="mean")
             logits_fn = compile_fn(lambda x: model(x), params)
             self._fns = (model, loss_fn, logits_fn)
         return self._fns[1], self._fns[2]
 
     def _batch(self, split):
-        """(X (N, nin) float array, y (N,) int array) of a split, built once per split."""
+        """(X (N, nin) float array, y (N,) int array, or float targets) of a split, built once per split."""
         hit = self._batches.get(id(split))
         if hit is None or hit[0] is not split:
             self._size_split(split)
             import numpy as np
 
             X = np.array([x for x, _ in split], dtype=np.float64).reshape(len(split), -1)
-            y = np.array([label for _, label in split], dtype=np.intp)
+            y = np.array([label for _, label in split], dtype=np.float64 if self.regression else np.intp)
             hit = self._batches[id(split)] = (split, X, y)
         return hit[1], hit[2]
 
+    def _loss(self, model, X, y, forward=False):
+        fn = self._compiled(model)[0]
+        if self.regression:
+            import numpy as np
+
+            X, y = np.column_stack([X, y]), None
+        return fn.forward(X, y) if forward else fn(X, y)
+
     def loss(self, model, split):
-        """Mean cross-entropy over a split, a `micrograd.compile.BatchLoss` (`.data`, `.backward()`)."""
+        """Mean loss over a split, a `micrograd.compile.BatchLoss` (`.data`, `.backward()`)."""
         X, y = self._batch(split)
-        return self._compiled(model)[0](X, y)
+        return self._loss(model, X, y)
+
+    def batch_loss(self, model, split, indices):
+        """Mean loss over the rows `indices` of a split (a minibatch, in that order), from its cached arrays
+        (not a new list per step: the array cache is keyed by split)."""
+        import numpy as np
+
+        X, y = self._batch(split)
+        idx = np.asarray(indices, dtype=np.intp)
+        return self._loss(model, X[idx], y[idx])
 
     def evaluate(self, model, split):
         """Mean loss of a split (a float), forward only (the sum times 1/N, as `loss`)."""
         X, y = self._batch(split)
-        return float(self._compiled(model)[0].forward(X, y).sum()) * (1.0 / len(split))
+        return float(self._loss(model, X, y, forward=True).sum()) * (1.0 / len(split))
 
     def accuracy(self, model, split):
         """(correct, total): argmax of the logits (the first maximum on ties, as the scalar engine)."""

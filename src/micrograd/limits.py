@@ -34,7 +34,7 @@ The estimate (measured on CPython 3.11, rounded up; it errs on the high side):
   - the model: ~300 bytes per parameter (its Value or array entry, its gradient, the optimizer's moments);
   - the scalar engine: one graph per step over the training points, ~48 bytes per parameter and
     ~350 bytes per neuron for every training point (a `Value` node is ~100-400 bytes);
-  - the tensor engine: the (N, nin) input and ~5 float64 arrays per layer output (activations,
+  - the tensor and compiled engines: the (N, nin) input and ~5 float64 arrays per layer output (activations,
     gradients, temporaries) of the training points: 8 x N x (nin + 5 x the layers' widths) bytes.
 """
 
@@ -68,7 +68,7 @@ def estimate_bytes(engine, nin, hidden, nclasses, npoints):
     params = parameters(nin, hidden, nclasses)
     ntrain = train_points(npoints)
     total = npoints * (POINT_BYTES + COORD_BYTES * nin) + params * PARAM_BYTES
-    if engine == "tensor":
+    if engine in ("tensor", "compiled"):  # arrays over the batch (the compiled engine's are the tensor engine's kind)
         total += 8 * ntrain * (nin + TENSOR_ARRAYS_PER_LAYER * (sum(hidden) + nclasses))
     else:
         neurons = sum(hidden) + nclasses

@@ -229,7 +229,7 @@ def _graph_trainer(args):
     if not args.checkpoint:  # (graph does not offer the training flags: see GRAPH_HINTS)
         cfg = config_from_args(args)
         if cfg.engine != "scalar":
-            raise ValueError("micrograd graph draws the scalar engine's graph; drop --engine tensor")
+            raise ValueError(f"micrograd graph draws the scalar engine's graph; drop --engine {cfg.engine}")
         return make_trainer(cfg)
     given = [_flag(k) for k in run_keys(_config_class(args)) if getattr(args, k, None) is not None]
     given += ["--preset"] if args.preset else []

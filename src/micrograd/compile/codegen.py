@@ -139,7 +139,7 @@ def generate(nodes, outs, nin, nparams):
 def _neuron(w, j, key, members, out, gout):
     act, xs = key[2], list(key[3])
     n = len(xs)
-    names = {"tanh": "tanh", "relu": "relu", None: "linear"}
+    names = {"tanh": "tanh", "relu": "relu", "sigmoid": "sigmoid", None: "linear"}
     w.fwd.append(f"# layer {j}: {len(members)} {names[act]} neurons act(b + w . x) over {n} inputs, one matmul")
     wid = [[w.nodes[i].args[1 + k] for i in members] for k in range(n)]  # (n, nout) parameter nodes
     W = w.array("W", [[w.nodes[p].attr for p in row] for row in wid], f"w{j}_at")
@@ -147,10 +147,15 @@ def _neuron(w, j, key, members, out, gout):
     w.fwd.append(f"X{j} = {w.operand(xs)}")
     w.fwd.append(f"W{j} = P[{W}]  # W{j}[i, k]: neuron k's weight from input i")
     w.fwd.append(f"S{j} = X{j} @ W{j} + {B}")
-    act_expr = {"tanh": f"np.tanh(S{j})", "relu": f"np.where(S{j} < 0, 0.0, S{j})", None: f"S{j}"}[act]
+    act_expr = {
+        "tanh": f"np.tanh(S{j})",
+        "relu": f"np.where(S{j} < 0, 0.0, S{j})",
+        "sigmoid": f"_sigmoid(S{j})",
+        None: f"S{j}",
+    }[act]
     w.fwd.append(f"{out} = {act_expr}")
     lines = [f"# layer {j} backward: d(pre-activation), then the weights', biases' and inputs' gradients"]
-    dact = {"tanh": f" * (1 - {out} ** 2)", "relu": f" * ({out} > 0)", None: ""}[act]
+    dact = {"tanh": f" * (1 - {out} ** 2)", "relu": f" * ({out} > 0)", "sigmoid": f" * ((1.0 - {out}) * {out})", None: ""}[act]
     lines.append(f"dS{j} = {gout}{dact}")
     flat = [p for row in wid for p in row]
     ids = [w.nodes[p].attr for p in flat]

@@ -23,7 +23,7 @@ __all__ = ["Node", "Unsupported", "lower", "LABEL", "UNARY"]
 LABEL = "label"  # an xent's target when it is the example's label
 UNARY = ("relu", "tanh", "exp", "log", "sigmoid")
 _UNARY_OPS = {"ReLU": "relu", "tanh": "tanh", "exp": "exp", "log": "log", "sigmoid": "sigmoid"}
-_NEURON_ACTS = {"dot": None, "tanh(dot)": "tanh", "relu(dot)": "relu"}
+_NEURON_ACTS = {"dot": None, "tanh(dot)": "tanh", "relu(dot)": "relu", "sigmoid(dot)": "sigmoid"}
 
 
 class Unsupported(Exception):
@@ -87,6 +87,8 @@ def _lower_node(v, index, input_index, param_index, label, add, const):
     kids = [index[id(c)] for c in v._prev]
     if isinstance(op, NeuronOp):
         n = (len(kids) - 1) // 2
+        if op.name not in _NEURON_ACTS:  # a fused neuron kind the code generator does not know: never guess
+            raise Unsupported(f"the fused neuron {op.name!r}")
         return add(Node("neuron", kids, (_NEURON_ACTS[op.name], n)))
     if isinstance(op, CrossEntropyOp):
         target = LABEL if label is not None and op.target == int(label) else op.target
