@@ -11,12 +11,26 @@ function thin(records) {
   return records.slice(0, half).filter((_, i) => i % 2 === 0).concat(records.slice(half));
 }
 
-async function doStep(k) {
-  const snap = await sessionCall("step", {steps: k});
+// A playing page asks for "light" steps (only what changes every step: the numbers, the
+// network's weights and gradients) and a full snapshot (boundary grid, neuron maps, graph,
+// optimizer table) at most every FULL_EVERY_MS: the server's work and the drawing per frame stay small.
+const FULL_EVERY_MS = 400;
+let lastFull = 0;
+
+async function doStep(k, light = false) {
+  const snap = await sessionCall("step", light ? {steps: k, light: true} : {steps: k});
   S.history = thin(S.history.concat(snap.records));
   S.accHistory = thin(S.accHistory.concat([snap.accuracy]));
-  applySnap(snap);
+  if (light) applyLight(snap); else { lastFull = performance.now(); applySnap(snap); }
   return snap;
+}
+
+// the whole view again (after play stops on a light frame): the history too, the form untouched
+async function refresh() {
+  const snap = await api("GET", `/api/sessions/${S.id}`);
+  S.history = snap.history.slice();
+  S.accHistory = snap.accuracy_history.slice();
+  applySnap(snap);
 }
 
 async function pick(x, y, label) {
@@ -31,7 +45,7 @@ async function editPoints(body) {
   const snap = await sessionCall("points", body);
   S.accHistory.push(snap.accuracy);
   applySnap(snap);
-  if (snap.removed) status(`removed a ${snap.removed.split} point of class ${snap.removed.label}`);
+  if (snap.removed) status(t("removed a {split} point of class {label}", {split: t(snap.removed.split), label: snap.removed.label}));
 }
 
 async function reset() {
@@ -39,26 +53,31 @@ async function reset() {
   const snap = await sessionCall("reset", config);
   applyFull(snap);
   if (!snap.graph) await pickFirstPoint();
-  status("reset: a fresh run with these hyperparameters");
+  status(t("reset: a fresh run with these hyperparameters"));
 }
 
 function setPlaying(on) {
   S.playing = on;
   rateSamples.length = 0;
-  $("play").textContent = on ? "❚❚ Pause" : "▶ Play";
+  $("play").textContent = on ? t("❚❚ Pause") : t("▶ Play");
   $("play").classList.toggle("playing", on);
   if (on) loop(++S.loopToken);
 }
 
+// One request per animation frame at most, and the wait for the frame runs beside the request
+// (not after it): a frame's time is max(request, 1/60 s), so a fast server gives 60 steps/s.
 async function loop(token) {
+  let light = false;
   while (S.playing && token === S.loopToken) {
+    const frame = new Promise((r) => requestAnimationFrame(r));
+    light = performance.now() - lastFull < FULL_EVERY_MS;
     try {
-      await serial(() => doStep(speed()));
+      await serial(() => doStep(speed(), light));
     } catch (e) {
       // a busy server (503: other tabs are training) is waited out, not the end of play;
       // a full one (no free session) and every other error stop play with the message
       if (e.status === 503 && /busy/.test(e.message)) {
-        status(`${e.message.split(";")[0]}: retrying`);
+        status(t("{msg}: retrying", {msg: e.message.split(";")[0]}));
         await new Promise((r) => setTimeout(r, 1000));
         continue;
       }
@@ -66,8 +85,9 @@ async function loop(token) {
       setPlaying(false);
       return;
     }
-    await new Promise((r) => requestAnimationFrame(r));
+    await frame;
   }
+  if (light && S.id) await serial(refresh).catch(fail); // the last frame was light: show everything
 }
 
 const speed = () => parseInt($("speed").value, 10);
@@ -100,15 +120,50 @@ function applySnap(snap) {
   renderLastStep();
   renderBoundary();
   renderCharts();
-  renderGraph();
-  renderOptimizer();
+  for (const id in PANELS) if (!S.playing || PANELS[id].visible) PANELS[id].draw();
   updateConfigNote();
+}
+
+// While playing, a panel out of view (the graph and the optimizer table are below a laptop's
+// window) is not redrawn: the frame's time goes to what is seen. One scrolled into view is drawn
+// at once; a paused page draws everything.
+const PANELS = {
+  "network-panel": {draw: () => renderNetwork(), visible: true},
+  "graph-panel": {draw: () => renderGraph(), visible: true},
+  "opt-panel": {draw: () => renderOptimizer(), visible: true},
+};
+function watchPanels() {
+  const io = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const p = PANELS[e.target.id], was = p.visible;
+      p.visible = e.isIntersecting;
+      if (p.visible && !was && S.snap) p.draw();
+    }
+  });
+  for (const id in PANELS) io.observe($(id));
+}
+
+// A light step's answer (session.snapshot(light=True)) over the last full one: the numbers now,
+// the rest drawn once per animation frame (several answers in one frame draw once).
+let drawPending = false;
+function applyLight(snap) {
+  const net = S.snap.network;
+  S.snap = {...S.snap, ...snap, network: {...net, ...snap.network, maps: net && net.maps}};
+  renderStats();
+  renderLastStep();
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    renderCharts();
+    if (PANELS["network-panel"].visible) renderNetwork();
+  });
 }
 
 // ---------------------------------------------------------------------- view settings
 
 // The view's checkboxes and the speed, per tab like the session: a reload keeps them too.
-const PREFS = {speed: "value", "show-lines": "checked", "loss-log": "checked", "show-params": "checked"};
+const PREFS = {speed: "value", "show-lines": "checked", "loss-log": "checked", "show-params": "checked", "show-grads": "checked"};
 function savePrefs() {
   const p = {};
   for (const id in PREFS) p[id] = $(id)[PREFS[id]];
@@ -134,6 +189,25 @@ async function reattach(id) {
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+// ---------------------------------------------------------------------- language (i18n.js)
+
+// One button: the other language's name. Switching redraws what the scripts wrote.
+function setupLanguage() {
+  const btn = $("lang");
+  const relabel = () => {
+    btn.textContent = MG_I18N.lang() === "zh" ? "English" : "中文";
+    $("status").dataset.empty = t("ready");
+    $("play").textContent = S.playing ? t("❚❚ Pause") : t("▶ Play");
+    relabelForm();
+  };
+  btn.addEventListener("click", () => MG_I18N.setLang(MG_I18N.lang() === "zh" ? "en" : "zh"));
+  MG_I18N.onChange(() => {
+    relabel();
+    if (S.snap) { optKey = null; NET.mapsDrawn = null; applySnap(S.snap); S.graphView.clear(); renderGraph(); }
+  });
+  MG_I18N.setLang(MG_I18N.lang()); // the static page in the remembered (or the browser's) language
 }
 
 // ---------------------------------------------------------------------- wiring
@@ -172,14 +246,17 @@ async function main() {
   loadPrefs();
   S.options = await api("GET", "/api/options");
   setupForm(S.options);
+  setupNetwork();
+  setupLanguage();
+  watchPanels();
   $("play").addEventListener("click", () => setPlaying(!S.playing));
   $("step").addEventListener("click", () => {
     setPlaying(false);
     guard(async () => {
       const snap = await doStep(1);
       const r = snap.records[0];
-      status(`step ${r.step}: ` + (r.val_loss != null ? `val loss ${r.val_loss.toFixed(6)}, ` : "") +
-             `train loss ${r.train_loss.toFixed(6)} (${(1000 * r.seconds).toFixed(1)} ms)`);
+      status(t("step {step}: ", {step: r.step}) + (r.val_loss != null ? t("val loss {v}, ", {v: r.val_loss.toFixed(6)}) : "") +
+             t("train loss {v} ({ms} ms)", {v: r.train_loss.toFixed(6), ms: (1000 * r.seconds).toFixed(1)}));
     })();
   });
   $("reset").addEventListener("click", () => { setPlaying(false); guard(reset)(); });
@@ -199,7 +276,7 @@ async function main() {
   $("pick-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const x = parseFloat($("pick-x").value), y = parseFloat($("pick-y").value);
-    if (!isFinite(x) || !isFinite(y)) return fail(new Error("type numbers for x and y"));
+    if (!isFinite(x) || !isFinite(y)) return fail(new Error(t("type numbers for x and y")));
     guard(pick)(x, y, +$("pick-label").value);
   });
   $("expand").addEventListener("change", () => {
@@ -214,7 +291,7 @@ async function main() {
   let resizeTimer = null;
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => { if (S.snap) { renderBoundary(); renderCharts(); } }, 100);
+    resizeTimer = setTimeout(() => { if (S.snap) { NET.key = null; renderBoundary(); renderCharts(); renderNetwork(); } }, 100);
   });
   await serial(async () => {
     const saved = sessionStorage.getItem(SESSION_KEY);
@@ -223,10 +300,10 @@ async function main() {
       if (snap) {
         S.id = saved;
         applyFull(snap);
-        status(`back to this tab's run at step ${snap.step}`);
+        status(t("back to this tab's run at step {step}", {step: snap.step}));
         return;
       }
-      S.notice = "this tab's earlier run is gone from the server (idle too long, or the server restarted): started a fresh one";
+      S.notice = t("this tab's earlier run is gone from the server (idle too long, or the server restarted): started a fresh one");
     }
     await createSession(readForm());
     if (S.notice) status(S.notice);

@@ -69,7 +69,7 @@ async function sessionCall(action, body) {
     if (e.status !== 404 || !/unknown session/.test(e.message)) throw e;
     const config = S.snap ? S.snap.config : {};
     await createSession(config);
-    S.notice = "the old session had expired: started a new one"; // stays on the next status line too
+    S.notice = t("the old session had expired: started a new one"); // stays on the next status line too
     status(S.notice);
     return await api("POST", `/api/sessions/${S.id}/${action}`, body);
   }

@@ -32,10 +32,16 @@ function formEntry(d) {
       if (d.min != null) input.min = String(d.min);
       if (d.max != null && Number.isSafeInteger(d.max)) input.max = String(d.max);
     }
-    if (d.kind === "list") input.placeholder = "e.g. 8 8";
+    if (d.kind === "list") input.placeholder = t("e.g. 8 8");
   }
   input.name = d.name;
-  label.append(d.label + " ", input);
+  // the label by field name in the page's language; the server's English for a field the table lacks
+  const name = document.createElement("span");
+  name.dataset.i18n = "off"; // written here, again on a language switch (relabelForm)
+  name.dataset.field = d.name;
+  name.dataset.label = d.label;
+  label.append(name, input);
+  relabelEntry(label);
   return label;
 }
 
@@ -86,6 +92,24 @@ function updateConfigNote() {
   const form = readForm(), cur = S.snap.config;
   const changed = S.options.fields.map((d) => d.name)
     .filter((k) => JSON.stringify(form[k]) !== JSON.stringify(cur[k]));
-  $("config-note").textContent = changed.length ? `changed: ${changed.join(", ")} — press Reset (or Enter) to apply` : "";
+  $("config-note").textContent = changed.length
+    ? t("changed: {fields} — press Reset (or Enter) to apply", {fields: changed.map((k) => fieldLabel(k, k)).join(", ")}) : "";
   $("reset").classList.toggle("pending", changed.length > 0);
+}
+
+// ---------------------------------------------------------------------- the form in the page's language
+
+function fieldLabel(name, fallback) {
+  return MG_I18N.has(`field:${name}`) && MG_I18N.lang() !== "en" ? t(`field:${name}`) : fallback;
+}
+
+function relabelEntry(label) {
+  const span = label.querySelector("span[data-field]");
+  const name = span.dataset.field;
+  span.textContent = fieldLabel(name, span.dataset.label) + " ";
+  label.title = MG_I18N.has(`help:${name}`) ? t(`help:${name}`) : "";
+}
+
+function relabelForm() {
+  for (const span of $("config").querySelectorAll("span[data-field]")) relabelEntry(span.parentElement);
 }

@@ -10,8 +10,8 @@ function renderGraph() {
   if (g) {
     const {x, y, label} = g.point;
     const loss = g.nodes[g.nodes.length - 1].data;
-    setInfo(`point (${x.toFixed(2)}, ${y.toFixed(2)}), label ${label} · loss ${fmtNum(loss)} · ${g.nodes.length} nodes` +
-      (g.expanded ? " (fused nodes expanded)" : "") + (g.note ? ` · ${g.note}` : ""));
+    setInfo(t("point ({x}, {y}), label {label} · loss {loss} · {n} nodes", {x: x.toFixed(2), y: y.toFixed(2), label, loss: fmtNum(loss), n: g.nodes.length}) +
+      (g.expanded ? t(" (fused nodes expanded)") : "") + (g.note ? ` · ${g.note}` : ""));
   } else if (S.snap && S.snap.graph_error) {
     setInfo(S.snap.graph_error);
   }
@@ -37,7 +37,7 @@ const MOMENT_TITLES = {
 let optKey = null;
 function renderOptimizer() {
   const o = S.snap.optimizer;
-  $("opt-info").textContent = `${o.optimizer} · t = ${o.t} · ${o.rows.length} parameters`;
+  $("opt-info").textContent = t("{optimizer} · t = {t} · {n} parameters", {optimizer: o.optimizer, t: o.t, n: o.rows.length});
   const table = $("opt-table");
   const key = o.columns.join(",") + "|" + o.rows.map((r) => r[0]).join(",");
   if (key !== optKey) {
@@ -45,7 +45,7 @@ function renderOptimizer() {
     const head = document.createElement("tr");
     for (const c of o.columns) {
       const th = document.createElement("th");
-      th.textContent = MOMENT_NAMES[c] || c;
+      th.textContent = MOMENT_NAMES[c] || t(c);
       th.title = MOMENT_TITLES[c] || c;
       head.appendChild(th);
     }

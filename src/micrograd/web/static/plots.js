@@ -24,7 +24,8 @@ function renderStats() {
   $("val-acc").textContent = snap.accuracy[1].toFixed(0) + "%";
   $("test-acc").textContent = snap.accuracy[2].toFixed(0) + "%";
   const nsplit = (k) => snap.points[k].length;
-  $("boundary-info").textContent = `${snap.config.dataset} · ${nsplit("train")}/${nsplit("val")}/${nsplit("test")} points`;
+  $("boundary-info").textContent = t("{dataset} · {train}/{val}/{test} points",
+    {dataset: snap.config.dataset, train: nsplit("train"), val: nsplit("val"), test: nsplit("test")});
 }
 
 // ---------------------------------------------------------------------- canvases
@@ -74,6 +75,7 @@ function renderBoundary() {
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = "high";
   ctx.drawImage(heat, 0, 0, w, h);
+  drawHoveredMap(ctx, w, h); // a network node under the mouse: its map instead (network.js)
   // 2) axes at integer coordinates
   const [x0, x1, y0, y1] = snap.domain;
   ctx.lineWidth = 1;
@@ -231,5 +233,5 @@ function renderLastStep() {
   while (rateSamples.length > 2 && now - rateSamples[0][0] > 3000) rateSamples.shift();
   const [t0, s0] = rateSamples[0];
   const rate = (S.snap.step - s0) / ((now - t0) / 1000);
-  $("ls-rate").textContent = S.playing && now > t0 && rate >= 0 ? `${rate.toFixed(1)} steps/s` : "–";
+  $("ls-rate").textContent = S.playing && now > t0 && rate >= 0 ? t("{rate} steps/s", {rate: rate.toFixed(1)}) : "–";
 }
