@@ -19,10 +19,33 @@ let lastFull = 0;
 
 async function doStep(k, light = false) {
   const snap = await sessionCall("step", light ? {steps: k, light: true} : {steps: k});
-  S.history = thin(S.history.concat(snap.records));
-  S.accHistory = thin(S.accHistory.concat([snap.accuracy]));
-  if (light) applyLight(snap); else { lastFull = performance.now(); applySnap(snap); }
+  takeStep(snap, light);
   return snap;
+}
+
+// A step's answer into the page. Two answers in flight may have been served in either order (the
+// server's session lock decides): records and accuracies are kept in step order, and an answer
+// older than the one shown updates only the history.
+function takeStep(snap, light) {
+  const byStep = (a, b) => a.step - b.step;
+  const newer = !S.snap || snap.step >= S.snap.step;
+  S.history = S.history.concat(snap.records);
+  if (!newer) S.history.sort(byStep);
+  S.history = thin(S.history);
+  S.accHistory = S.accHistory.concat([snap.accuracy]);
+  if (!newer) S.accHistory.sort((a, b) => a[0] - b[0]);
+  S.accHistory = thin(S.accHistory);
+  if (!newer) return;
+  if (light) applyLight(snap); else { lastFull = performance.now(); applySnap(snap); }
+}
+
+// Send a step now, beside the queue (the play loop keeps a few in flight); anything queued after
+// it (a click) still waits for it.
+function sendStep(k, light) {
+  const p = sessionCall("step", light ? {steps: k, light: true} : {steps: k});
+  const settled = p.catch(() => {});
+  queue = Promise.all([queue, settled]);
+  return p;
 }
 
 // the whole view again (after play stops on a light frame): the history too, the form untouched
@@ -64,16 +87,29 @@ function setPlaying(on) {
   if (on) loop(++S.loopToken);
 }
 
-// One request per animation frame at most, and the wait for the frame runs beside the request
-// (not after it): a frame's time is max(request, 1/60 s), so a fast server gives 60 steps/s.
+// One step request per animation frame, and up to IN_FLIGHT of them under way: the next is sent
+// at the next frame even if the last answer has not landed (a round trip through the browser's
+// network process and the server's threads can take longer than a frame on a busy machine).
+// Answers are taken in the order sent. So the page steps at the screen's rate while a round
+// trip is shorter than IN_FLIGHT frames.
+const IN_FLIGHT = 3;
 async function loop(token) {
   let light = false;
+  const pending = []; // [promise, light] in the order sent
   while (S.playing && token === S.loopToken) {
     const frame = new Promise((r) => requestAnimationFrame(r));
     light = performance.now() - lastFull < FULL_EVERY_MS;
+    if (!light) lastFull = performance.now(); // one full answer per period, even with two in flight
+    if (queued) await queue; // a click's request (queued while playing) goes first
+    if (!S.playing || token !== S.loopToken) break;
+    pending.push([sendStep(speed(), light), light]);
     try {
-      await serial(() => doStep(speed(), light));
+      while (pending.length >= IN_FLIGHT || (pending.length && !S.playing)) {
+        const [p, l] = pending.shift();
+        takeStep(await p, l);
+      }
     } catch (e) {
+      pending.length = 0;
       // a busy server (503: other tabs are training) is waited out, not the end of play;
       // a full one (no free session) and every other error stop play with the message
       if (e.status === 503 && /busy/.test(e.message)) {
@@ -86,6 +122,9 @@ async function loop(token) {
       return;
     }
     await frame;
+  }
+  for (const [p, l] of pending.splice(0)) {
+    try { takeStep(await p, l); } catch (e) { fail(e); }
   }
   if (light && S.id) await serial(refresh).catch(fail); // the last frame was light: show everything
 }

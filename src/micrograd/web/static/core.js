@@ -45,8 +45,12 @@ async function api(method, path, body) {
 }
 
 let queue = Promise.resolve();
+let queued = 0; // serial() tasks not done yet (the play loop lets them go first)
 function serial(fn) {
+  queued++;
   const p = queue.then(fn);
+  const done = () => { queued--; };
+  p.then(done, done);
   queue = p.catch(() => {});
   return p;
 }
