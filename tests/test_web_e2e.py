@@ -530,6 +530,12 @@ def test_screenshot_script_writes_the_pictures(tmp_path):
         w, h = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
         assert w == width and 1000 <= h <= 3400, (name, w, h)  # the whole page (the network view made it longer)
         assert f"wrote {tmp_path / name}" in r.stdout
+    # the network view (the boundary plot and the diagram, one window wide) and the Chinese page
+    for name, width, hmin, hmax in (("demo_network.png", 1600, 500, 1300), ("demo_zh.png", 1280, 1000, 3400)):
+        with open(tmp_path / name, "rb") as f:
+            head = f.read(24)
+        w, h = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        assert head[:8] == b"\x89PNG\r\n\x1a\n" and w == width and hmin <= h <= hmax, (name, w, h)
 
 
 # ---------------------------------------------------------------------- issue 12: network view, language, speed
@@ -580,7 +586,7 @@ def test_network_view_hover_edit_and_gradient_flow(demo):
 # every visible text on the Chinese page must be Chinese, or one of these (numbers, units, names of
 # ops, datasets, optimizers, parameters: the code's own names, the same in both languages)
 ALLOWED = re.compile(
-    r"^(micrograd|English|[-+−–0-9.,:;%()/·=×|eE\s]+|ms|t|m|v|x|y|w|b|buf|update|step/frame|"
+    r"^(micrograd|English|[-+−–0-9.,:;%()/·=×|eE\s]+|ms|t|m|v|x|y|w|b|buf|"
     r"(x|y|logit|dot|tanh|relu|sigmoid|linear|const|cross_entropy|L\d+(\.n\d+)?|n\d+|[xyw]\[?\d+\]?|[\w-]+\(dot\)|"
     r"seed|llm101n|simple|moons|circles|spiral|blobs|yinyang|xor|gauss|plane|sgd|adam|adamw|seed-adam|SeedAdam|SGD|Adam|AdamW|"
     r"per-neuron|per-weight|none|l1|l2|x2|y2|xy|sinx|siny|y=\d|layers\.[\w.]+|L\d\.n\d+\.[wb]\d*)"

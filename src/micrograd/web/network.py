@@ -5,6 +5,7 @@
     maps = neuron_maps(arrays, names, domain, size=24) # per layer (inputs first): ints -100..100
     edges = edge_json(arrays, grads)                   # weights and last gradients, per layer
     layer, j, i, value = parse_weight(body, arrays)    # a validated "set this weight" request
+    opt = RecordingOptimizer(trainer.optimizer)        # keeps each step's gradients and updates
 
 What TensorFlow Playground shows beside its boundary: a diagram of inputs, hidden layers and
 outputs with a small heatmap per neuron of what it computes over the input plane, and edges

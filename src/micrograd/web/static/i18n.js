@@ -67,6 +67,7 @@
     // optimizer panel
     "Optimizer state": "优化器状态", "positive": "正", "negative; grad and update are the last step's": "负；grad 与 update 是上一步的",
     "{optimizer} · t = {t} · {n} parameters": "{optimizer} · t = {t} · {n} 个参数",
+    "update": "更新", "first moment (running mean of the gradient)": "一阶矩（梯度的滑动平均）",
     // status messages the page writes
     "reset: a fresh run with these hyperparameters": "已重置：用这些超参数重新开始",
     "removed a {split} point of class {label}": "删除了一个{split}点，类别 {label}",
