@@ -51,9 +51,13 @@ def shoot(browser, address, size, steps, out, lang="en", part=None):
     page.wait_for_selector("body[data-ready='1']")
     # one step per frame, paused exactly at `steps` (play, then single steps to the count)
     page.click("#play")
-    page.wait_for_function("n => +document.getElementById('step-count').textContent >= n - 5", arg=steps)
-    page.click("#play")
-    page.wait_for_timeout(300)
+    # paused from inside the page (a click from here lands too late at 50+ steps/s); the steps
+    # still in flight land after the pause, so it stops a few short and steps the rest
+    page.wait_for_function(
+        "n => +document.getElementById('step-count').textContent >= n - 8 && (document.getElementById('play').click(), true)",
+        arg=steps,
+    )
+    page.wait_for_timeout(500)
     while int(page.inner_text("#step-count")) < steps:
         n = int(page.inner_text("#step-count"))
         page.click("#step")
