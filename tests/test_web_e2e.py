@@ -659,4 +659,11 @@ def test_training_speed_at_one_step_per_frame(demo):
     assert rate >= 20, f"{rate:.1f} steps/s"
     # after play stops (on a light frame), the whole view catches up: graph and table at the last step
     demo.wait("() => S.snap.optimizer && S.snap.optimizer.t === +document.getElementById('step-count').textContent")
+    # Reset while playing: the step answers still in flight belong to the old run and are dropped
+    page.click("#play")
+    demo.wait(f"() => {STEP[6:]} > {s1 + 5}")
+    page.click("#reset")
+    expect(page.locator("#status")).to_contain_text("reset")
+    page.wait_for_timeout(500)
+    assert demo.num("#step-count") == 0 and page.evaluate("() => S.history.length") == 0
     assert demo.errors == []

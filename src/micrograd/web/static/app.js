@@ -19,14 +19,15 @@ let lastFull = 0;
 
 async function doStep(k, light = false) {
   const snap = await sessionCall("step", light ? {steps: k, light: true} : {steps: k});
-  takeStep(snap, light);
+  takeStep(snap, light, S.run); // serial: nothing came in between (a replaced session's answer is for the new one)
   return snap;
 }
 
 // A step's answer into the page. Two answers in flight may have been served in either order (the
 // server's session lock decides): records and accuracies are kept in step order, and an answer
 // older than the one shown updates only the history.
-function takeStep(snap, light) {
+function takeStep(snap, light, run) {
+  if (run !== S.run || snap.session !== S.id) return; // a reset (or a new session) came in between
   const byStep = (a, b) => a.step - b.step;
   const newer = !S.snap || snap.step >= S.snap.step;
   S.history = S.history.concat(snap.records);
@@ -95,18 +96,18 @@ function setPlaying(on) {
 const IN_FLIGHT = 3;
 async function loop(token) {
   let light = false;
-  const pending = []; // [promise, light] in the order sent
+  const pending = []; // [promise, light, run] in the order sent
   while (S.playing && token === S.loopToken) {
     const frame = new Promise((r) => requestAnimationFrame(r));
     light = performance.now() - lastFull < FULL_EVERY_MS;
     if (!light) lastFull = performance.now(); // one full answer per period, even with two in flight
     if (queued) await queue; // a click's request (queued while playing) goes first
     if (!S.playing || token !== S.loopToken) break;
-    pending.push([sendStep(speed(), light), light]);
+    pending.push([sendStep(speed(), light), light, S.run]);
     try {
       while (pending.length >= IN_FLIGHT || (pending.length && !S.playing)) {
-        const [p, l] = pending.shift();
-        takeStep(await p, l);
+        const [p, l, run] = pending.shift();
+        takeStep(await p, l, run);
       }
     } catch (e) {
       pending.length = 0;
@@ -123,8 +124,8 @@ async function loop(token) {
     }
     await frame;
   }
-  for (const [p, l] of pending.splice(0)) {
-    try { takeStep(await p, l); } catch (e) { fail(e); }
+  for (const [p, l, run] of pending.splice(0)) {
+    try { takeStep(await p, l, run); } catch (e) { fail(e); }
   }
   if (light && S.id) await serial(refresh).catch(fail); // the last frame was light: show everything
 }
@@ -138,6 +139,7 @@ function guard(fn) {
 // ---------------------------------------------------------------------- applying a snapshot
 
 function applyFull(snap) {
+  S.run++;
   S.history = snap.history.slice();
   S.accHistory = snap.accuracy_history.slice();
   applySnap(snap);

@@ -22,6 +22,7 @@ const S = {
   playing: false,
   loopToken: 0,
   graphView: null,
+  run: 0, // counts fresh runs (reset, new session): a step answer from an earlier run is dropped
 };
 
 // ---------------------------------------------------------------------- talking to the server
