@@ -1,11 +1,14 @@
-"""Make the demo's pictures in docs/: the page after 50 training steps, at three window sizes.
+"""Make the demo's pictures in docs/: the page after 50 training steps, at three window sizes,
+its network view, and the Chinese page.
 
-    .venv/bin/python docs/demo_screenshot.py                    # writes the three into docs/
+    .venv/bin/python docs/demo_screenshot.py                    # writes the five into docs/
     .venv/bin/python docs/demo_screenshot.py --out-dir /tmp/x --steps 20
 
     demo.png            1600x1200 window, the README's picture
     demo_1280x800.png   a common laptop's window
     demo_1920x1080.png  a desktop's window
+    demo_network.png    the network view (1600 wide), a hidden neuron hovered: its map in the boundary plot
+    demo_zh.png         the page in Simplified Chinese, 1280x800 (needs a CJK font, e.g. fonts-wqy-microhei)
 
 Each is the whole page (full-page screenshot) at that window's width; the window's height
 matters too (the graph's box is as tall as the window allows). Starts the demo server on a
@@ -38,17 +41,23 @@ ARGS = [
 SIZES = {"demo.png": (1600, 1200), "demo_1280x800.png": (1280, 800), "demo_1920x1080.png": (1920, 1080)}
 
 
-def shoot(browser, address, size, steps, out):
-    """One picture: a fresh tab of `size`, trained to `steps`, written to `out` (whole, or not at all)."""
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+def shoot(browser, address, size, steps, out, lang="en", part=None):
+    """One picture: a fresh tab of `size`, trained to `steps`, written to `out` (whole, or not at all).
+    `lang`: the page's language; `part`: "network" for the network view only (a neuron hovered)."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN" if lang == "zh" else "en-US")
+    page = context.new_page()
     page.set_default_timeout(120000)
     page.goto(address)
     page.wait_for_selector("body[data-ready='1']")
     # one step per frame, paused exactly at `steps` (play, then single steps to the count)
     page.click("#play")
-    page.wait_for_function("n => +document.getElementById('step-count').textContent >= n - 5", arg=steps)
-    page.click("#play")
-    page.wait_for_timeout(300)
+    # paused from inside the page (a click from here lands too late at 50+ steps/s); the steps
+    # still in flight land after the pause, so it stops a few short and steps the rest
+    page.wait_for_function(
+        "n => +document.getElementById('step-count').textContent >= n - 8 && (document.getElementById('play').click(), true)",
+        arg=steps,
+    )
+    page.wait_for_timeout(500)
     while int(page.inner_text("#step-count")) < steps:
         n = int(page.inner_text("#step-count"))
         page.click("#step")
@@ -64,8 +73,18 @@ def shoot(browser, address, size, steps, out):
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(500)
     tmp = out + ".tmp.png"
-    page.screenshot(path=tmp, full_page=True)
-    page.close()
+    if part == "network":
+        # the view and the boundary plot above it, a hidden neuron hovered: its map enlarged there
+        page.hover("#network .net-node[data-layer='1'][data-index='3']")
+        page.wait_for_timeout(300)
+        scroll_y = page.evaluate("() => window.scrollY")  # boxes are in the window; the clip is in the page
+        top, net = page.locator("#boundary-panel").bounding_box(), page.locator("#network-panel").bounding_box()
+        y0, y1 = top["y"] + scroll_y - 8, net["y"] + net["height"] + scroll_y + 8
+        clip = {"x": 0, "y": y0, "width": size[0], "height": y1 - y0}
+        page.screenshot(path=tmp, clip=clip, full_page=True)
+    else:
+        page.screenshot(path=tmp, full_page=True)
+    context.close()
     os.replace(tmp, out)  # never a half-written picture
 
 
@@ -86,6 +105,13 @@ def main(argv=None):
             for name, size in SIZES.items():
                 out = os.path.join(args.out_dir, name)
                 shoot(browser, url(httpd), size, args.steps, out)
+                print(f"wrote {out}")
+            for name, size, lang, part in (
+                ("demo_network.png", (1600, 1200), "en", "network"),
+                ("demo_zh.png", (1280, 800), "zh", None),
+            ):
+                out = os.path.join(args.out_dir, name)
+                shoot(browser, url(httpd), size, args.steps, out, lang=lang, part=part)
                 print(f"wrote {out}")
             browser.close()
     finally:

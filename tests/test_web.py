@@ -77,9 +77,10 @@ def test_trace_gradients_are_zeroed_and_match_finite_differences():
     g2 = s.trace(x, y, label)  # the course's page would show twice the gradient here
     assert g1["nodes"] == g2["nodes"]
     # tracing leaves no gradient behind for the next training step
-    assert all(p.grad == 0.0 for p in s.model.parameters())
+    # (the trace runs on the session's scalar twin of the training model: weights copied in)
+    assert all(p.grad == 0.0 for p in s.scalar_model.parameters())
     # every parameter node's grad is d(loss)/d(param), by central differences
-    params = dict(s.model.named_parameters())
+    params = dict(s.scalar_model.named_parameters())
     pnodes = [n for n in g1["nodes"] if n["kind"] == "param"]
     assert len(pnodes) == len(params)
     h = 1e-6
@@ -87,16 +88,16 @@ def test_trace_gradients_are_zeroed_and_match_finite_differences():
         p = params[node["label"]]
         old = p.data
         p.data = old + h
-        up = model_loss(s.model, x, y, label)
+        up = model_loss(s.scalar_model, x, y, label)
         p.data = old - h
-        down = model_loss(s.model, x, y, label)
+        down = model_loss(s.scalar_model, x, y, label)
         p.data = old
         fd = (up - down) / (2 * h)
         assert node["grad"] == pytest.approx(fd, rel=1e-4, abs=1e-7), node
     # the root is the loss of that point, with grad 1
     root = g1["nodes"][-1]
     assert root["kind"] == "loss" and root["grad"] == 1.0
-    assert root["data"] == pytest.approx(model_loss(s.model, x, y, label), rel=1e-8)
+    assert root["data"] == pytest.approx(model_loss(s.scalar_model, x, y, label), rel=1e-8)
     assert {n["label"] for n in g1["nodes"] if n["kind"] == "input"} == {"x[0]", "x[1]"}
 
 
@@ -139,7 +140,7 @@ def test_grid_is_the_models_softmax_at_the_cell_centres():
     for row, col in [(0, 0), (G // 2, G // 3), (G - 1, G - 1), (7, G - 5)]:
         x = x0 + (col + 0.5) * (x1 - x0) / G
         y = y1 - (row + 0.5) * (y1 - y0) / G
-        logits = [v.data for v in s.model([x, y])]
+        logits = [v.data for v in s.sync_scalar()([x, y])]
         m = max(logits)
         e = [math.exp(z - m) for z in logits]
         want = [100 * v / sum(e) for v in e]
@@ -150,7 +151,7 @@ def test_grid_is_the_models_softmax_at_the_cell_centres():
 def test_zero_level_lines_are_the_first_layer_neurons():
     s = Session(parse_config({"hidden": [3]}))
     lines = s.lines()
-    neurons = s.model.layers[0].neurons
+    neurons = s.sync_scalar().layers[0].neurons
     assert len(lines) == 3
     for (w0, w1, b), n in zip(lines, neurons):
         assert (w0, w1, b) == pytest.approx((n.w[0].data, n.w[1].data, n.b.data))
@@ -158,12 +159,13 @@ def test_zero_level_lines_are_the_first_layer_neurons():
 
 def test_optimizer_state_reports_grad_update_and_moments():
     s = Session(parse_config({"optimizer": "sgd", "lr": 0.05, "hidden": [3]}))
-    before = [p.data for p in s.model.parameters()]
+    before = [p.data for p in s.sync_scalar().parameters()]
     s.step(1)
+    s.sync_scalar()
     st = s.optimizer_state()
     assert st["columns"] == ["parameter", "value", "grad", "update"]  # SGD without momentum keeps no state
     wd = s.config.weight_decay
-    for row, old, p in zip(st["rows"], before, s.model.parameters()):
+    for row, old, p in zip(st["rows"], before, s.scalar_model.parameters()):
         name, value, grad, update = row
         assert value == pytest.approx(p.data, abs=1e-9)
         assert update == pytest.approx(p.data - old, abs=1e-9)
@@ -172,7 +174,7 @@ def test_optimizer_state_reports_grad_update_and_moments():
     s.step(2)
     st = s.optimizer_state()
     assert st["columns"] == ["parameter", "value", "grad", "m", "v", "update"]
-    assert st["t"] == 2 and len(st["rows"]) == len(s.model.parameters())
+    assert st["t"] == 2 and len(st["rows"]) == len(s.scalar_model.parameters())
     assert all(row[4] >= 0 for row in st["rows"])
 
 
@@ -195,7 +197,7 @@ def test_points_add_and_remove():
 def test_diverging_run_is_a_conflict_not_a_crash():
     s = Session(parse_config({"optimizer": "sgd", "lr": 10.0, "hidden": [8]}))
     for p in s.model.parameters():  # huge weights: the logits overflow to inf
-        p.data = 1e308
+        p.data = p.data * 0.0 + 1e308
     with pytest.raises(Conflict, match="diverged"):
         s.step(1)
     snap = s.snapshot()

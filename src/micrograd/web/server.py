@@ -18,6 +18,10 @@ API (JSON in, JSON out; errors are 4xx with {"error": message}):
     POST   /api/sessions/ID/reset          {config fields}      -> snapshot (with history)
     POST   /api/sessions/ID/pick           {"x", "y", "label", "expand"?} -> snapshot (graph of that point)
     POST   /api/sessions/ID/points         {"op": "add", x, y, label} | {"op": "remove", x, y}
+    POST   /api/sessions/ID/weight         {"layer", "to", "from" (an input index or "bias"), "value"} -> snapshot
+A step request may add "light": true: the answer then holds only what changes every step
+(step, accuracy, lines, the network's weights and gradients); a playing page asks for a full
+one every few frames (session.Session.snapshot).
 Config fields: preset, then TrainConfig's demo settings (today dataset, n, hidden, activation,
 init, optimizer, lr, seed): /api/options lists them under "fields" (see web/forms.py).
 
@@ -52,7 +56,7 @@ import time
 import traceback
 
 from ..config import TrainConfig
-from . import forms
+from . import forms, network
 from . import session as sessions
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
@@ -73,7 +77,7 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
-_SESSION_PATH = re.compile(r"^/api/sessions/([0-9a-f]{32})(?:/(step|reset|pick|points))?$")
+_SESSION_PATH = re.compile(r"^/api/sessions/([0-9a-f]{32})(?:/(step|reset|pick|points|weight))?$")
 
 
 class HTTPError(Exception):
@@ -343,9 +347,15 @@ def _session_action(s, action, body, default_preset):
     if action is None:
         return s.snapshot()
     if action == "step":
-        steps = forms.check_steps(body)
+        light = body.get("light", False) if isinstance(body, dict) else False
+        if not isinstance(light, bool):
+            raise forms.BadRequest(f"light must be true or false, got {light!r}")
+        steps = forms.check_steps({k: v for k, v in body.items() if k != "light"} if isinstance(body, dict) else body)
         records = s.step(steps)
-        return {**s.snapshot(history=False), "records": records}
+        return {**s.snapshot(history=False, light=light), "records": records}
+    if action == "weight":
+        s.set_weight(*network.parse_weight(body, network.layer_arrays(s.model)))
+        return s.snapshot(history=False)
     if action == "reset":
         s.reset(forms.parse_config(body, default_preset))
         return s.snapshot()

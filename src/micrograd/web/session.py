@@ -4,11 +4,17 @@
     s = store.create({"dataset": "moons", "hidden": [8]})   # a validated config dict
     s.step(5); s.snapshot()                                 # JSON-ready dicts for the page
 
-A `Session` wraps a `micrograd.train.Trainer` (the scalar engine does all the training;
-the page only draws). It adds what the page shows beside the loop: the loss and accuracy
-history, the decision-boundary grid, the hidden neurons' zero-level lines, the optimizer
-state of every parameter with the last step's gradient and update, and the compute graph
-of one chosen datapoint, traced with every gradient zeroed first.
+A `Session` wraps a `micrograd.train.Trainer` (the page only draws). It adds what the page
+shows beside the loop: the loss and accuracy history, the decision-boundary grid, the hidden
+neurons' zero-level lines, the network view (every neuron's map, every edge's weight and last
+gradient: web.network), the optimizer state of every parameter with the last step's gradient
+and update, and the compute graph of one chosen datapoint, traced with every gradient zeroed first.
+
+Two engines, one run: the trainer runs on the tensor engine (a whole split per op: the page
+gets 50+ steps per second; its numbers equal the scalar engine's to ~1e-12), and a scalar
+copy of the model (`scalar_model`), given the tensor model's weights before every trace, draws
+the compute graph of one datapoint, node by node. A playing page asks for "light" steps
+(`snapshot(light=True)`: only what changes every step) and for a full snapshot now and then.
 
 Every user input is checked before it reaches a session, by `micrograd.web.forms`
 (`parse_config`, `parse_point`, `check_steps`): a bad one raises `BadRequest` (a ValueError)
@@ -17,6 +23,7 @@ when idle and their number is bounded: a new session may evict only one that has
 for ACTIVE_SECONDS; when every session is in use the new one is refused (`StoreFull`, a 503).
 """
 
+import dataclasses
 import math
 import threading
 import time
@@ -25,10 +32,13 @@ import uuid
 from ..config import TrainConfig
 from ..engine import Value
 from ..losses import cross_entropy
+from ..nn import MLP as ScalarMLP
+from ..rng import RNG
 from ..train import make_trainer
 
 # the request checks live in web.forms; imported here for the Session below and for callers
 from .forms import CONFIG_FIELDS, LIMITS, BadRequest, Conflict, check_steps, parse_config, parse_point  # noqa: F401
+from .network import ACTIVATIONS, RecordingOptimizer, edge_json, flat, input_names, layer_arrays, neuron_maps, plane_inputs
 
 # ---------------------------------------------------------------------- limits
 
@@ -50,29 +60,6 @@ def thin(records, limit=MAX_HISTORY):
         return records
     half = len(records) // 2
     return records[:half:2] + records[half:]
-
-
-# ---------------------------------------------------------------------- recording the optimizer
-
-
-class _RecordingOptimizer:
-    """Wraps the trainer's optimizer to keep what `step()` saw and did: each parameter's
-    gradient and update (the trainer zeroes the gradients right after stepping)."""
-
-    def __init__(self, optimizer):
-        self._opt = optimizer
-        self.last_grad = [0.0] * len(optimizer.params)
-        self.last_update = [0.0] * len(optimizer.params)
-
-    def step(self):
-        params = self._opt.params
-        before = [p.data for p in params]
-        self.last_grad = [p.grad for p in params]
-        self._opt.step()
-        self.last_update = [p.data - b for p, b in zip(params, before)]
-
-    def __getattr__(self, name):  # everything else is the real optimizer's
-        return getattr(self._opt, name)
 
 
 # ---------------------------------------------------------------------- Session
@@ -98,11 +85,14 @@ class Session:
         """A fresh run of `config`; the picked datapoint stays if its class still exists."""
         old_pick = getattr(self, "pick", None)
         self.config = config
-        self.trainer = make_trainer(config)
-        self.trainer.optimizer = _RecordingOptimizer(self.trainer.optimizer)
-        self.model = self.trainer.model
+        self.trainer = make_trainer(dataclasses.replace(config, engine="tensor"))  # the same numbers, 10x+ faster
+        self.trainer.optimizer = RecordingOptimizer(self.trainer.optimizer)
+        self.model = self.trainer.model  # the tensor MLP that trains
+        m = self.model  # its scalar twin for the traced graph (weights copied in before each trace)
+        self.scalar_model = ScalarMLP(m.nin, m.nouts, activation=m.activation, init=m.init, rng=RNG(1))
+        self.inputs = input_names(config, m.nin)  # what the first layer reads: x, y or feature names
         self.nclasses = self.model.nouts[-1]
-        self.names = [name for name, _ in self.model.named_parameters()]
+        self.names = [name for name, _ in self.scalar_model.named_parameters()]
         self.history = []  # per step: {"step", "train_loss", "val_loss"}
         self.acc_history = []  # [step, val accuracy %, test accuracy %] after each step request
         self.pick = old_pick if old_pick and old_pick[2] < self.nclasses else None  # (x, y, label) traced
@@ -148,6 +138,7 @@ class Session:
         if sum(len(s) for s in self.trainer.splits) >= LIMITS["points"]:
             raise Conflict(f"at most {LIMITS['points']} points per session; remove some first")
         self.trainer.train_split.append(([x, y], label))
+        self._points_changed()
         self.acc_history.append([self.trainer.step, *self._accuracies()])
 
     def remove_nearest(self, x, y):
@@ -163,8 +154,14 @@ class Session:
         if len(split) == 1:
             raise Conflict(f"the nearest point is the last one of the {SPLITS[si]} split; it cannot be removed")
         xy, label = split.pop(pi)
+        self._points_changed()
         self.acc_history.append([self.trainer.step, *self._accuracies()])
         return {"split": SPLITS[si], "x": xy[0], "y": xy[1], "label": label}
+
+    def _points_changed(self):
+        """After a split changed in place: the tensor engine turns each split into arrays once (keyed by
+        the list), so it must read them again."""
+        getattr(self.trainer.engine, "_batches", {}).clear()
 
     # ------------------------------------------------------------------ the boundary
     def _domain(self):
@@ -178,14 +175,14 @@ class Session:
         row-major from the top-left (y max) corner; computed with NumPy, no graphs built."""
         import numpy as np
 
-        from ..viz.plots import forward_grid
-
         x0, x1, y0, y1 = self.domain
         xs = x0 + (np.arange(GRID) + 0.5) * (x1 - x0) / GRID
         ys = y1 - (np.arange(GRID) + 0.5) * (y1 - y0) / GRID  # top row first, as a canvas
         gx, gy = np.meshgrid(xs, ys)
         with np.errstate(all="ignore"):  # a diverged model may hold inf: show it as a flat grid
-            h, _ = forward_grid(self.model, np.stack([gx.ravel(), gy.ravel()], axis=1))  # (G*G, classes)
+            h = plane_inputs(self.inputs, gx.ravel(), gy.ravel())  # the model's inputs (features) at the cells
+            for W, b, act in layer_arrays(self.model):
+                h = ACTIVATIONS[act](h @ W.T + b)  # (G*G, nout): one batched forward, no graph
             p = np.exp(h - h.max(axis=1, keepdims=True))
             p /= p.sum(axis=1, keepdims=True)
         p = np.nan_to_num(p, nan=1.0 / self.nclasses)
@@ -194,7 +191,7 @@ class Session:
     def lines(self):
         """The first hidden layer's zero-level lines w0*x + w1*y + b = 0, as [w0, w1, b]
         (straight lines in the input plane; deeper neurons' zero sets are curves)."""
-        if len(self.model.layers) < 2 or self.model.nin != 2:
+        if len(self.model.layers) < 2 or self.inputs != ["x", "y"]:
             return []
         W, b = self.model.weights()[0]
         return [[_f(w[0], 9), _f(w[1], 9), _f(bi, 9)] for w, bi in zip(W, b)]
@@ -209,14 +206,11 @@ class Session:
             for k in st:
                 if k not in keys:
                     keys.append(k)
-        rows = []
-        for i, p in enumerate(opt.params):
-            st = opt.state[i]
-            rows.append(
-                [self.names[i], _f(p.data, 9), _f(opt.last_grad[i], 9)]
-                + [_f(st[k], 9) if k in st else None for k in keys]
-                + [_f(opt.last_update[i], 9)]
-            )
+        # one column per quantity, flattened from the tensor model's arrays into the scalar parameter order
+        cols = [flat([p.data for p in opt.params]), flat(opt.last_grad)]
+        cols += [flat([st[k] for st in opt.state]) if all(k in st for st in opt.state) else None for k in keys]
+        cols.append(flat(opt.last_update))
+        rows = [[name] + [_f(col[i], 9) if col is not None else None for col in cols] for i, name in enumerate(self.names)]
         return {
             "optimizer": type(opt._opt).__name__,
             "t": opt.t,
@@ -235,14 +229,15 @@ class Session:
         """
         from ..viz.graph import describe
 
-        self.model.zero_grad()
+        model = self.sync_scalar()  # the scalar twin, with the tensor model's current weights
+        model.zero_grad()
         try:
-            xs = [Value(x), Value(y)]  # the inputs, as leaves we can name
-            names = {"params": dict(self.model.named_parameters()), "inputs": dict(zip(self.INPUT_NAMES, xs))}
+            xs = [Value(float(v)) for v in plane_inputs(self.inputs, [x], [y])[0]]  # the inputs, as leaves we can name
+            names = {"params": dict(model.named_parameters()), "inputs": dict(zip(self.input_labels(), xs))}
             labels, neurons = {}, {}  # neurons: name -> (layer, index in the layer)
             try:
                 h = xs
-                for n, layer in enumerate(self.model.layers):  # the model's forward, naming each neuron's node
+                for n, layer in enumerate(model.layers):  # the model's forward, naming each neuron's node
                     h = layer.outputs(h)
                     for j, node in enumerate(h):
                         labels[f"layers.{n}.neurons.{j}"], neurons[f"layers.{n}.neurons.{j}"] = node, (n, j)
@@ -265,7 +260,20 @@ class Session:
                     graph["note"] = f"fused nodes could not be expanded ({type(e).__name__}: {e})"
             return graph
         finally:
-            self.model.zero_grad()
+            model.zero_grad()
+
+    def input_labels(self):
+        """The traced graph's names of the inputs: x[0], x[1] for a plain 2-D run, else the feature names."""
+        return list(self.INPUT_NAMES) if self.inputs == ["x", "y"] else list(self.inputs)
+
+    def sync_scalar(self):
+        """The scalar twin with the tensor model's weights copied in (the graph shows the trained weights)."""
+        for layer, (W, b) in zip(self.scalar_model.layers, self.model.weights()):
+            for neuron, row, bias in zip(layer.neurons, W, b):
+                for w, v in zip(neuron.w, row):
+                    w.data = v
+                neuron.b.data = bias
+        return self.scalar_model
 
     def _graph_json(self, graph, neurons, point):
         """The fused graph for the page: nodes as {data, grad, kind, label, title}; edges as
@@ -278,8 +286,8 @@ class Session:
             if n.kind == "param":
                 node.update(kind="param", label=n.label, title=f"parameter {n.label}")
             elif n.kind == "input":
-                k = self.INPUT_NAMES.index(n.label)
-                node.update(kind="input", label=n.label, title=f"input coordinate {k} of the datapoint")
+                k = self.input_labels().index(n.label)
+                node.update(kind="input", label=n.label, title=f"input {k} ({self.inputs[k]}) of the datapoint")
             elif n.kind == "const":
                 node.update(kind="const", label="const", title="a constant")
             elif n.label in neurons:
@@ -324,9 +332,42 @@ class Session:
             out.append(node)
         return {"nodes": out, "edges": [list(e) for e in graph.edges], "expanded": True}
 
+    # ------------------------------------------------------------------ the network view (web.network)
+    def network(self, maps=True):
+        """The diagram's data: input names, layer sizes, every edge's weight and last gradient (None
+        before the first step), and with `maps` every node's map over the plane (the heavy part)."""
+        arrays = layer_arrays(self.model)
+        opt = self.trainer.optimizer
+        g = opt.last_grad  # per tensor parameter: [W0, b0, W1, b1, ...]
+        grads = list(zip(g[::2], g[1::2])) if opt.t else None
+        out = {"inputs": self.inputs, "sizes": [self.model.nin, *self.model.nouts], "layers": edge_json(arrays, grads)}
+        if maps:
+            out["maps"] = neuron_maps(arrays, self.inputs, self.domain)
+        return out
+
+    def set_weight(self, layer, to, frm, value):
+        """Set one weight (frm an input index) or bias (frm None) of the training model, and its scalar twin."""
+        lin = self.model.layers[layer]
+        p = lin.bias if frm is None else lin.weight
+        data = p.data.copy()  # a new array: nothing else holding the old one sees it change
+        data[(to,) if frm is None else (to, frm)] = value
+        p.data = data
+        self.sync_scalar()
+        self.acc_history.append([self.trainer.step, *self._accuracies()])
+
     # ------------------------------------------------------------------ what the page gets
-    def snapshot(self, history=True):
-        """Everything the page draws, JSON-ready; `history=False` leaves out the step history."""
+    def snapshot(self, history=True, light=False):
+        """Everything the page draws, JSON-ready; `history=False` leaves out the step history.
+        `light=True`: only what changes every training step (a playing page's frames between full ones)."""
+        if light:
+            return {
+                "session": self.id,
+                "light": True,
+                "step": self.trainer.step,
+                "accuracy": self.acc_history[-1],
+                "lines": self.lines(),
+                "network": self.network(maps=False),
+            }
         snap = {
             "session": self.id,
             "config": {k: getattr(self.config, k) for k in CONFIG_FIELDS if k != "preset"},
@@ -338,6 +379,7 @@ class Session:
             "lines": self.lines(),
             "accuracy": self.acc_history[-1],
             "optimizer": self.optimizer_state(),
+            "network": self.network(),
             "graph": None,
         }
         if self.pick:

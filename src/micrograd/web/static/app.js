@@ -1,83 +1,6 @@
-// micrograd demo — the page's logic: talk to the server, draw what it sends.
-//
-// The server (micrograd.web.server) owns the training session; this file never
-// computes a gradient. Each tab gets its own session (its id lives in sessionStorage,
-// which is per tab, so a reload re-attaches to the same run; if the server forgot it, the
-// page says so and starts afresh). All requests go one after another through `serial()`,
-// so play, clicks and the form never race each other.
+// micrograd demo — app.js: the actions (step, play, pick, points, reset), applying a
+// snapshot to every view, the view settings, and the wiring of the page's controls (main).
 "use strict";
-
-const CLASS_COLORS = [[228, 87, 86], [76, 120, 168], [84, 162, 75], [242, 142, 43], [176, 122, 161]];
-const SERIES = {train: "#2f6db5", val: "#e8871e", test: "#3a9d5d"};
-const $ = (id) => document.getElementById(id);
-const rgb = (c, a = 1) => `rgba(${c[0]},${c[1]},${c[2]},${a})`;
-
-const S = {
-  id: null, // session id
-  snap: null, // the last snapshot from the server
-  history: [], // per-step records {step, train_loss, val_loss, seconds}
-  accHistory: [], // [step, val %, test %]
-  options: null,
-  playing: false,
-  loopToken: 0,
-  graphView: null,
-};
-
-// ---------------------------------------------------------------------- talking to the server
-
-class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
-}
-
-async function api(method, path, body) {
-  const init = {method, headers: {}};
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const r = await fetch(path, init);
-  const text = await r.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch (_) { /* not JSON: use the status */ }
-  if (!r.ok) throw new ApiError(r.status, (data && data.error) || `${r.status} ${r.statusText}`);
-  return data;
-}
-
-let queue = Promise.resolve();
-function serial(fn) {
-  const p = queue.then(fn);
-  queue = p.catch(() => {});
-  return p;
-}
-
-const SESSION_KEY = "micrograd-session", PREFS_KEY = "micrograd-prefs";
-
-async function createSession(config) {
-  const snap = await api("POST", "/api/sessions", config);
-  S.id = snap.session;
-  sessionStorage.setItem(SESSION_KEY, S.id);
-  applyFull(snap);
-  if (!snap.graph) await pickFirstPoint();
-}
-
-// POST to the session; a session that expired on the server is replaced once, transparently.
-async function sessionCall(action, body) {
-  try {
-    return await api("POST", `/api/sessions/${S.id}/${action}`, body);
-  } catch (e) {
-    if (e.status !== 404 || !/unknown session/.test(e.message)) throw e;
-    const config = S.snap ? S.snap.config : {};
-    await createSession(config);
-    S.notice = "the old session had expired: started a new one"; // stays on the next status line too
-    status(S.notice);
-    return await api("POST", `/api/sessions/${S.id}/${action}`, body);
-  }
-}
-
-async function pickFirstPoint() {
-  const p = S.snap.points.train[0];
-  if (p) await pick(p[0], p[1], p[2]);
-}
 
 // ---------------------------------------------------------------------- actions
 
@@ -88,12 +11,50 @@ function thin(records) {
   return records.slice(0, half).filter((_, i) => i % 2 === 0).concat(records.slice(half));
 }
 
-async function doStep(k) {
-  const snap = await sessionCall("step", {steps: k});
-  S.history = thin(S.history.concat(snap.records));
-  S.accHistory = thin(S.accHistory.concat([snap.accuracy]));
-  applySnap(snap);
+// A playing page asks for "light" steps (only what changes every step: the numbers, the
+// network's weights and gradients) and a full snapshot (boundary grid, neuron maps, graph,
+// optimizer table) at most every FULL_EVERY_MS: the server's work and the drawing per frame stay small.
+const FULL_EVERY_MS = 400;
+let lastFull = 0;
+
+async function doStep(k, light = false) {
+  const snap = await sessionCall("step", light ? {steps: k, light: true} : {steps: k});
+  takeStep(snap, light, S.run); // serial: nothing came in between (a replaced session's answer is for the new one)
   return snap;
+}
+
+// A step's answer into the page. Two answers in flight may have been served in either order (the
+// server's session lock decides): records and accuracies are kept in step order, and an answer
+// older than the one shown updates only the history.
+function takeStep(snap, light, run) {
+  if (run !== S.run || snap.session !== S.id) return; // a reset (or a new session) came in between
+  const byStep = (a, b) => a.step - b.step;
+  const newer = !S.snap || snap.step >= S.snap.step;
+  S.history = S.history.concat(snap.records);
+  if (!newer) S.history.sort(byStep);
+  S.history = thin(S.history);
+  S.accHistory = S.accHistory.concat([snap.accuracy]);
+  if (!newer) S.accHistory.sort((a, b) => a[0] - b[0]);
+  S.accHistory = thin(S.accHistory);
+  if (!newer) return;
+  if (light) applyLight(snap); else { lastFull = performance.now(); applySnap(snap); }
+}
+
+// Send a step now, beside the queue (the play loop keeps a few in flight); anything queued after
+// it (a click) still waits for it.
+function sendStep(k, light) {
+  const p = sessionCall("step", light ? {steps: k, light: true} : {steps: k});
+  const settled = p.catch(() => {});
+  queue = Promise.all([queue, settled]);
+  return p;
+}
+
+// the whole view again (after play stops on a light frame): the history too, the form untouched
+async function refresh() {
+  const snap = await api("GET", `/api/sessions/${S.id}`);
+  S.history = snap.history.slice();
+  S.accHistory = snap.accuracy_history.slice();
+  applySnap(snap);
 }
 
 async function pick(x, y, label) {
@@ -108,7 +69,7 @@ async function editPoints(body) {
   const snap = await sessionCall("points", body);
   S.accHistory.push(snap.accuracy);
   applySnap(snap);
-  if (snap.removed) status(`removed a ${snap.removed.split} point of class ${snap.removed.label}`);
+  if (snap.removed) status(t("removed a {split} point of class {label}", {split: t(snap.removed.split), label: snap.removed.label}));
 }
 
 async function reset() {
@@ -116,26 +77,44 @@ async function reset() {
   const snap = await sessionCall("reset", config);
   applyFull(snap);
   if (!snap.graph) await pickFirstPoint();
-  status("reset: a fresh run with these hyperparameters");
+  status(t("reset: a fresh run with these hyperparameters"));
 }
 
 function setPlaying(on) {
   S.playing = on;
   rateSamples.length = 0;
-  $("play").textContent = on ? "❚❚ Pause" : "▶ Play";
+  $("play").textContent = on ? t("❚❚ Pause") : t("▶ Play");
   $("play").classList.toggle("playing", on);
   if (on) loop(++S.loopToken);
 }
 
+// One step request per animation frame, and up to IN_FLIGHT of them under way: the next is sent
+// at the next frame even if the last answer has not landed (a round trip through the browser's
+// network process and the server's threads can take longer than a frame on a busy machine).
+// Answers are taken in the order sent. So the page steps at the screen's rate while a round
+// trip is shorter than IN_FLIGHT frames.
+const IN_FLIGHT = 3;
 async function loop(token) {
+  let light = false;
+  const pending = []; // [promise, light, run] in the order sent
   while (S.playing && token === S.loopToken) {
+    const frame = new Promise((r) => requestAnimationFrame(r));
+    light = performance.now() - lastFull < FULL_EVERY_MS;
+    if (!light) lastFull = performance.now(); // one full answer per period, even with two in flight
+    if (queued) await queue; // a click's request (queued while playing) goes first
+    if (!S.playing || token !== S.loopToken) break;
+    pending.push([sendStep(speed(), light), light, S.run]);
     try {
-      await serial(() => doStep(speed()));
+      while (pending.length >= IN_FLIGHT || (pending.length && !S.playing)) {
+        const [p, l, run] = pending.shift();
+        takeStep(await p, l, run);
+      }
     } catch (e) {
+      pending.length = 0;
       // a busy server (503: other tabs are training) is waited out, not the end of play;
       // a full one (no free session) and every other error stop play with the message
       if (e.status === 503 && /busy/.test(e.message)) {
-        status(`${e.message.split(";")[0]}: retrying`);
+        status(t("{msg}: retrying", {msg: e.message.split(";")[0]}));
         await new Promise((r) => setTimeout(r, 1000));
         continue;
       }
@@ -143,8 +122,12 @@ async function loop(token) {
       setPlaying(false);
       return;
     }
-    await new Promise((r) => requestAnimationFrame(r));
+    await frame;
   }
+  for (const [p, l, run] of pending.splice(0)) {
+    try { takeStep(await p, l, run); } catch (e) { fail(e); }
+  }
+  if (light && S.id) await serial(refresh).catch(fail); // the last frame was light: show everything
 }
 
 const speed = () => parseInt($("speed").value, 10);
@@ -153,26 +136,10 @@ function guard(fn) {
   return (...args) => serial(() => fn(...args)).catch(fail);
 }
 
-// ---------------------------------------------------------------------- status line
-
-// A strip of its own under the header (it covers nothing). A message stays until the next
-// one, greyed after a few seconds; an error stays red for longer. Its full text is also the
-// tooltip, as a long one is cut to one line.
-let statusTimer = null;
-function status(msg, isError = false) {
-  if (S.notice && msg !== S.notice) { msg = `${S.notice}; ${msg}`; S.notice = null; }
-  const el = $("status");
-  el.textContent = msg;
-  el.title = msg;
-  el.className = isError ? "error" : "";
-  clearTimeout(statusTimer);
-  statusTimer = setTimeout(() => { el.className = "old"; }, isError ? 8000 : 4000);
-}
-function fail(e) { status(e.message || String(e), true); }
-
 // ---------------------------------------------------------------------- applying a snapshot
 
 function applyFull(snap) {
+  S.run++;
   S.history = snap.history.slice();
   S.accHistory = snap.accuracy_history.slice();
   applySnap(snap);
@@ -194,408 +161,50 @@ function applySnap(snap) {
   renderLastStep();
   renderBoundary();
   renderCharts();
-  renderGraph();
-  renderOptimizer();
+  for (const id in PANELS) if (!S.playing || PANELS[id].visible) PANELS[id].draw();
   updateConfigNote();
 }
 
-// ---------------------------------------------------------------------- stats
-
-// A loss in at most 6 characters (the header reserves 6.5ch for it): 4 decimals below 10,
-// fewer above, exponent form from 1000.
-function fmtStat(v) {
-  if (v === null || v === undefined || !isFinite(v)) return "–";
-  const a = Math.abs(v);
-  if (a >= 1000) return v.toExponential(1).replace("e+", "e");
-  return v.toFixed(a >= 100 ? 2 : a >= 10 ? 3 : 4);
-}
-
-function renderStats() {
-  const snap = S.snap;
-  $("step-count").textContent = String(snap.step);
-  const last = S.history[S.history.length - 1];
-  $("train-loss").textContent = last ? fmtStat(last.train_loss) : "–";
-  let val = null;
-  for (let i = S.history.length - 1; i >= 0 && val === null; i--) if (S.history[i].val_loss != null) val = S.history[i].val_loss;
-  $("val-loss").textContent = fmtStat(val);
-  $("val-acc").textContent = snap.accuracy[1].toFixed(0) + "%";
-  $("test-acc").textContent = snap.accuracy[2].toFixed(0) + "%";
-  const nsplit = (k) => snap.points[k].length;
-  $("boundary-info").textContent = `${snap.config.dataset} · ${nsplit("train")}/${nsplit("val")}/${nsplit("test")} points`;
-}
-
-// ---------------------------------------------------------------------- canvases
-
-function fitCanvas(c) {
-  const r = c.getBoundingClientRect();
-  const d = window.devicePixelRatio || 1;
-  const w = Math.max(1, Math.round(r.width * d)), h = Math.max(1, Math.round(r.height * d));
-  if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
-  const ctx = c.getContext("2d");
-  ctx.setTransform(d, 0, 0, d, 0, 0);
-  return {ctx, w: r.width, h: r.height};
-}
-
-// data <-> canvas coordinates of the boundary plot
-function toPx(x, y, w, h) {
-  const [x0, x1, y0, y1] = S.snap.domain;
-  return [((x - x0) / (x1 - x0)) * w, ((y1 - y) / (y1 - y0)) * h];
-}
-function toData(px, py, w, h) {
-  const [x0, x1, y0, y1] = S.snap.domain;
-  return [x0 + (px / w) * (x1 - x0), y1 - (py / h) * (y1 - y0)];
-}
-
-const heat = document.createElement("canvas");
-
-function renderBoundary() {
-  const snap = S.snap;
-  const {ctx, w, h} = fitCanvas($("boundary"));
-  // 1) the heatmap: class colours mixed by probability, lightened, smoothed when scaled up
-  const G = snap.grid.size, C = snap.grid.classes, probs = snap.grid.probs;
-  heat.width = G; heat.height = G;
-  const hctx = heat.getContext("2d");
-  const img = hctx.createImageData(G, G);
-  for (let i = 0; i < G * G; i++) {
-    let r = 0, g = 0, b = 0;
-    for (let k = 0; k < C; k++) {
-      const p = probs[i * C + k] / 100, col = CLASS_COLORS[k % CLASS_COLORS.length];
-      r += p * col[0]; g += p * col[1]; b += p * col[2];
-    }
-    img.data[4 * i] = 255 - (255 - r) * 0.55;
-    img.data[4 * i + 1] = 255 - (255 - g) * 0.55;
-    img.data[4 * i + 2] = 255 - (255 - b) * 0.55;
-    img.data[4 * i + 3] = 255;
-  }
-  hctx.putImageData(img, 0, 0);
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = "high";
-  ctx.drawImage(heat, 0, 0, w, h);
-  // 2) axes at integer coordinates
-  const [x0, x1, y0, y1] = snap.domain;
-  ctx.lineWidth = 1;
-  ctx.font = "11px system-ui, sans-serif";
-  ctx.fillStyle = "rgba(0,0,0,0.45)";
-  for (let v = Math.ceil(x0); v <= x1; v++) {
-    const [px] = toPx(v, 0, w, h);
-    ctx.strokeStyle = v === 0 ? "rgba(0,0,0,0.35)" : "rgba(0,0,0,0.08)";
-    ctx.beginPath(); ctx.moveTo(px, 0); ctx.lineTo(px, h); ctx.stroke();
-    if (v !== 0) ctx.fillText(String(v), px + 3, h - 4);
-  }
-  for (let v = Math.ceil(y0); v <= y1; v++) {
-    const [, py] = toPx(0, v, w, h);
-    ctx.strokeStyle = v === 0 ? "rgba(0,0,0,0.35)" : "rgba(0,0,0,0.08)";
-    ctx.beginPath(); ctx.moveTo(0, py); ctx.lineTo(w, py); ctx.stroke();
-    if (v !== 0) ctx.fillText(String(v), 3, py - 3);
-  }
-  // 3) the first hidden layer's zero-level lines w0*x + w1*y + b = 0
-  if ($("show-lines").checked) {
-    ctx.save();
-    ctx.setLineDash([6, 4]);
-    ctx.strokeStyle = "rgba(20,20,40,0.55)";
-    ctx.lineWidth = 1.3;
-    for (const [a, b, c] of snap.lines) {
-      if (a === null || b === null || c === null || (a === 0 && b === 0)) continue;
-      let p, q;
-      if (Math.abs(b) > Math.abs(a)) { p = [x0, -(a * x0 + c) / b]; q = [x1, -(a * x1 + c) / b]; }
-      else { p = [-(b * y0 + c) / a, y0]; q = [-(b * y1 + c) / a, y1]; }
-      const [px, py] = toPx(p[0], p[1], w, h), [qx, qy] = toPx(q[0], q[1], w, h);
-      ctx.beginPath(); ctx.moveTo(px, py); ctx.lineTo(qx, qy); ctx.stroke();
-    }
-    ctx.restore();
-  }
-  // 4) the points: train circles, val squares, test triangles
-  const shapes = {
-    train: (x, y) => { ctx.beginPath(); ctx.arc(x, y, 4.5, 0, 2 * Math.PI); },
-    val: (x, y) => { ctx.beginPath(); ctx.rect(x - 4.5, y - 4.5, 9, 9); },
-    test: (x, y) => { ctx.beginPath(); ctx.moveTo(x, y - 6); ctx.lineTo(x + 5.5, y + 4); ctx.lineTo(x - 5.5, y + 4); ctx.closePath(); },
-  };
-  ctx.lineWidth = 1.2;
-  ctx.strokeStyle = "rgba(0,0,0,0.75)";
-  for (const split of ["train", "val", "test"]) {
-    for (const [x, y, label] of snap.points[split]) {
-      const [px, py] = toPx(x, y, w, h);
-      shapes[split](px, py);
-      ctx.fillStyle = rgb(CLASS_COLORS[label % CLASS_COLORS.length]);
-      ctx.fill(); ctx.stroke();
-    }
-  }
-  // 5) the traced datapoint
-  if (snap.graph) {
-    const {x, y, label} = snap.graph.point;
-    const [px, py] = toPx(x, y, w, h);
-    ctx.lineWidth = 2.5;
-    ctx.strokeStyle = "#111";
-    ctx.beginPath(); ctx.arc(px, py, 10, 0, 2 * Math.PI); ctx.stroke();
-    ctx.strokeStyle = rgb(CLASS_COLORS[label % CLASS_COLORS.length]);
-    ctx.lineWidth = 2;
-    ctx.beginPath(); ctx.arc(px, py, 7, 0, 2 * Math.PI); ctx.stroke();
-    ctx.strokeStyle = "#111"; ctx.lineWidth = 1.5;
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
-      ctx.beginPath(); ctx.moveTo(px + 10 * dx, py + 10 * dy); ctx.lineTo(px + 16 * dx, py + 16 * dy); ctx.stroke();
-    }
-  }
-}
-
-// A line chart: `series` = [{color, points: [[x, y], ...]}].
-function drawChart(canvas, series, {ymin, ymax, xmax, fmtY}) {
-  const {ctx, w, h} = fitCanvas(canvas);
-  ctx.clearRect(0, 0, w, h);
-  const L = 48, R = 10, T = 8, B = 22;
-  const pw = w - L - R, ph = h - T - B;
-  const X = (x) => L + (x / xmax) * pw, Y = (y) => T + (1 - (y - ymin) / (ymax - ymin)) * ph;
-  ctx.font = "11px system-ui, sans-serif";
-  ctx.lineWidth = 1;
-  ctx.fillStyle = "#666";
-  ctx.textAlign = "right";
-  for (const v of niceTicks(ymin, ymax, 5)) {
-    ctx.strokeStyle = "#eee";
-    ctx.beginPath(); ctx.moveTo(L, Y(v)); ctx.lineTo(L + pw, Y(v)); ctx.stroke();
-    ctx.fillText(fmtY(v), L - 5, Y(v) + 4);
-  }
-  ctx.textAlign = "center";
-  for (const v of niceTicks(0, xmax, 6)) {
-    ctx.fillText(String(v), X(v), h - 6);
-  }
-  ctx.strokeStyle = "#999";
-  ctx.beginPath(); ctx.moveTo(L, T); ctx.lineTo(L, T + ph); ctx.lineTo(L + pw, T + ph); ctx.stroke();
-  let drawn = 0;
-  ctx.save();
-  ctx.beginPath(); ctx.rect(L, T, pw, ph); ctx.clip();
-  for (const s of series) {
-    const pts = s.points;
-    const every = Math.max(1, Math.floor(pts.length / 1500)); // a long run: draw a sample
-    ctx.strokeStyle = s.color;
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    for (let i = 0; i < pts.length; i += every) {
-      const [x, y] = pts[i];
-      if (i === 0) ctx.moveTo(X(x), Y(y)); else ctx.lineTo(X(x), Y(y));
-    }
-    if (pts.length) { const [x, y] = pts[pts.length - 1]; ctx.lineTo(X(x), Y(y)); }
-    ctx.stroke();
-    if (pts.length === 1) { ctx.fillStyle = s.color; ctx.fillRect(X(pts[0][0]) - 2, Y(pts[0][1]) - 2, 4, 4); }
-    drawn += pts.length;
-  }
-  ctx.restore();
-  canvas.dataset.points = String(drawn);
-}
-
-function niceTicks(lo, hi, n) {
-  const span = hi - lo;
-  if (!(span > 0)) return [lo];
-  const raw = span / n, mag = Math.pow(10, Math.floor(Math.log10(raw)));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw);
-  const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(+v.toFixed(10));
-  return out;
-}
-
-function renderCharts() {
-  const log = $("loss-log").checked;
-  const tr = log ? (v) => Math.log10(Math.max(v, 1e-12)) : (v) => v;
-  const train = [], val = [];
-  for (const r of S.history) {
-    if (r.train_loss != null) train.push([r.step + 1, tr(r.train_loss)]);
-    if (r.val_loss != null) val.push([r.step, tr(r.val_loss)]);
-  }
-  const xmax = Math.max(10, S.snap.step);
-  const all = train.concat(val).map((p) => p[1]).filter((v) => isFinite(v));
-  let ymin = 0, ymax = all.length ? Math.max(...all) * 1.05 : 1.2, fmtY = (v) => v.toFixed(2);
-  if (log) {
-    ymin = all.length ? Math.floor(Math.min(...all)) : -3;
-    ymax = all.length ? Math.max(ymin + 1, Math.ceil(Math.max(...all))) : 1;
-    fmtY = (v) => (Number.isInteger(v) ? `1e${v}` : "");
-  }
-  drawChart($("loss-chart"), [{color: SERIES.val, points: val}, {color: SERIES.train, points: train}],
-            {ymin, ymax, xmax, fmtY});
-  const accVal = S.accHistory.map((a) => [a[0], a[1]]), accTest = S.accHistory.map((a) => [a[0], a[2]]);
-  drawChart($("acc-chart"), [{color: SERIES.test, points: accTest}, {color: SERIES.val, points: accVal}],
-            {ymin: 0, ymax: 100, xmax, fmtY: (v) => v + "%"});
-}
-
-// ---------------------------------------------------------------------- last step
-
-const rateSamples = []; // [time ms, step] while playing, for steps/second
-function renderLastStep() {
-  const r = S.history[S.history.length - 1];
-  $("ls-step").textContent = r ? String(r.step) : "–";
-  $("ls-val").textContent = r && r.val_loss != null ? r.val_loss.toFixed(6) : "–";
-  $("ls-train").textContent = r && r.train_loss != null ? r.train_loss.toFixed(6) : "–";
-  $("ls-time").textContent = r ? `${(1000 * r.seconds).toFixed(1)} ms` : "–";
-  const now = performance.now();
-  rateSamples.push([now, S.snap.step]);
-  while (rateSamples.length > 2 && now - rateSamples[0][0] > 3000) rateSamples.shift();
-  const [t0, s0] = rateSamples[0];
-  const rate = (S.snap.step - s0) / ((now - t0) / 1000);
-  $("ls-rate").textContent = S.playing && now > t0 && rate >= 0 ? `${rate.toFixed(1)} steps/s` : "–";
-}
-
-// ---------------------------------------------------------------------- compute graph
-
-function renderGraph() {
-  const g = S.snap && S.snap.graph;
-  S.graphView.show(g, {params: $("show-params").checked});
-  if (g) {
-    const {x, y, label} = g.point;
-    const loss = g.nodes[g.nodes.length - 1].data;
-    setInfo(`point (${x.toFixed(2)}, ${y.toFixed(2)}), label ${label} · loss ${fmtNum(loss)} · ${g.nodes.length} nodes` +
-      (g.expanded ? " (fused nodes expanded)" : "") + (g.note ? ` · ${g.note}` : ""));
-  } else if (S.snap && S.snap.graph_error) {
-    setInfo(S.snap.graph_error);
-  }
-}
-
-// the title line is cut to one line (it never pushes the graph down): the full text is its tooltip
-function setInfo(text) {
-  $("graph-info").textContent = text;
-  $("graph-info").parentElement.title = text;
-}
-
-// ---------------------------------------------------------------------- optimizer table
-
-// the optimizers' state names (PyTorch's), shortened for the column heads
-const MOMENT_NAMES = {exp_avg: "m", exp_avg_sq: "v", momentum_buffer: "buf"};
-const MOMENT_TITLES = {
-  m: "first moment (running mean of the gradient)", v: "second moment (running mean of grad²)",
-  exp_avg: "exp_avg: first moment (running mean of the gradient)",
-  exp_avg_sq: "exp_avg_sq: second moment (running mean of grad²)",
-  momentum_buffer: "momentum_buffer: SGD's velocity",
-  grad: "the gradient the last step used", update: "how much the last step changed the value",
+// While playing, a panel out of view (the graph and the optimizer table are below a laptop's
+// window) is not redrawn: the frame's time goes to what is seen. One scrolled into view is drawn
+// at once; a paused page draws everything.
+const PANELS = {
+  "network-panel": {draw: () => renderNetwork(), visible: true},
+  "graph-panel": {draw: () => renderGraph(), visible: true},
+  "opt-panel": {draw: () => renderOptimizer(), visible: true},
 };
-let optKey = null;
-function renderOptimizer() {
-  const o = S.snap.optimizer;
-  $("opt-info").textContent = `${o.optimizer} · t = ${o.t} · ${o.rows.length} parameters`;
-  const table = $("opt-table");
-  const key = o.columns.join(",") + "|" + o.rows.map((r) => r[0]).join(",");
-  if (key !== optKey) {
-    optKey = key;
-    const head = document.createElement("tr");
-    for (const c of o.columns) {
-      const th = document.createElement("th");
-      th.textContent = MOMENT_NAMES[c] || c;
-      th.title = MOMENT_TITLES[c] || c;
-      head.appendChild(th);
-    }
-    table.tHead.replaceChildren(head);
-    const body = table.tBodies[0];
-    body.replaceChildren();
-    for (const r of o.rows) {
-      const tr = document.createElement("tr");
-      const name = document.createElement("td");
-      name.textContent = shortParamName(r[0]);
-      name.title = r[0];
-      tr.appendChild(name);
-      for (let j = 1; j < r.length; j++) tr.appendChild(document.createElement("td"));
-      body.appendChild(tr);
-    }
-  }
-  const maxAbs = o.columns.map((_, j) => Math.max(1e-300, ...o.rows.map((r) => (j && r[j] != null ? Math.abs(r[j]) : 0))));
-  const trs = table.tBodies[0].rows;
-  o.rows.forEach((r, i) => {
-    const cells = trs[i].cells;
-    for (let j = 1; j < r.length; j++) {
-      const v = r[j], td = cells[j];
-      td.textContent = v === null ? "–" : fmtNum(v);
-      const a = v ? 0.1 + 0.6 * Math.sqrt(Math.abs(v) / maxAbs[j]) : 0;
-      td.style.backgroundColor = v > 0 ? `rgba(47,109,181,${a})` : v < 0 ? `rgba(214,69,65,${a})` : "";
+function watchPanels() {
+  const io = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const p = PANELS[e.target.id], was = p.visible;
+      p.visible = e.isIntersecting;
+      if (p.visible && !was && S.snap) p.draw();
     }
   });
+  for (const id in PANELS) io.observe($(id));
 }
 
-// ---------------------------------------------------------------------- the form
-
-function fillSelect(sel, values) {
-  sel.replaceChildren(...values.map((v) => { const o = document.createElement("option"); o.value = o.textContent = String(v); return o; }));
-}
-
-// The form's entries come from the server (/api/options "fields": TrainConfig's demo settings),
-// so a new setting needs no change here. kind: choice | int | float | bool | list | text.
-function setupForm(opts) {
-  const f = $("config").elements;
-  fillSelect(f.preset, opts.presets);
-  for (const d of opts.fields) $("config-note").before(formEntry(d));
-  f.preset.value = opts.preset;
-  fillForm(opts.preset_defaults[opts.preset]);
-}
-
-function formEntry(d) {
-  const label = document.createElement("label");
-  let input;
-  if (d.kind === "choice") {
-    input = document.createElement("select");
-    fillSelect(input, d.choices);
-  } else {
-    input = document.createElement("input");
-    input.type = d.kind === "bool" ? "checkbox" : d.kind === "int" || d.kind === "float" ? "number" : "text";
-    if (input.type === "number") {
-      input.step = d.kind === "int" ? "1" : "any";
-      if (d.min != null) input.min = String(d.min);
-      if (d.max != null && Number.isSafeInteger(d.max)) input.max = String(d.max);
-    }
-    if (d.kind === "list") input.placeholder = "e.g. 8 8";
-  }
-  input.name = d.name;
-  label.append(d.label + " ", input);
-  return label;
-}
-
-function fillForm(cfg) {
-  const f = $("config").elements;
-  for (const d of S.options.fields) {
-    const v = cfg[d.name];
-    if (d.kind === "bool") f[d.name].checked = !!v;
-    else f[d.name].value = d.kind === "list" ? v.join(" ") : String(v);
-  }
-  const C = S.snap ? S.snap.classes : 3;
-  const classes = Array.from({length: C}, (_, i) => i);
-  for (const id of ["add-class", "pick-label"]) {
-    const sel = $(id), old = sel.value;
-    fillSelect(sel, classes);
-    if (old !== "" && +old < C) sel.value = old;
-  }
-  $("class-legend").replaceChildren(...classes.map((k) => {
-    const s = document.createElement("span");
-    s.className = "class-chip";
-    s.style.background = rgb(CLASS_COLORS[k % CLASS_COLORS.length]);
-    s.textContent = String(k);
-    return s;
-  }));
-  updateConfigNote();
-}
-
-// The form as a config; fields that do not parse are sent as typed, so the server's
-// message names them.
-function readForm() {
-  const f = $("config").elements;
-  const num = (s, parse) => { const v = parse(s); return s.trim() !== "" && isFinite(v) && String(v) !== "NaN" ? v : s; };
-  const int = (t) => (/^\s*\d+\s*$/.test(t) ? parseInt(t, 10) : NaN);
-  const out = {preset: f.preset.value};
-  for (const d of S.options.fields) {
-    const el = f[d.name];
-    if (d.kind === "list") out[d.name] = el.value.trim().split(/[\s,]+/).filter(Boolean).map((s) => num(s, int));
-    else if (d.kind === "int") out[d.name] = num(el.value, int);
-    else if (d.kind === "float") out[d.name] = num(el.value, parseFloat);
-    else if (d.kind === "bool") out[d.name] = el.checked;
-    else out[d.name] = el.value;
-  }
-  return out;
-}
-
-function updateConfigNote() {
-  if (!S.snap) return;
-  const form = readForm(), cur = S.snap.config;
-  const changed = S.options.fields.map((d) => d.name)
-    .filter((k) => JSON.stringify(form[k]) !== JSON.stringify(cur[k]));
-  $("config-note").textContent = changed.length ? `changed: ${changed.join(", ")} — press Reset (or Enter) to apply` : "";
-  $("reset").classList.toggle("pending", changed.length > 0);
+// A light step's answer (session.snapshot(light=True)) over the last full one: the numbers now,
+// the rest drawn once per animation frame (several answers in one frame draw once).
+let drawPending = false;
+function applyLight(snap) {
+  const net = S.snap.network;
+  S.snap = {...S.snap, ...snap, network: {...net, ...snap.network, maps: net && net.maps}};
+  renderStats();
+  renderLastStep();
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    renderCharts();
+    if (PANELS["network-panel"].visible) renderNetwork();
+  });
 }
 
 // ---------------------------------------------------------------------- view settings
 
 // The view's checkboxes and the speed, per tab like the session: a reload keeps them too.
-const PREFS = {speed: "value", "show-lines": "checked", "loss-log": "checked", "show-params": "checked"};
+const PREFS = {speed: "value", "show-lines": "checked", "loss-log": "checked", "show-params": "checked", "show-grads": "checked"};
 function savePrefs() {
   const p = {};
   for (const id in PREFS) p[id] = $(id)[PREFS[id]];
@@ -621,6 +230,25 @@ async function reattach(id) {
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+// ---------------------------------------------------------------------- language (i18n.js)
+
+// One button: the other language's name. Switching redraws what the scripts wrote.
+function setupLanguage() {
+  const btn = $("lang");
+  const relabel = () => {
+    btn.textContent = MG_I18N.lang() === "zh" ? "English" : "中文";
+    $("status").dataset.empty = t("ready");
+    $("play").textContent = S.playing ? t("❚❚ Pause") : t("▶ Play");
+    relabelForm();
+  };
+  btn.addEventListener("click", () => MG_I18N.setLang(MG_I18N.lang() === "zh" ? "en" : "zh"));
+  MG_I18N.onChange(() => {
+    relabel();
+    if (S.snap) { optKey = null; NET.mapsDrawn = null; applySnap(S.snap); S.graphView.clear(); renderGraph(); }
+  });
+  MG_I18N.setLang(MG_I18N.lang()); // the static page in the remembered (or the browser's) language
 }
 
 // ---------------------------------------------------------------------- wiring
@@ -659,14 +287,17 @@ async function main() {
   loadPrefs();
   S.options = await api("GET", "/api/options");
   setupForm(S.options);
+  setupNetwork();
+  setupLanguage();
+  watchPanels();
   $("play").addEventListener("click", () => setPlaying(!S.playing));
   $("step").addEventListener("click", () => {
     setPlaying(false);
     guard(async () => {
       const snap = await doStep(1);
       const r = snap.records[0];
-      status(`step ${r.step}: ` + (r.val_loss != null ? `val loss ${r.val_loss.toFixed(6)}, ` : "") +
-             `train loss ${r.train_loss.toFixed(6)} (${(1000 * r.seconds).toFixed(1)} ms)`);
+      status(t("step {step}: ", {step: r.step}) + (r.val_loss != null ? t("val loss {v}, ", {v: r.val_loss.toFixed(6)}) : "") +
+             t("train loss {v} ({ms} ms)", {v: r.train_loss.toFixed(6), ms: (1000 * r.seconds).toFixed(1)}));
     })();
   });
   $("reset").addEventListener("click", () => { setPlaying(false); guard(reset)(); });
@@ -686,7 +317,7 @@ async function main() {
   $("pick-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const x = parseFloat($("pick-x").value), y = parseFloat($("pick-y").value);
-    if (!isFinite(x) || !isFinite(y)) return fail(new Error("type numbers for x and y"));
+    if (!isFinite(x) || !isFinite(y)) return fail(new Error(t("type numbers for x and y")));
     guard(pick)(x, y, +$("pick-label").value);
   });
   $("expand").addEventListener("change", () => {
@@ -701,7 +332,7 @@ async function main() {
   let resizeTimer = null;
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => { if (S.snap) { renderBoundary(); renderCharts(); } }, 100);
+    resizeTimer = setTimeout(() => { if (S.snap) { NET.key = null; renderBoundary(); renderCharts(); renderNetwork(); } }, 100);
   });
   await serial(async () => {
     const saved = sessionStorage.getItem(SESSION_KEY);
@@ -710,10 +341,10 @@ async function main() {
       if (snap) {
         S.id = saved;
         applyFull(snap);
-        status(`back to this tab's run at step ${snap.step}`);
+        status(t("back to this tab's run at step {step}", {step: snap.step}));
         return;
       }
-      S.notice = "this tab's earlier run is gone from the server (idle too long, or the server restarted): started a fresh one";
+      S.notice = t("this tab's earlier run is gone from the server (idle too long, or the server restarted): started a fresh one");
     }
     await createSession(readForm());
     if (S.notice) status(S.notice);

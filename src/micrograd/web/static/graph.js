@@ -208,8 +208,8 @@ class GraphView {
   }
 
   _update(el, node) {
-    el.data.textContent = "data " + fmtNum(node.data);
-    el.grad.textContent = "grad " + fmtNum(node.grad);
+    el.data.textContent = t("data") + " " + fmtNum(node.data);
+    el.grad.textContent = t("grad") + " " + fmtNum(node.grad);
     el.grad.setAttribute("class", "grad " + (node.grad > 0 ? "pos" : node.grad < 0 ? "neg" : "zero"));
   }
 
