@@ -4,8 +4,11 @@
     micrograd demo --port 0 --no-browser --preset llm101n
 
 `server.py` is the HTTP server (standard library only) and its JSON API; `session.py`
-holds one training run per browser tab; `static/` is the page (HTML, CSS and vanilla
-JavaScript, no build step, nothing from a CDN).
+holds one training run per browser tab (trained on the tensor engine, traced on a scalar
+copy); `network.py` computes the network view (every neuron's map over the input plane,
+the edges' weights and gradients); `static/` is the page (HTML, CSS and vanilla JavaScript
+split by concern: core, plots, panels, form, network, i18n (English and Chinese), app; no
+build step, nothing from a CDN).
 """
 
 from .server import make_server, url
