@@ -109,6 +109,8 @@ class Session:
         self.expand = getattr(self, "expand", False)  # show fused nodes as primitive ops
         self.domain = self._domain()
         self.acc_history.append([0, *self._accuracies()])
+        # ---- hook (web/share.py): what a shared link replays: the run's first config and every edit, by step
+        self.base_config, self.edits, self.origin = config, [], "config"
 
     # ------------------------------------------------------------------ training
     def step(self, steps=1):
@@ -148,6 +150,7 @@ class Session:
         if sum(len(s) for s in self.trainer.splits) >= LIMITS["points"]:
             raise Conflict(f"at most {LIMITS['points']} points per session; remove some first")
         self.trainer.train_split.append(([x, y], label))
+        self.edits.append([self.trainer.step, "add", x, y, label])  # hook (web/share.py): replayed by a link
         self.acc_history.append([self.trainer.step, *self._accuracies()])
 
     def remove_nearest(self, x, y):
@@ -163,6 +166,7 @@ class Session:
         if len(split) == 1:
             raise Conflict(f"the nearest point is the last one of the {SPLITS[si]} split; it cannot be removed")
         xy, label = split.pop(pi)
+        self.edits.append([self.trainer.step, "remove", x, y])  # hook (web/share.py): replayed by a link
         self.acc_history.append([self.trainer.step, *self._accuracies()])
         return {"split": SPLITS[si], "x": xy[0], "y": xy[1], "label": label}
 
