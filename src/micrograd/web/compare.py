@@ -194,8 +194,7 @@ def api(handler, method, path):
         if method != "POST":
             raise MethodNotAllowed(f"{method} is not allowed on {path}; use POST")
         body = handler._body()
-        server.store.check_room()  # a full server says so at once
-        c = compute(handler, lambda: create(server, body))
+        c = compute(handler, lambda: (server.store.check_room(), create(server, body))[1])  # a full server: a 503
         return 201, view(c)
     comparisons, lock = _registry(server)
     with lock:
