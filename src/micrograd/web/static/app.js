@@ -186,6 +186,7 @@ function applyFull(snap) {
   }
   S.graphView.clear();
   renderGraph();
+  if (typeof MG_CONTROLS !== "undefined") MG_CONTROLS.renderModel(); // hook (controls.js): the +/- buttons follow the run
 }
 
 function applySnap(snap) {
@@ -262,6 +263,11 @@ function renderBoundary() {
       const p = probs[i * C + k] / 100, col = CLASS_COLORS[k % CLASS_COLORS.length];
       r += p * col[0]; g += p * col[1]; b += p * col[2];
     }
+    if (typeof MG_VIEW !== "undefined" && MG_VIEW.discrete) { // hook (controls.js): class regions, not soft
+      let best = 0;
+      for (let k = 1; k < C; k++) if (probs[i * C + k] > probs[i * C + best]) best = k;
+      [r, g, b] = CLASS_COLORS[best % CLASS_COLORS.length];
+    }
     img.data[4 * i] = 255 - (255 - r) * 0.55;
     img.data[4 * i + 1] = 255 - (255 - g) * 0.55;
     img.data[4 * i + 2] = 255 - (255 - b) * 0.55;
@@ -313,6 +319,7 @@ function renderBoundary() {
   ctx.lineWidth = 1.2;
   ctx.strokeStyle = "rgba(0,0,0,0.75)";
   for (const split of ["train", "val", "test"]) {
+    if (split === "test" && typeof MG_VIEW !== "undefined" && MG_VIEW.hideTest) continue; // hook (controls.js)
     for (const [x, y, label] of snap.points[split]) {
       const [px, py] = toPx(x, y, w, h);
       shapes[split](px, py);
@@ -659,6 +666,8 @@ async function main() {
   loadPrefs();
   S.options = await api("GET", "/api/options");
   setupForm(S.options);
+  // hook (issue 12 part B): the share, data/model and side-by-side controls
+  for (const m of [typeof MG_SHARE, typeof MG_CONTROLS, typeof MG_COMPARE].includes("undefined") ? [] : [MG_SHARE, MG_CONTROLS, MG_COMPARE]) m.setup();
   $("play").addEventListener("click", () => setPlaying(!S.playing));
   $("step").addEventListener("click", () => {
     setPlaying(false);
@@ -704,6 +713,7 @@ async function main() {
     resizeTimer = setTimeout(() => { if (S.snap) { renderBoundary(); renderCharts(); } }, 100);
   });
   await serial(async () => {
+    if (typeof MG_SHARE !== "undefined" && await MG_SHARE.openFromHash()) return; // hook (share.js): a #run= link
     const saved = sessionStorage.getItem(SESSION_KEY);
     if (saved) {
       const snap = await reattach(saved);
