@@ -77,7 +77,7 @@ def test_shared_url_in_a_new_context_reproduces_the_numbers(browser, server, tab
     page.check("input[name=click-mode][value=add]")
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)
     expect(page.locator("#boundary-info")).to_contain_text("81/10/10")
-    page.fill("#live-lr", "0.03")
+    page.fill("#config input[name=lr]", "0.03")
     page.click("#live-lr-set")
     expect(page.locator("#status")).to_contain_text("learning rate 0.03")
     tab.step(3)
@@ -91,7 +91,7 @@ def test_shared_url_in_a_new_context_reproduces_the_numbers(browser, server, tab
         expect(other.page.locator("#status")).to_contain_text("shared run replayed: step 5")
         theirs = other.numbers()
         assert theirs == mine  # every loss, parameter and point, bit for bit, at the same step
-        assert other.page.input_value("#live-lr") == "0.03"
+        assert other.page.input_value("#config input[name=lr]") == "0.03"
         assert other.errors == []
     finally:
         other.close()
@@ -176,7 +176,8 @@ def test_side_by_side_starts_identical_and_steps_together(tab, server):
 
 def test_plus_minus_buttons_and_their_limits(tab):
     page = tab.page
-    expect(page.locator("#model-limits")).to_contain_text("1–3 layers, 1–32 neurons")
+    expect(page.locator("#model-limits")).to_have_text("≤3 × ≤32")
+    assert page.get_attribute("#model-limits", "title") == "limits: 1–3 layers, 1–32 neurons each"
     page.click("#layer-plus")
     expect(page.locator("#neuron-plus-1")).to_be_visible()
     assert page.evaluate("() => S.snap.config.hidden") == [16, 16]

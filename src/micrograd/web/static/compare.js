@@ -9,7 +9,7 @@
 
 MG_I18N.add({
   en: {
-    "cmp.open": "⇆ Side by side", "cmp.open.title": "run 2-4 optimizers or learning rates from the same data and weights",
+    "cmp.open": "⇆ Compare", "cmp.open.title": "run 2-4 optimizers or learning rates from the same data and weights",
     "cmp.title": "Side by side", "cmp.note": "same data, same initial weights; only the training settings differ",
     "cmp.start": "Start", "cmp.add": "+ run", "cmp.remove": "− run", "cmp.play": "▶ Play", "cmp.pause": "❚❚ Pause",
     "cmp.step": "Step", "cmp.close": "Close", "cmp.run": "run {i}", "cmp.loss": "train loss",
@@ -17,7 +17,7 @@ MG_I18N.add({
     "cmp.at": "step {step}",
   },
   zh: {
-    "cmp.open": "⇆ 并排比较", "cmp.open.title": "用相同的数据和初始权重运行 2-4 个优化器或学习率",
+    "cmp.open": "⇆ 比较", "cmp.open.title": "用相同的数据和初始权重运行 2-4 个优化器或学习率",
     "cmp.title": "并排比较", "cmp.note": "相同的数据、相同的初始权重；只有训练设置不同",
     "cmp.start": "开始", "cmp.add": "+ 运行", "cmp.remove": "− 运行", "cmp.play": "▶ 播放", "cmp.pause": "❚❚ 暂停",
     "cmp.step": "单步", "cmp.close": "关闭", "cmp.run": "运行 {i}", "cmp.loss": "训练损失",

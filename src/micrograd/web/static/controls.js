@@ -10,20 +10,22 @@
 
 MG_I18N.add({
   en: {
-    "ctl.regen": "⟳ New data", "ctl.regen.title": "regenerate the data with a new seed (a fresh run)",
-    "ctl.test": "test points", "ctl.discrete": "discretize output",
-    "ctl.drop": "drop a CSV file (x,y,label) on the plot", "ctl.csv": "CSV {name}: {n} points, a fresh run",
+    "ctl.regen": "⟳", "ctl.regen.title": "new data: a new random seed, a fresh run",
+    "ctl.test": "test", "ctl.test.title": "show the test points (triangles)",
+    "ctl.discrete": "discrete", "ctl.discrete.title": "discretize the output: each class's region in its colour, not soft probabilities",
+    "ctl.drop": "drop a CSV file (x,y,label) here to train on your own points", "ctl.csv": "CSV {name}: {n} points, a fresh run",
     "ctl.layers": "layers", "ctl.neurons": "neurons", "ctl.limits": "limits: {l0}–{l1} layers, {n0}–{n1} neurons each",
-    "ctl.lr": "learning rate (live)", "ctl.lr.apply": "Set", "ctl.lr.title": "change the learning rate now, keeping the run",
+    "ctl.lr.apply": "live", "ctl.lr.apply.title": "change the learning rate now, keeping the run (no reset)",
     "ctl.lr.done": "learning rate {lr} from step {step} on (no reset; a shared link replays the change)",
     "ctl.kept": "refused: {msg} (the run is unchanged)",
   },
   zh: {
-    "ctl.regen": "⟳ 新数据", "ctl.regen.title": "用新的随机种子重新生成数据（重新开始训练）",
-    "ctl.test": "测试点", "ctl.discrete": "离散化输出",
-    "ctl.drop": "把 CSV 文件（x,y,label）拖到图上", "ctl.csv": "CSV {name}：{n} 个点，重新开始训练",
+    "ctl.regen": "⟳", "ctl.regen.title": "新数据：新的随机种子，重新开始训练",
+    "ctl.test": "测试", "ctl.test.title": "显示测试点（三角形）",
+    "ctl.discrete": "离散", "ctl.discrete.title": "离散化输出：每个类别的区域用它的颜色，而不是软概率",
+    "ctl.drop": "把 CSV 文件（x,y,label）拖到这里，用你自己的数据点训练", "ctl.csv": "CSV {name}：{n} 个点，重新开始训练",
     "ctl.layers": "层", "ctl.neurons": "神经元", "ctl.limits": "上限：{l0}–{l1} 层，每层 {n0}–{n1} 个神经元",
-    "ctl.lr": "学习率（实时）", "ctl.lr.apply": "设置", "ctl.lr.title": "立即修改学习率，保留当前训练",
+    "ctl.lr.apply": "实时", "ctl.lr.apply.title": "立即修改学习率，保留当前训练（不重置）",
     "ctl.lr.done": "从第 {step} 步起学习率为 {lr}（不重置；分享链接会重现这次修改）",
     "ctl.kept": "被拒绝：{msg}（训练保持不变）",
   },
@@ -38,7 +40,7 @@ const MG_CONTROLS = (() => {
   function check(id, key, onchange) {
     const box = el("input", {type: "checkbox", id});
     box.addEventListener("change", () => onchange(box.checked));
-    const label = el("label", {}, box, " ", el("span", {textContent: T(key)}));
+    const label = el("label", {title: T(key + ".title")}, box, " ", el("span", {textContent: T(key)}));
     label.lastChild.dataset.i18n = key;
     return label;
   }
@@ -60,6 +62,7 @@ const MG_CONTROLS = (() => {
     renderModel();
   }
 
+  // One line (the first row of panels keeps its height): "layers 2 [−][+]  L1 [−]16[+]  L2 [−]8[+]  (≤3 × ≤32)".
   function renderModel() {
     const box = $("model-tools");
     if (!box || !S.snap) return;
@@ -69,21 +72,29 @@ const MG_CONTROLS = (() => {
       b.addEventListener("click", () => guard(changeHidden)(fn));
       return b;
     };
-    const rows = [el("div", {className: "model-row"},
-      el("span", {textContent: `${T("ctl.layers")} ${sizes.length}`}),
+    const limits = T("ctl.limits", {l0: L.hidden_length[0], l1: L.hidden_length[1], n0: L.hidden[0], n1: L.hidden[1]});
+    const row = [el("span", {className: "model-label", textContent: `${T("ctl.layers")} ${sizes.length}`}),
       btn("−", "layer-minus", "remove the last hidden layer", (h) => h.slice(0, -1)),
-      btn("+", "layer-plus", "add a hidden layer", (h) => h.concat([h[h.length - 1] || 4])))];
-    sizes.forEach((n, i) => rows.push(el("div", {className: "model-row"},
-      el("span", {textContent: `L${i + 1}: ${n} ${T("ctl.neurons")}`}),
+      btn("+", "layer-plus", "add a hidden layer", (h) => h.concat([h[h.length - 1] || 4]))];
+    sizes.forEach((n, i) => row.push(el("span", {className: "model-layer", title: `layer ${i + 1}: ${n} ${T("ctl.neurons")}`},
       btn("−", `neuron-minus-${i}`, `one neuron less in layer ${i + 1}`, (h) => h.map((v, j) => (j === i ? v - 1 : v))),
+      el("b", {textContent: String(n)}),
       btn("+", `neuron-plus-${i}`, `one neuron more in layer ${i + 1}`, (h) => h.map((v, j) => (j === i ? v + 1 : v))))));
-    rows.push(el("p", {className: "hint", id: "model-limits", textContent: T("ctl.limits", {
-      l0: L.hidden_length[0], l1: L.hidden_length[1], n0: L.hidden[0], n1: L.hidden[1]})}));
-    const lr = el("input", {type: "number", step: "any", id: "live-lr", value: String(S.snap.config.lr)});
-    const set = el("button", {type: "button", id: "live-lr-set", textContent: T("ctl.lr.apply"), title: T("ctl.lr.title")});
-    set.addEventListener("click", () => guard(setLr)(lr.value));
-    rows.push(el("div", {className: "model-row"}, el("span", {textContent: T("ctl.lr")}), lr, set));
-    box.replaceChildren(...rows);
+    row.push(el("span", {className: "hint", id: "model-limits", title: limits,
+      textContent: `≤${L.hidden_length[1]} × ≤${L.hidden[1]}`}));
+    box.title = limits;
+    box.replaceChildren(...row);
+  }
+
+  // A button in a form row (a third grid column: the form keeps its height).
+  function rowButton(field, id, key, fn) {
+    const input = $("config").elements[field];
+    if (!input) return;
+    const b = el("button", {type: "button", id, textContent: T(key), title: T(key + ".title")});
+    b.dataset.i18n = key;
+    b.addEventListener("click", fn);
+    input.parentElement.classList.add("with-button");
+    input.after(b);
   }
 
   async function setLr(text) {
@@ -114,16 +125,18 @@ const MG_CONTROLS = (() => {
   }
 
   function setup() {
-    const data = $("data-tools");
-    if (data) {
-      const regen = el("button", {type: "button", id: "regen", textContent: T("ctl.regen"), title: T("ctl.regen.title")});
-      regen.addEventListener("click", () => guard(regenerate)());
+    rowButton("lr", "live-lr-set", "ctl.lr.apply", () => guard(setLr)($("config").elements.lr.value));
+    rowButton("seed", "regen", "ctl.regen", () => { setPlaying(false); guard(regenerate)(); });
+    // the view toggles join the boundary plot's first tool row (its second line has room for them)
+    const tools = document.querySelector("#boundary-panel .tools");
+    if (tools) {
       const test = check("show-test", "ctl.test", (on) => { MG_VIEW.hideTest = !on; if (S.snap) renderBoundary(); });
       test.querySelector("input").checked = true;
       const disc = check("discretize", "ctl.discrete", (on) => { MG_VIEW.discrete = on; if (S.snap) renderBoundary(); });
-      data.append(regen, test, disc, el("span", {className: "hint", textContent: T("ctl.drop")}));
+      tools.append(test, disc);
     }
     const plot = $("boundary");
+    plot.title = T("ctl.drop");
     plot.addEventListener("dragover", (e) => { e.preventDefault(); plot.classList.add("drop"); });
     plot.addEventListener("dragleave", () => plot.classList.remove("drop"));
     plot.addEventListener("drop", (e) => {
