@@ -390,3 +390,27 @@ def test_wrong_methods_and_unknown_ids_get_messages(server):
     assert "unknown session" in call(server, "GET", f"/api/sessions/{'0' * 32}/share", want=404)["error"]
     assert "unknown comparison" in call(server, "GET", f"/api/compare/{'0' * 32}", want=404)["error"]
     assert "use POST" in call(server, "GET", "/api/share", want=405)["error"]
+
+
+def test_checkpoint_of_another_engine_is_refused(server, tmp_path):
+    from micrograd import checkpoint
+    from micrograd.train import TrainConfig, make_trainer
+
+    from micrograd.engines import ENGINES
+    from micrograd.web.forms import parse_config
+
+    other = next(e for e in ENGINES if e != parse_config({}).engine)  # not the engine the demo's sessions run
+    t = make_trainer(TrainConfig(hidden=[4], n=20, steps=1, engine=other))
+    path = tmp_path / "other.ckpt.json"
+    checkpoint.save_trainer(str(path), t)
+    sid = new(server)
+    out = call(server, "POST", f"/api/sessions/{sid}/checkpoint", raw=path.read_bytes(), want=400)
+    assert f"{other!r} engine" in out["error"] and "--resume" in out["error"]
+
+
+def test_a_replay_over_its_time_budget_is_refused(server, monkeypatch):
+    monkeypatch.setitem(LIMITS, "replay_seconds", 0.0)
+    before = len(server.store)
+    out = call(server, "POST", "/api/share", {"token": _token({"v": 1, "p": "seed", "c": SMALL, "e": [], "s": 3})}, want=409)
+    assert "replaying this run took over 0 s (step 0 of 3)" in out["error"]
+    assert len(server.store) == before

@@ -37,6 +37,7 @@ LIMITS = {
     "share_chars": 8000,  # a shared run's token in the URL (config diff + edits + step, base64url JSON)
     "edits": 200,  # recorded point edits and hyperparameter changes per shared run
     "replay_steps": 2000,  # the step a shared link may ask to replay to (~30 s at the seed's size)
+    "replay_seconds": 30.0,  # a replay that takes longer is stopped and refused (a big model's steps are slow)
     "checkpoint_bytes": 1024 * 1024,  # an uploaded checkpoint (the largest demo model's is ~0.3 MB)
     "csv_bytes": 256 * 1024,  # a dropped CSV file (the points limit binds first)
     "compare_runs": (2, 4),  # runs in one side-by-side comparison

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import tempfile
+import time
 
 from .. import checkpoint
 from .. import data as datasets
@@ -146,9 +147,15 @@ def _no_constant(name):
     raise ValueError(name)
 
 
-def advance(s, step):
-    """Train session `s` until it has done `step` steps (several requests' worth if need be)."""
+def advance(s, step, deadline=None):
+    """Train session `s` until it has done `step` steps (several requests' worth if need be); Conflict
+    if `deadline` (a time.monotonic() value) passes first."""
     while s.trainer.step < step:
+        if deadline is not None and time.monotonic() > deadline:
+            raise Conflict(
+                f"replaying this run took over {LIMITS['replay_seconds']:g} s (step {s.trainer.step} of {step}); "
+                "ask its author for a checkpoint instead"
+            )
         s.step(min(step - s.trainer.step, LIMITS["steps"][1]))
 
 
@@ -156,9 +163,10 @@ def replay(store, token):
     """A new session in `store` replaying the shared run: its config, each edit at its step, up to its step."""
     doc = decode_token(token)
     s = store.create({"preset": doc["p"], **doc["c"]})  # the config validated as any new session's
+    deadline = time.monotonic() + LIMITS["replay_seconds"]
     try:
         for i, e in enumerate(doc["e"]):
-            advance(s, e[0])
+            advance(s, e[0], deadline)
             body = dict(zip(("x", "y", "label"), e[2:])) if e[1] != "hyper" else e[2]
             try:
                 if e[1] == "add":
@@ -169,7 +177,7 @@ def replay(store, token):
                     set_hyperparameters(s, body)
             except BadRequest as err:
                 raise type(err)(f"shared run, edit {i}: {err}") from None
-        advance(s, doc["s"])
+        advance(s, doc["s"], deadline)
     except BaseException:
         store.delete(s.id)
         raise
@@ -212,8 +220,14 @@ def _transplant(s, built, origin):
 
 
 def _in_limits(config):
-    """The demo's LIMITS on a config that did not come through the form (an uploaded checkpoint)."""
-    forms.parse_config({f.name: config[f.name] for f in forms.demo_fields() if f.name in config})
+    """The demo's LIMITS on a config that did not come through the form (an uploaded checkpoint), and
+    the engine the demo's sessions run (a run on another engine continues on the CLI)."""
+    demo = forms.parse_config({f.name: config[f.name] for f in forms.demo_fields() if f.name in config})
+    if config.get("engine", demo.engine) != demo.engine:
+        raise BadRequest(
+            f"checkpoint's run is on the {config['engine']!r} engine; the demo runs {demo.engine!r}: "
+            "continue it with `micrograd train --resume FILE`"
+        )
 
 
 def load_checkpoint(s, raw):
