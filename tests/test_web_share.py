@@ -394,9 +394,8 @@ def test_wrong_methods_and_unknown_ids_get_messages(server):
 
 def test_checkpoint_of_another_engine_is_refused(server, tmp_path):
     from micrograd import checkpoint
-    from micrograd.train import TrainConfig, make_trainer
-
     from micrograd.engines import ENGINES
+    from micrograd.train import TrainConfig, make_trainer
     from micrograd.web.forms import parse_config
 
     other = next(e for e in ENGINES if e != parse_config({}).engine)  # not the engine the demo's sessions run
