@@ -170,6 +170,7 @@ def test_side_by_side_starts_identical_and_steps_together(tab, server):
     assert first[0] == first[1] == first[2]  # identical start
     page.click("#cmp-close")
     expect(page.locator("#compare-panel")).to_be_hidden()
+    page.wait_for_function("() => MG_COMPARE.state.id === null")  # the DELETE has answered
     assert request(server, "GET", f"/api/compare/{cid}")[0] == 404
     assert tab.errors == []
 

@@ -70,7 +70,7 @@ const MG_COMPARE = (() => {
   async function close() {
     setCmpPlaying(false);
     $("compare-panel").hidden = true;
-    if (C.id) await api("DELETE", `/api/compare/${C.id}`).catch(() => {});
+    if (C.id) await api("DELETE", `/api/compare/${C.id}`).catch(() => {}); // the server frees its sessions
     C.id = null;
     $("cmp-runs").replaceChildren();
   }
