@@ -95,6 +95,11 @@ def test_shared_url_in_a_new_context_reproduces_the_numbers(browser, server, tab
         assert other.errors == []
     finally:
         other.close()
+    # a reload of the tab that made the link re-attaches to its run (further on), it does not replay the link
+    tab.step(1)
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    expect(page.locator("#status")).to_contain_text("back to this tab's run at step 6")
     assert tab.errors == []
 
 

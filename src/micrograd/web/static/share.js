@@ -40,7 +40,7 @@ MG_I18N.add({
 
 const MG_SHARE = (() => {
   const T = (k, v) => MG_I18N.t(k, v);
-  const HASH = "#run=";
+  const HASH = "#run=", OPENED_KEY = "micrograd-share-opened"; // the link this tab made or opened last
 
   function button(id, key, onclick) {
     const b = document.createElement("button");
@@ -58,6 +58,7 @@ const MG_SHARE = (() => {
     const out = await api("GET", `/api/sessions/${S.id}/share`);
     const link = `${location.origin}${location.pathname}${HASH}${out.token}`;
     history.replaceState(null, "", link);
+    sessionStorage.setItem(OPENED_KEY, out.token); // a reload re-attaches to the run, not replays the link
     try {
       await navigator.clipboard.writeText(link);
       status(T("share.copied", {step: out.step, chars: out.chars}));
@@ -68,19 +69,24 @@ const MG_SHARE = (() => {
     return link;
   }
 
-  // On load: a #run= link replays its run in a new session (instead of re-attaching or starting afresh).
-  async function openFromHash() {
+  // On load: a #run= link replays its run in a new session (instead of re-attaching or starting afresh);
+  // a reload of the tab that made or opened that link re-attaches to its run instead (it may be further on).
+  async function openFromHash(onLoad = true) {
     if (!location.hash.startsWith(HASH)) return false;
+    const token = location.hash.slice(HASH.length);
+    if (sessionStorage.getItem(OPENED_KEY) === token && sessionStorage.getItem(SESSION_KEY)) return false;
     status(T("share.opening"));
     try {
-      const snap = await api("POST", "/api/share", {token: location.hash.slice(HASH.length)});
+      const snap = await api("POST", "/api/share", {token});
       S.id = snap.session;
       sessionStorage.setItem(SESSION_KEY, S.id);
+      sessionStorage.setItem(OPENED_KEY, token);
       applyFull(snap);
       if (!snap.graph) await pickFirstPoint();
       status(T("share.opened", {step: snap.step}));
       return true;
     } catch (e) {
+      if (!onLoad) throw new Error(T("share.bad", {msg: e.message})); // this tab's run stays
       S.notice = T("share.bad", {msg: e.message});
       return false; // the page starts a fresh run and shows why
     }
@@ -128,6 +134,8 @@ const MG_SHARE = (() => {
       input.value = "";
       if (f) guard(upload)(f);
     });
+    // a link pasted into this tab's address bar: replay it here
+    window.addEventListener("hashchange", () => guard(async () => { setPlaying(false); await openFromHash(false); })());
     bar.prepend(
       button("share", "share.button", () => guard(share)()),
       button("ckpt-download", "ckpt.download", () => guard(download)()),
