@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from webserver import request, serving
@@ -376,7 +377,7 @@ def test_comparisons_are_limited(server):
         for _ in range(LIMITS["comparisons"]):
             ids.append(call(server, "POST", "/api/compare", {"base": SMALL, "runs": [{}, {"lr": 0.01}]}, want=201)["id"])
         out = call(server, "POST", "/api/compare", {"base": SMALL, "runs": [{}, {}]}, want=409)
-        assert f"at most {LIMITS['comparisons']} side-by-side comparisons" in out["error"]
+        assert f"at most {LIMITS['comparisons']} side-by-side comparisons at once, all in use" in out["error"]
     finally:
         for cid in ids:
             request(server, "DELETE", f"/api/compare/{cid}")
@@ -413,3 +414,17 @@ def test_a_replay_over_its_time_budget_is_refused(server, monkeypatch):
     out = call(server, "POST", "/api/share", {"token": _token({"v": 1, "p": "seed", "c": SMALL, "e": [], "s": 3})}, want=409)
     assert "replaying this run took over 0 s (step 0 of 3)" in out["error"]
     assert len(server.store) == before
+
+
+def test_an_idle_comparison_makes_room_for_a_new_one():
+    with serving(max_sessions=20, active_seconds=0.3) as httpd:
+        body = {"base": SMALL, "runs": [{}, {"lr": 0.01}]}
+        first = [call(httpd, "POST", "/api/compare", body, want=201)["id"] for _ in range(LIMITS["comparisons"])]
+        time.sleep(0.5)  # every comparison idle now
+        for cid in first[1:]:
+            call(httpd, "GET", f"/api/compare/{cid}")  # ... but these are in use again
+        newest = call(httpd, "POST", "/api/compare", body, want=201)["id"]
+        assert request(httpd, "GET", f"/api/compare/{first[0]}")[0] == 404  # the idle one made room
+        assert all(request(httpd, "GET", f"/api/compare/{cid}")[0] == 200 for cid in first[1:] + [newest])
+        out = call(httpd, "POST", "/api/compare", body, want=409)  # all in use: refused, nothing evicted
+        assert "all in use" in out["error"]

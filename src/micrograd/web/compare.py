@@ -15,7 +15,8 @@ request steps every run one step at a time in turn, so they always stand at the 
 time budget ends a request between rounds, never inside one).
 
 Limits (forms.LIMITS): "compare_runs" runs per comparison, "comparisons" alive at once; a
-comparison whose runs expired is forgotten.
+comparison whose runs expired is forgotten, and when all are taken a new one replaces the least
+recently used one idle for the store's `active_seconds` (never one in use), as sessions do.
 """
 
 import re
@@ -130,9 +131,12 @@ def create(server, body):
     store = server.store
     comparisons, lock = _registry(server)
     with lock:
-        _forget_expired(store, comparisons)
+        _forget_expired(store, comparisons, room=True)
         if len(comparisons) >= LIMITS["comparisons"]:
-            raise Conflict(f"at most {LIMITS['comparisons']} side-by-side comparisons at once; close one first")
+            raise Conflict(
+                f"at most {LIMITS['comparisons']} side-by-side comparisons at once, all in use; "
+                "close one or try again in a minute"
+            )
     configs = parse_runs(body, store.default_preset)
     sessions = []
     try:
@@ -152,9 +156,18 @@ def create(server, body):
     return c
 
 
-def _forget_expired(store, comparisons):
-    for cid in [cid for cid, c in comparisons.items() if any(store.get(s.id) is None for s in c.sessions)]:
+def _forget_expired(store, comparisons, room=False):
+    """Forget comparisons whose runs expired; with `room`, when all slots are taken, also the least recently
+    used one idle for the store's `active_seconds` (its sessions deleted), as the store makes room for a session."""
+    for cid in [cid for cid, c in comparisons.items() if any(s.id not in store for s in c.sessions)]:
         del comparisons[cid]
+    if room and len(comparisons) >= LIMITS["comparisons"]:
+        now = time.monotonic()
+        last = {cid: max(s.touched for s in c.sessions) for cid, c in comparisons.items()}
+        idle = [cid for cid, t in last.items() if now - t > store.active_seconds]
+        if idle:
+            for s in comparisons.pop(min(idle, key=last.get)).sessions:
+                store.delete(s.id)
 
 
 def step(c, steps):

@@ -432,3 +432,8 @@ class SessionStore:
     def __len__(self):
         with self._lock:
             return len(self._sessions)
+
+    def __contains__(self, sid):  # hook (web/compare.py): is `sid` alive? Unlike get(), this does not touch it
+        with self._lock:
+            self._expire(time.monotonic())
+            return sid in self._sessions
