@@ -428,3 +428,20 @@ def test_an_idle_comparison_makes_room_for_a_new_one():
         assert all(request(httpd, "GET", f"/api/compare/{cid}")[0] == 200 for cid in first[1:] + [newest])
         out = call(httpd, "POST", "/api/compare", body, want=409)  # all in use: refused, nothing evicted
         assert "all in use" in out["error"]
+
+
+@pytest.mark.parametrize("name", ["share.js", "controls.js", "compare.js"])
+def test_every_string_of_the_new_scripts_is_in_english_and_chinese(name):
+    import re
+
+    text = open(os.path.join(ROOT, "src", "micrograd", "web", "static", name), encoding="utf-8").read()
+    block = text[text.index("MG_I18N.add({") :]
+    en = block[block.index("en: {") : block.index("zh: {")]
+    zh = block[block.index("zh: {") : block.index("\n});")]
+    keys = lambda part: re.findall(r'"([a-z]+\.[a-z.]+)":', part)  # noqa: E731
+    assert keys(en) and sorted(keys(en)) == sorted(keys(zh))
+    assert all(re.search(r"[\u4e00-\u9fff]", v) or not re.search("[A-Za-z]{3}", v) for v in re.findall(r':\s*"([^"]*)"', zh))
+    used = set(re.findall(r'T\("([a-z]+\.[a-z.]+)"', text)) | set(
+        re.findall(r'(?:button|check|rowButton)\([^)]*?"([a-z]+\.[a-z.]+)"', text)
+    )
+    assert used <= set(keys(en)), used - set(keys(en))  # every key the script shows is registered
