@@ -33,6 +33,15 @@ LIMITS = {
     "steps": (1, 100),  # per /step request
     "coord": 100.0,  # |x|, |y| of a picked or added point
     "points": 2000,  # total points after additions
+    # issue 12 part B (web/share.py, web/compare.py): shared links, checkpoints, CSV uploads, side by side
+    "share_chars": 8000,  # a shared run's token in the URL (config diff + edits + step, base64url JSON)
+    "edits": 200,  # recorded point edits and hyperparameter changes per shared run
+    "replay_steps": 2000,  # the step a shared link may ask to replay to (~30 s at the seed's size)
+    "replay_seconds": 30.0,  # a replay that takes longer is stopped and refused (a big model's steps are slow)
+    "checkpoint_bytes": 1024 * 1024,  # an uploaded checkpoint (the largest demo model's is ~0.3 MB)
+    "csv_bytes": 256 * 1024,  # a dropped CSV file (the points limit binds first)
+    "compare_runs": (2, 4),  # runs in one side-by-side comparison
+    "comparisons": 4,  # side-by-side comparisons alive at once (their runs count as sessions too)
 }
 # the config fields a request may set: the preset, then TrainConfig's demo settings
 CONFIG_FIELDS = ("preset",) + tuple(f.name for f in demo_fields())

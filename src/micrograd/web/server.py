@@ -19,6 +19,7 @@ API (JSON in, JSON out; errors are 4xx with {"error": message}):
     POST   /api/sessions/ID/pick           {"x", "y", "label", "expand"?} -> snapshot (graph of that point)
     POST   /api/sessions/ID/points         {"op": "add", x, y, label} | {"op": "remove", x, y}
     POST   /api/sessions/ID/weight         {"layer", "to", "from" (an input index or "bias"), "value"} -> snapshot
+    ... and /api/share, /api/sessions/ID/{share,checkpoint,data,hyper}, /api/compare: web/share.py, web/compare.py
 A step request may add "light": true: the answer then holds only what changes every step
 (step, accuracy, lines, the network's weights and gradients); a playing page asks for a full
 one every few frames (session.Session.snapshot).
@@ -56,7 +57,7 @@ import time
 import traceback
 
 from ..config import TrainConfig
-from . import forms, network
+from . import forms, network, share
 from . import session as sessions
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
@@ -191,8 +192,9 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _body(self):
-        """The request's JSON object (an empty body is {}); every POST must say it sends JSON."""
+    def _body(self, limit=MAX_BODY, as_bytes=False):
+        """The request's JSON object (an empty body is {}); every POST must say it sends JSON.
+        `limit` and `as_bytes` (the bytes, not parsed) are for an uploaded checkpoint or CSV (web/share.py)."""
         ctype = self.headers.get("Content-Type", "")
         if ctype.split(";")[0].strip().lower() != "application/json":  # even an empty body: a cross-site
             raise HTTPError(415, f"Content-Type must be application/json, got {ctype!r}")  # form can't send it
@@ -209,16 +211,16 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
         except ValueError:
             self.close_connection = True
             raise HTTPError(400, f"Content-Length must be a non-negative integer, got {length!r}") from None
-        if n > MAX_BODY:
+        if n > limit:
             self.close_connection = True  # the body stays unread: this connection is done
-            raise HTTPError(413, f"request body too large: {n} bytes, at most {MAX_BODY}")
+            raise HTTPError(413, f"request body too large: {n} bytes, at most {limit}")
         raw = self.rfile.read(n)
         self._consumed = True
         if len(raw) != n:
             self.close_connection = True
             raise HTTPError(400, f"request body ended after {len(raw)} of {n} bytes")
-        if n == 0:
-            return {}
+        if as_bytes or n == 0:
+            return raw if as_bytes else {}
         try:
             return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except UnicodeDecodeError:
@@ -302,6 +304,9 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
     # ------------------------------------------------------------------ the API
     def _api(self, method, path):
         store = self.server.store
+        routed = share.api(self, method, path)  # hook (issue 12 part B): links, checkpoints, CSV, hyper, side by side
+        if routed is not None:
+            return routed
         if path == "/api/options":
             _allow(method, path, "GET")
             return 200, options(store.default_preset)

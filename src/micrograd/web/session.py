@@ -99,6 +99,8 @@ class Session:
         self.expand = getattr(self, "expand", False)  # show fused nodes as primitive ops
         self.domain = self._domain()
         self.acc_history.append([0, *self._accuracies()])
+        # ---- hook (web/share.py): what a shared link replays: the run's first config and every edit, by step
+        self.base_config, self.edits, self.origin = config, [], "config"
 
     # ------------------------------------------------------------------ training
     def step(self, steps=1):
@@ -139,6 +141,7 @@ class Session:
             raise Conflict(f"at most {LIMITS['points']} points per session; remove some first")
         self.trainer.train_split.append(([x, y], label))
         self._points_changed()
+        self.edits.append([self.trainer.step, "add", x, y, label])  # hook (web/share.py): replayed by a link
         self.acc_history.append([self.trainer.step, *self._accuracies()])
 
     def remove_nearest(self, x, y):
@@ -155,6 +158,7 @@ class Session:
             raise Conflict(f"the nearest point is the last one of the {SPLITS[si]} split; it cannot be removed")
         xy, label = split.pop(pi)
         self._points_changed()
+        self.edits.append([self.trainer.step, "remove", x, y])  # hook (web/share.py): replayed by a link
         self.acc_history.append([self.trainer.step, *self._accuracies()])
         return {"split": SPLITS[si], "x": xy[0], "y": xy[1], "label": label}
 
@@ -470,3 +474,8 @@ class SessionStore:
     def __len__(self):
         with self._lock:
             return len(self._sessions)
+
+    def __contains__(self, sid):  # hook (web/compare.py): is `sid` alive? Unlike get(), this does not touch it
+        with self._lock:
+            self._expire(time.monotonic())
+            return sid in self._sessions

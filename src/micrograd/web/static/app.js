@@ -153,6 +153,7 @@ function applyFull(snap) {
   }
   S.graphView.clear();
   renderGraph();
+  if (typeof MG_CONTROLS !== "undefined") MG_CONTROLS.renderModel(); // hook (controls.js): the +/- buttons follow the run
 }
 
 function applySnap(snap) {
@@ -290,6 +291,8 @@ async function main() {
   setupNetwork();
   setupLanguage();
   watchPanels();
+  // hook (issue 12 part B): the share, data/model and side-by-side controls
+  for (const m of [typeof MG_SHARE, typeof MG_CONTROLS, typeof MG_COMPARE].includes("undefined") ? [] : [MG_SHARE, MG_CONTROLS, MG_COMPARE]) m.setup();
   $("play").addEventListener("click", () => setPlaying(!S.playing));
   $("step").addEventListener("click", () => {
     setPlaying(false);
@@ -335,6 +338,7 @@ async function main() {
     resizeTimer = setTimeout(() => { if (S.snap) { NET.key = null; renderBoundary(); renderCharts(); renderNetwork(); } }, 100);
   });
   await serial(async () => {
+    if (typeof MG_SHARE !== "undefined" && await MG_SHARE.openFromHash()) return; // hook (share.js): a #run= link
     const saved = sessionStorage.getItem(SESSION_KEY);
     if (saved) {
       const snap = await reattach(saved);

@@ -66,6 +66,11 @@ function renderBoundary() {
       const p = probs[i * C + k] / 100, col = CLASS_COLORS[k % CLASS_COLORS.length];
       r += p * col[0]; g += p * col[1]; b += p * col[2];
     }
+    if (typeof MG_VIEW !== "undefined" && MG_VIEW.discrete) { // hook (controls.js): class regions, not soft
+      let best = 0;
+      for (let k = 1; k < C; k++) if (probs[i * C + k] > probs[i * C + best]) best = k;
+      [r, g, b] = CLASS_COLORS[best % CLASS_COLORS.length];
+    }
     img.data[4 * i] = 255 - (255 - r) * 0.55;
     img.data[4 * i + 1] = 255 - (255 - g) * 0.55;
     img.data[4 * i + 2] = 255 - (255 - b) * 0.55;
@@ -118,6 +123,7 @@ function renderBoundary() {
   ctx.lineWidth = 1.2;
   ctx.strokeStyle = "rgba(0,0,0,0.75)";
   for (const split of ["train", "val", "test"]) {
+    if (split === "test" && typeof MG_VIEW !== "undefined" && MG_VIEW.hideTest) continue; // hook (controls.js)
     for (const [x, y, label] of snap.points[split]) {
       const [px, py] = toPx(x, y, w, h);
       shapes[split](px, py);
