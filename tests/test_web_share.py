@@ -132,8 +132,11 @@ def test_downloaded_checkpoint_resumes_on_the_cli_with_identical_lines(server, t
     assert doc["format"] == "micrograd-checkpoint" and doc["payload"]["step"] == 5
     path = tmp_path / "web.ckpt.json"
     path.write_text(json.dumps(doc))
+    assert doc["payload"]["config"]["engine"] == "tensor"  # the run the page trained, as it trained it
     resumed = run_cli("train", "--resume", str(path), "--steps", "9")
-    whole = run_cli("train", "--hidden", "4", "--n", "40", "--lr", "0.05", "--eval-every", "1", "--steps", "9")
+    whole = run_cli(
+        "train", "--hidden", "4", "--n", "40", "--lr", "0.05", "--eval-every", "1", "--steps", "9", "--engine", "tensor"
+    )
     assert resumed.returncode == whole.returncode == 0, resumed.stderr + whole.stderr
     lines = whole.stdout.splitlines()
     start = lines.index(next(line for line in lines if line.startswith("step 5,")))
@@ -141,6 +144,9 @@ def test_downloaded_checkpoint_resumes_on_the_cli_with_identical_lines(server, t
     # the web run's step 5 is the CLI's step 5 too: the page and the CLI train the same way
     web = call(server, "GET", f"/api/sessions/{sid}")
     assert f"step 4, train loss {web['history'][4]['train_loss']!r}" in lines
+    # and the page's next steps print the resumed lines: bit for bit
+    for r in step(server, sid, 4)["records"]:
+        assert f"step {r['step']}, train loss {r['train_loss']!r}" in resumed.stdout.splitlines()
 
 
 def test_checkpoint_after_a_live_lr_change_resumes_with_the_new_rate(server, tmp_path):
@@ -183,8 +189,7 @@ def test_uploaded_checkpoint_replaces_the_run_and_continues_it(server):
 
 def _tampered(doc):
     doc = json.loads(json.dumps(doc))
-    first = next(iter(doc["payload"]["model"]))
-    doc["payload"]["model"][first] += 1.0
+    doc["payload"]["step"] += 1
     return json.dumps(doc).encode()
 
 
@@ -393,19 +398,28 @@ def test_wrong_methods_and_unknown_ids_get_messages(server):
     assert "use POST" in call(server, "GET", "/api/share", want=405)["error"]
 
 
-def test_checkpoint_of_another_engine_is_refused(server, tmp_path):
+@pytest.mark.parametrize("engine", ["scalar", "compiled", "tensor"])
+def test_a_cli_checkpoint_of_any_engine_is_accepted_and_continued(server, tmp_path, engine):
+    """The CLI's default engine is the scalar one: its checkpoints must load (the session continues them on
+    the tensor engine from the same weights, moments, RNG and step)."""
     from micrograd import checkpoint
-    from micrograd.engines import ENGINES
     from micrograd.train import TrainConfig, make_trainer
-    from micrograd.web.forms import parse_config
 
-    other = next(e for e in ENGINES if e != parse_config({}).engine)  # not the engine the demo's sessions run
-    t = make_trainer(TrainConfig(hidden=[4], n=20, steps=1, engine=other))
-    path = tmp_path / "other.ckpt.json"
+    cfg = TrainConfig.preset("seed", hidden=[4], n=40, steps=9, optimizer="adam", engine=engine)
+    t = make_trainer(cfg)
+    for _ in range(5):
+        t.train_step()
+    path = tmp_path / f"{engine}.ckpt.json"
     checkpoint.save_trainer(str(path), t)
+    whole = [t.train_step()["train_loss"] for _ in range(4)]  # the run's own next steps
     sid = new(server)
-    out = call(server, "POST", f"/api/sessions/{sid}/checkpoint", raw=path.read_bytes(), want=400)
-    assert f"{other!r} engine" in out["error"] and "--resume" in out["error"]
+    snap = call(server, "POST", f"/api/sessions/{sid}/checkpoint", raw=path.read_bytes())
+    assert snap["step"] == 5 and snap["config"]["hidden"] == [4] and snap["optimizer"]["optimizer"] == "Adam"
+    assert snap["optimizer"]["t"] == 5
+    page = [r["train_loss"] for r in step(server, sid, 4)["records"]]
+    tol = 0.0 if engine == "tensor" else 1e-9  # the tensor engine equals the scalar one to ~1e-12
+    assert page == pytest.approx(whole, rel=tol, abs=tol)
+    assert [r["step"] for r in call(server, "GET", f"/api/sessions/{sid}")["history"][-4:]] == [5, 6, 7, 8]
 
 
 def test_a_replay_over_its_time_budget_is_refused(server, monkeypatch):

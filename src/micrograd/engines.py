@@ -185,6 +185,11 @@ class TensorEngine(_Sized):
         tune_allocator()  # big per-step arrays stay in the heap: no page faults every step
         return TensorMLP.from_scalar(_mlp(cfg, nin, nclasses, rng))
 
+    def forget_splits(self):
+        """Drop the cached arrays of every split: call it after changing a split in place (the demo adds and
+        removes points), so the next step reads the points again (the cache is keyed by the list)."""
+        self._batches.clear()
+
     def _batch(self, split):
         """(X (N, nin) constant Tensor, y (N,) int array) of a split, built once per split."""
         hit = self._batches.get(id(split))

@@ -15,9 +15,12 @@ the value; `Conflict` (409) is a valid request that cannot be done now. The serv
 into a 4xx with {"error": message}.
 """
 
+import dataclasses
 import math
 
-from ..config import TrainConfig, demo_fields
+from .. import data as datasets
+from ..config import TrainConfig
+from ..config import demo_fields as config_demo_fields
 
 # ---------------------------------------------------------------------- limits
 
@@ -33,6 +36,9 @@ LIMITS = {
     "steps": (1, 100),  # per /step request
     "coord": 100.0,  # |x|, |y| of a picked or added point
     "points": 2000,  # total points after additions
+    "noise": (0.0, 10.0),  # a generated dataset's noise (null: the dataset's own)
+    "split": (1, 98),  # each of the train/val/test percentages
+    "split_length": (3, 3),
     # issue 12 part B (web/share.py, web/compare.py): shared links, checkpoints, CSV uploads, side by side
     "share_chars": 8000,  # a shared run's token in the URL (config diff + edits + step, base64url JSON)
     "edits": 200,  # recorded point edits and hyperparameter changes per shared run
@@ -43,8 +49,24 @@ LIMITS = {
     "compare_runs": (2, 4),  # runs in one side-by-side comparison
     "comparisons": 4,  # side-by-side comparisons alive at once (their runs count as sessions too)
 }
-# the config fields a request may set: the preset, then TrainConfig's demo settings
+# TrainConfig fields the demo offers beside those marked `demo=` in micrograd.config (the data controls
+# h19 added to the trainer, issue 12): field name -> the form's label
+WEB_FIELDS = {"noise": "noise", "split": "train/val/test %", "features": "features"}
+
+
+def demo_fields(config_class=TrainConfig):
+    """The config fields the demo's form offers, in field order: TrainConfig's demo settings and WEB_FIELDS."""
+    return tuple(f for f in dataclasses.fields(config_class) if f in config_demo_fields(config_class) or f.name in WEB_FIELDS)
+
+
+def _label(f):
+    return f.metadata.get("demo") or WEB_FIELDS[f.name]
+
+
+# the config fields a request may set: the preset, then the demo's settings
 CONFIG_FIELDS = ("preset",) + tuple(f.name for f in demo_fields())
+# the datasets the demo offers: points in the plane (digits' 64 pixels cannot be drawn or clicked)
+PLANE_DATASETS = tuple(name for name in datasets.DATASETS if datasets.DATASET_INPUTS.get(name, 2) == 2)
 
 
 class BadRequest(ValueError):
@@ -101,6 +123,8 @@ def _field_value(body, f):
     name, lim = f.name, LIMITS.get(f.name, (-math.inf, math.inf))
     if f.metadata.get("choices") is not None or f.type is str:
         return body[name]
+    if body[name] is None and f.default is None:  # noise: null is the dataset's own
+        return None
     if f.type is bool:
         if not isinstance(body[name], bool):
             raise BadRequest(f"{name} must be true or false, got {body[name]!r}")
@@ -128,6 +152,13 @@ def parse_config(body, default_preset="seed", config_class=TrainConfig):
     _only(body, ("preset",) + tuple(f.name for f in fields), "config")
     preset = _choice(body, "preset", tuple(config_class.PRESETS)) if "preset" in body else default_preset
     kw = {f.name: _field_value(body, f) for f in fields if f.name in body}
+    dataset = kw.get("dataset")
+    if dataset is not None and dataset in datasets.DATASETS and dataset not in PLANE_DATASETS:
+        raise BadRequest(
+            f"dataset {dataset!r} is not offered by the demo: its points have {datasets.DATASET_INPUTS[dataset]} inputs, "
+            f"not a point in the plane the page can draw; choose one of {', '.join(PLANE_DATASETS)} "
+            f"(train it with `micrograd train --dataset {dataset}`)"
+        )
     try:
         cfg = config_class.preset(preset, **kw)
     except (TypeError, ValueError) as e:  # anything the config itself refuses, in its words
@@ -136,9 +167,10 @@ def parse_config(body, default_preset="seed", config_class=TrainConfig):
     return cfg
 
 
-def parse_point(body, nclasses, need_label=True, extra=()):
+def parse_point(body, nclasses, need_label=True, extra=(), target=False):
     """(x, y, label) from {"x", "y", "label"}; label is None when not needed and absent.
-    `extra` names more fields the caller reads itself."""
+    `extra` names more fields the caller reads itself; `target`: the label is a regression run's
+    float target (within the coordinates' bound), not a class index."""
     fields = ("x", "y", "label")
     _only(body, fields + tuple(extra), "point")
     for f in fields[: 3 if need_label else 2]:
@@ -146,7 +178,12 @@ def parse_point(body, nclasses, need_label=True, extra=()):
             raise BadRequest(f"point needs field {f!r}")
     c = LIMITS["coord"]
     x, y = _number(body, "x", -c, c), _number(body, "y", -c, c)
-    label = _int(body, "label", 0, nclasses - 1) if "label" in body else None
+    if "label" not in body:
+        label = None
+    elif target:
+        label = _number(body, "label", -c, c)
+    else:
+        label = _int(body, "label", 0, nclasses - 1)
     return x, y, label
 
 
@@ -161,16 +198,45 @@ def check_steps(body):
 def form_fields(config_class=TrainConfig):
     """The form's entries, in TrainConfig's field order: {name, label, kind, choices?, min?, max?}.
 
-    kind is "choice", "int", "float", "bool", "text" or "list" (space-separated ints)."""
+    kind is "choice", "multi" (a set of choices: checkboxes), "int", "float" ("optional": empty is null),
+    "bool", "text" or "list" (space-separated ints)."""
     out = []
     for f in demo_fields(config_class):
         meta = f.metadata
-        entry = {"name": f.name, "label": meta["demo"]}
-        if meta.get("choices") is not None:
+        entry = {"name": f.name, "label": _label(f)}
+        if meta.get("choices") is not None and f.type is list:  # a set of choices (features): checkboxes
+            entry.update(kind="multi", choices=list(meta["choices"]))
+        elif f.name == "dataset":
+            entry.update(kind="choice", choices=list(PLANE_DATASETS))
+        elif meta.get("choices") is not None:
             entry.update(kind="choice", choices=list(meta["choices"]))
         else:
             entry["kind"] = {int: "int", float: "float", bool: "bool", list: "list"}.get(f.type, "text")
+            if f.default is None and f.type is float:
+                entry["optional"] = True  # empty: null (noise: the dataset's own)
             lo, hi = LIMITS.get(f.name, (meta.get("low"), meta.get("high")))
             entry.update({k: v for k, v in (("min", lo), ("max", hi)) if v is not None and math.isfinite(v)})
         out.append(entry)
     return out
+
+
+def options(default_preset="seed"):
+    """What the page's form offers (derived from TrainConfig's demo fields), and each preset's values.
+
+    "fields" lists the form's entries (name, label, kind, choices, min, max); each choice field's
+    choices are also under its plural ("datasets", "optimizers", ...). Only datasets in the plane."""
+    fields = form_fields()
+
+    def defaults(preset):
+        cfg = TrainConfig.preset(preset)
+        return {f["name"]: getattr(cfg, f["name"]) for f in fields}
+
+    return {
+        "presets": list(TrainConfig.PRESETS),
+        "preset": default_preset,
+        "fields": fields,
+        **{f["name"].rstrip("s") + "s": f["choices"] for f in fields if f["kind"] in ("choice", "multi")},
+        "preset_defaults": {name: defaults(name) for name in TrainConfig.PRESETS},
+        "regression": sorted(datasets.REGRESSION),
+        "limits": LIMITS,
+    }

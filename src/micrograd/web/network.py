@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from .. import data as datasets
 from .forms import BadRequest
 
 # ---------------------------------------------------------------------- activations and features
@@ -37,16 +38,8 @@ ACTIVATIONS = {
     "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),  # = 1/(1+e^-z), without overflow warnings
 }
 
-# an input feature as a function of the plane's (x, y): the run's model reads these
-FEATURES = {
-    "x": lambda x, y: x,
-    "y": lambda x, y: y,
-    "x2": lambda x, y: x * x,
-    "y2": lambda x, y: y * y,
-    "xy": lambda x, y: x * y,
-    "sinx": lambda x, y: np.sin(x),
-    "siny": lambda x, y: np.sin(y),
-}
+# an input feature's name: the model reads these, computed from the plane's (x, y) (micrograd.data.FEATURES)
+FEATURES = datasets.FEATURES
 THUMB = 24  # a neuron's map is THUMB x THUMB cells (the page smooths it when it enlarges one)
 MAX_WEIGHT = 1000.0  # |a weight| the page may set
 
@@ -61,9 +54,12 @@ def input_names(config, nin):
 
 
 def plane_inputs(names, xs, ys):
-    """(N, len(names)) model inputs at the plane's points (xs, ys: (N,) arrays)."""
-    cols = [FEATURES[n](xs, ys) if n in FEATURES else np.zeros_like(xs) for n in names]
-    return np.stack(cols, axis=1)
+    """(N, len(names)) model inputs at the plane's points (xs, ys: (N,) arrays): the features as
+    `micrograd.data.feature_columns` computes them (zeros for an input that is no feature)."""
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    if all(n in FEATURES for n in names):
+        return datasets.feature_columns(xs, ys, names)
+    return np.zeros((len(xs), len(names)))
 
 
 # ---------------------------------------------------------------------- the model as arrays

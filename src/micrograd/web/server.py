@@ -56,9 +56,9 @@ import sys
 import time
 import traceback
 
-from ..config import TrainConfig
 from . import forms, network, share
 from . import session as sessions
+from .forms import options
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 MAX_BODY = 64 * 1024
@@ -365,7 +365,7 @@ def _session_action(s, action, body, default_preset):
         s.reset(forms.parse_config(body, default_preset))
         return s.snapshot()
     if action == "pick":
-        point = forms.parse_point(body, s.nclasses, extra=("expand",))
+        point = s.parse_point(body, extra=("expand",))
         expand = body.get("expand", False)
         if not isinstance(expand, bool):
             raise forms.BadRequest(f"expand must be true or false, got {expand!r}")
@@ -378,10 +378,10 @@ def _session_action(s, action, body, default_preset):
         raise forms.BadRequest(f"op must be 'add' or 'remove', got {op!r}")
     point = {k: v for k, v in body.items() if k != "op"}
     if body["op"] == "add":
-        s.add_point(*forms.parse_point(point, s.nclasses))
+        s.add_point(*s.parse_point(point))
         out = {"added": True}
     else:
-        x, y, _ = forms.parse_point(point, s.nclasses, need_label=False)
+        x, y, _ = s.parse_point(point, need_label=False)
         out = {"removed": s.remove_nearest(x, y)}
     return {**s.snapshot(history=False), **out}
 
@@ -408,27 +408,6 @@ class _locked:
 
     def __exit__(self, *exc):
         self.session.lock.release()
-
-
-def options(default_preset="seed"):
-    """What the page's form offers (derived from TrainConfig's demo fields), and each preset's values.
-
-    "fields" lists the form's entries (name, label, kind, choices, min, max); each choice field's
-    choices are also under its plural ("datasets", "optimizers", ...)."""
-    fields = forms.form_fields()
-
-    def defaults(preset):
-        cfg = TrainConfig.preset(preset)
-        return {f["name"]: getattr(cfg, f["name"]) for f in fields}
-
-    return {
-        "presets": list(TrainConfig.PRESETS),
-        "preset": default_preset,
-        "fields": fields,
-        **{f["name"] + "s": f["choices"] for f in fields if f["kind"] == "choice"},
-        "preset_defaults": {name: defaults(name) for name in TrainConfig.PRESETS},
-        "limits": forms.LIMITS,
-    }
 
 
 # ---------------------------------------------------------------------- server

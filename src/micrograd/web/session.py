@@ -29,8 +29,10 @@ import threading
 import time
 import uuid
 
+from .. import data as datasets
 from ..config import TrainConfig
 from ..engine import Value
+from ..engines import _squared_error
 from ..losses import cross_entropy
 from ..nn import MLP as ScalarMLP
 from ..rng import RNG
@@ -39,6 +41,7 @@ from ..train import make_trainer
 # the request checks live in web.forms; imported here for the Session below and for callers
 from .forms import CONFIG_FIELDS, LIMITS, BadRequest, Conflict, check_steps, parse_config, parse_point  # noqa: F401
 from .network import ACTIVATIONS, RecordingOptimizer, edge_json, flat, input_names, layer_arrays, neuron_maps, plane_inputs
+from .trace import expanded_json, graph_json
 
 # ---------------------------------------------------------------------- limits
 
@@ -92,12 +95,14 @@ class Session:
         self.scalar_model = ScalarMLP(m.nin, m.nouts, activation=m.activation, init=m.init, rng=RNG(1))
         self.inputs = input_names(config, m.nin)  # what the first layer reads: x, y or feature names
         self.nclasses = self.model.nouts[-1]
+        self.regression = self.trainer.regression  # one output, a float target, the MSE: a heatmap of the prediction
         self.names = [name for name, _ in self.scalar_model.named_parameters()]
         self.history = []  # per step: {"step", "train_loss", "val_loss"}
         self.acc_history = []  # [step, val accuracy %, test accuracy %] after each step request
-        self.pick = old_pick if old_pick and old_pick[2] < self.nclasses else None  # (x, y, label) traced
+        self.pick = old_pick if old_pick and self._label_fits(old_pick[2]) else None  # (x, y, label) traced
         self.expand = getattr(self, "expand", False)  # show fused nodes as primitive ops
         self.domain = self._domain()
+        self.target_scale = self._target_scale() if self.regression else None
         self.acc_history.append([0, *self._accuracies()])
         # ---- hook (web/share.py): what a shared link replays: the run's first config and every edit, by step
         self.base_config, self.edits, self.origin = config, [], "config"
@@ -124,7 +129,14 @@ class Session:
         self.history, self.acc_history = thin(self.history), thin(self.acc_history)
         return records
 
+    def _label_fits(self, label):
+        """Whether a kept point's label is one this run has (a class index, or any target in a regression run)."""
+        return isinstance(label, float) if self.regression else isinstance(label, int) and label < self.nclasses
+
     def _accuracies(self):
+        """[val %, test %]; a regression run has no accuracy ([None, None]: the page shows none)."""
+        if self.regression:
+            return [None, None]
         out = []
         for split in (self.trainer.val_split, self.trainer.test_split):
             correct, total = self.trainer.accuracy(split)
@@ -133,30 +145,44 @@ class Session:
 
     # ------------------------------------------------------------------ points
     def points(self):
-        return {name: [[_f(p[0][0]), _f(p[0][1]), p[1]] for p in split] for name, split in zip(SPLITS, self.trainer.splits)}
+        """The points in the plane (Trainer.points, not the features the model reads): [x, y, label] per split."""
+        t = self.trainer
+        return {
+            name: [[_f(p[0][0]), _f(p[0][1]), _f(p[1]) if self.regression else p[1]] for p in s]
+            for name, s in zip(SPLITS, t.points)
+        }
+
+    def parse_point(self, body, need_label=True, extra=()):
+        """(x, y, label) of a request's point: a class of this run, or a regression run's float target."""
+        return parse_point(body, self.nclasses, need_label, extra, target=self.regression)
 
     def add_point(self, x, y, label):
-        """A new training point of class `label` (the page's click)."""
+        """A new training point of class `label` (a target in a regression run): the page's click."""
         if sum(len(s) for s in self.trainer.splits) >= LIMITS["points"]:
             raise Conflict(f"at most {LIMITS['points']} points per session; remove some first")
-        self.trainer.train_split.append(([x, y], label))
+        t = self.trainer
+        t.points[0].append(([x, y], label))
+        if t.splits[0] is not t.points[0]:  # feature inputs: the model's split holds the point's features
+            t.splits[0].append((datasets.feature_row(x, y, t.config.features), label))
         self._points_changed()
         self.edits.append([self.trainer.step, "add", x, y, label])  # hook (web/share.py): replayed by a link
         self.acc_history.append([self.trainer.step, *self._accuracies()])
 
     def remove_nearest(self, x, y):
         """Remove the point nearest to (x, y) from whichever split holds it; returns it."""
-        best = None
-        for si, split in enumerate(self.trainer.splits):
+        best, t = None, self.trainer
+        for si, split in enumerate(t.points):
             for pi, (xy, _label) in enumerate(split):
                 d = (xy[0] - x) ** 2 + (xy[1] - y) ** 2
                 if best is None or d < best[0]:
                     best = (d, si, pi)
         _, si, pi = best
-        split = self.trainer.splits[si]
+        split = t.points[si]
         if len(split) == 1:
             raise Conflict(f"the nearest point is the last one of the {SPLITS[si]} split; it cannot be removed")
         xy, label = split.pop(pi)
+        if t.splits[si] is not split:  # the model's split (features) in step with the plane's
+            t.splits[si].pop(pi)
         self._points_changed()
         self.edits.append([self.trainer.step, "remove", x, y])  # hook (web/share.py): replayed by a link
         self.acc_history.append([self.trainer.step, *self._accuracies()])
@@ -165,18 +191,24 @@ class Session:
     def _points_changed(self):
         """After a split changed in place: the tensor engine turns each split into arrays once (keyed by
         the list), so it must read them again."""
-        getattr(self.trainer.engine, "_batches", {}).clear()
+        self.trainer.engine.forget_splits()
 
     # ------------------------------------------------------------------ the boundary
     def _domain(self):
         """A square around all points, padded: the heatmap's extent (fixed until reset)."""
-        m = max(max(abs(xy[0]), abs(xy[1])) for s in self.trainer.splits for xy, _ in s)
+        m = max(max(abs(xy[0]), abs(xy[1])) for s in self.trainer.points for xy, _ in s)
         r = max(2.0, 1.15 * m)
         return [-r, r, -r, r]
 
+    def _target_scale(self):
+        """A regression run's colour scale: the largest |target| of its points (at least 1), fixed until reset."""
+        return max([1.0] + [abs(y) for s in self.trainer.points for _, y in s if math.isfinite(y)])
+
     def grid(self):
-        """Class probabilities on a GRID x GRID grid over the domain, as ints 0..100,
-        row-major from the top-left (y max) corner; computed with NumPy, no graphs built."""
+        """Class probabilities on a GRID x GRID grid over the domain, as ints 0..100, row-major from the
+        top-left (y max) corner; computed with NumPy, no graphs built. The model reads each cell's
+        features (data.feature_columns). A regression run's grid is its prediction instead, as ints
+        -100..100 of "scale" (the largest |target|, so the points and the map share one colour scale)."""
         import numpy as np
 
         x0, x1, y0, y1 = self.domain
@@ -187,6 +219,16 @@ class Session:
             h = plane_inputs(self.inputs, gx.ravel(), gy.ravel())  # the model's inputs (features) at the cells
             for W, b, act in layer_arrays(self.model):
                 h = ACTIVATIONS[act](h @ W.T + b)  # (G*G, nout): one batched forward, no graph
+            if self.regression:
+                scale = self.target_scale
+                v = np.nan_to_num(np.clip(h[:, 0] / scale, -1.0, 1.0), nan=0.0)
+                return {
+                    "size": GRID,
+                    "classes": 1,
+                    "regression": True,
+                    "scale": scale,
+                    "values": np.rint(v * 100).astype(int).tolist(),
+                }
             p = np.exp(h - h.max(axis=1, keepdims=True))
             p /= p.sum(axis=1, keepdims=True)
         p = np.nan_to_num(p, nan=1.0 / self.nclasses)
@@ -236,7 +278,8 @@ class Session:
         model = self.sync_scalar()  # the scalar twin, with the tensor model's current weights
         model.zero_grad()
         try:
-            xs = [Value(float(v)) for v in plane_inputs(self.inputs, [x], [y])[0]]  # the inputs, as leaves we can name
+            # the inputs as training computes them (math.sin), as leaves we can name
+            xs = [Value(float(v)) for v in (datasets.feature_row(x, y, self.inputs) if self._featured() else [x, y])]
             names = {"params": dict(model.named_parameters()), "inputs": dict(zip(self.input_labels(), xs))}
             labels, neurons = {}, {}  # neurons: name -> (layer, index in the layer)
             try:
@@ -245,7 +288,7 @@ class Session:
                     h = layer.outputs(h)
                     for j, node in enumerate(h):
                         labels[f"layers.{n}.neurons.{j}"], neurons[f"layers.{n}.neurons.{j}"] = node, (n, j)
-                loss = cross_entropy(h, label)
+                loss = _squared_error(h[0], label) if self.regression else cross_entropy(h, label)  # the run's loss
             except (ValueError, OverflowError) as e:  # a diverged model: non-finite logits
                 raise Conflict(f"cannot trace this point: {e}") from None
             loss.backward()
@@ -255,11 +298,12 @@ class Session:
                     f"the graph has {len(fused.nodes)} nodes, more than the {MAX_GRAPH_NODES} the page can draw; "
                     "use smaller hidden layers"
                 )
-            graph = self._graph_json(fused, neurons, (x, y, label))
+            last = len(self.model.layers) - 1
+            graph = graph_json(fused, neurons, (x, y, label), self.inputs, self.input_labels(), last, self.regression)
             if expand:
                 try:
                     expanded = describe(loss, expand=True, max_nodes=MAX_GRAPH_NODES, labels={"loss": loss}, **names)
-                    graph = {**self._expanded_json(expanded.leaves_first()), "point": graph["point"]}
+                    graph = {**expanded_json(expanded.leaves_first()), "point": graph["point"]}
                 except Exception as e:  # an optional view: never let it break the page
                     graph["note"] = f"fused nodes could not be expanded ({type(e).__name__}: {e})"
             return graph
@@ -270,6 +314,9 @@ class Session:
         """The traced graph's names of the inputs: x[0], x[1] for a plain 2-D run, else the feature names."""
         return list(self.INPUT_NAMES) if self.inputs == ["x", "y"] else list(self.inputs)
 
+    def _featured(self):
+        return all(name in datasets.FEATURES for name in self.inputs)
+
     def sync_scalar(self):
         """The scalar twin with the tensor model's weights copied in (the graph shows the trained weights)."""
         for layer, (W, b) in zip(self.scalar_model.layers, self.model.weights()):
@@ -278,63 +325,6 @@ class Session:
                     w.data = v
                 neuron.b.data = bias
         return self.scalar_model
-
-    def _graph_json(self, graph, neurons, point):
-        """The fused graph for the page: nodes as {data, grad, kind, label, title}; edges as
-        [child index, parent index]. A neuron is one fused node (op 'dot', or 'tanh(dot)' /
-        'relu(dot)' with its activation), named "layers.L.neurons.J" by `trace`."""
-        label, last = point[2], len(self.model.layers) - 1
-        out = []
-        for n in graph.nodes:
-            node = {"data": _f(n.data, 9), "grad": _f(n.grad, 9)}
-            if n.kind == "param":
-                node.update(kind="param", label=n.label, title=f"parameter {n.label}")
-            elif n.kind == "input":
-                k = self.input_labels().index(n.label)
-                node.update(kind="input", label=n.label, title=f"input {k} ({self.inputs[k]}) of the datapoint")
-            elif n.kind == "const":
-                node.update(kind="const", label="const", title="a constant")
-            elif n.label in neurons:
-                layer, j = neurons[n.label]
-                act = n.op.split("(")[0] if n.op.endswith("(dot)") else None
-                formula = f"{act}(b+Σw·x)" if act else "b+Σw·x"
-                if layer == last:
-                    node.update(
-                        kind="op", label=f"logit {j} = {n.op}", title=f"output neuron {j} (logit {j}): {formula}, one fused node"
-                    )
-                else:
-                    node.update(
-                        kind="op", label=f"L{layer}.n{j} {n.op}", title=f"neuron {j} of layer {layer}: {formula}, one fused node"
-                    )
-            elif n.label == "loss":
-                node.update(
-                    kind="loss",
-                    label=f"cross_entropy y={label}",
-                    title=f"loss = -log softmax(logits)[{label}] (softmax + NLL, one fused node)",
-                )
-            else:
-                node.update(kind="op", label=n.op, title=f"op {n.op}")
-            out.append(node)
-        return {"nodes": out, "edges": [list(e) for e in graph.edges], "point": {"x": point[0], "y": point[1], "label": label}}
-
-    @staticmethod
-    def _expanded_json(graph):
-        """The graph with fused nodes drawn as their primitive ops, in the same JSON shape."""
-        out = []
-        for n in graph.nodes:
-            node = {"data": _f(n.data, 9), "grad": _f(n.grad, 9)}
-            if n.kind == "param":
-                node.update(kind="param", label=n.label, title=f"parameter {n.label}")
-            elif n.kind == "input":
-                node.update(kind="input", label=n.label, title="input coordinate of the datapoint")
-            elif n.label == "loss":
-                node.update(kind="loss", label=f"loss = {n.op}", title="the loss (last op of the cross-entropy chain)")
-            elif n.kind == "const":
-                node.update(kind="const", label=f"const {n.op}".strip(), title="a constant of the primitive graph")
-            else:
-                node.update(kind="op", label=n.op + (" (fused)" if n.fused else ""), title=f"op {n.op}")
-            out.append(node)
-        return {"nodes": out, "edges": [list(e) for e in graph.edges], "expanded": True}
 
     # ------------------------------------------------------------------ the network view (web.network)
     def network(self, maps=True):
@@ -377,6 +367,7 @@ class Session:
             "config": {k: getattr(self.config, k) for k in CONFIG_FIELDS if k != "preset"},
             "step": self.trainer.step,
             "classes": self.nclasses,
+            "regression": self.regression,
             "domain": self.domain,
             "points": self.points(),
             "grid": self.grid(),

@@ -34,11 +34,13 @@ import time
 
 from .. import checkpoint
 from .. import data as datasets
-from ..config import OPTIMIZERS, TrainConfig, hyperparameters, make_optimizer
+from ..config import OPTIMIZERS, TrainConfig, hyperparameters
+from ..train import LIVE_SETTINGS, make_trainer
 from . import compare, forms
 from .compare import MethodNotAllowed, NotFound
 from .forms import LIMITS, BadRequest, Conflict
-from .session import Session, _RecordingOptimizer
+from .network import RecordingOptimizer
+from .session import Session
 
 SHARE_VERSION = 1
 _SESSION_PATH = re.compile(r"^/api/sessions/([0-9a-f]{32})/(share|checkpoint|hyper|data)$")
@@ -49,29 +51,36 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
 def set_hyperparameters(s, body, record=True):
-    """Change the live optimizer's hyperparameters (lr, and beta1/beta2/weight_decay/momentum where the
-    optimizer takes them) without a reset: its moments and step count stay. Validated as TrainConfig
-    validates them (and the demo's LIMITS); recorded as an edit so a shared link replays it."""
-    names = hyperparameters()
+    """Change the live training settings without a reset (`Trainer.set_hyperparameters`): lr, and
+    beta1/beta2/weight_decay/momentum where the optimizer takes them, and regularization, reg_rate,
+    batch_size; its moments and step count stay. Validated as TrainConfig validates them (and the demo's
+    LIMITS); recorded as an edit so a shared link replays it."""
+    names = (*hyperparameters(), *LIVE_SETTINGS)
     forms._only(body, names, "hyperparameter change")
     if not body:
         raise BadRequest(f"a hyperparameter change needs at least one of {', '.join(names)}")
-    takes = OPTIMIZERS[s.config.optimizer].takes
+    takes = (*OPTIMIZERS[s.config.optimizer].takes, *LIVE_SETTINGS)
     for k in body:
         if k not in takes:
             raise BadRequest(f"{k} is not a hyperparameter of optimizer {s.config.optimizer!r} (it takes {', '.join(takes)})")
-    values = {k: forms._number(body, k, *LIMITS.get(k, (None, None))) for k in sorted(body)}
-    inner = s.trainer.optimizer._opt
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    values = {k: _live_value(body, fields[k]) for k in sorted(body)}
     try:
-        cfg = dataclasses.replace(s.config, **values)
-        cfg.validate()
-        fresh = make_optimizer(cfg, inner.params)  # the optimizer's own checks (torch.optim's rules)
+        s.trainer.set_hyperparameters(**values)  # all checked first: nothing changes unless all are valid
     except (TypeError, ValueError) as e:
         raise BadRequest(str(e)) from None
-    inner.hyper = dict(fresh.hyper)  # every optimizer reads self.hyper at each step: the change is live
-    s.config = s.trainer.config = cfg
+    s.config = dataclasses.replace(s.config, **values)  # the form's config (the trainer's runs the tensor engine)
     if record:
         s.edits.append([s.trainer.step, "hyper", values])
+
+
+def _live_value(body, f):
+    """One live setting's JSON value: a number within the demo's LIMITS, or a choice (regularization)."""
+    if f.metadata.get("choices") is not None:
+        return forms._choice(body, f.name, tuple(f.metadata["choices"]))
+    if f.type is int:
+        return forms._int(body, f.name, *LIMITS.get(f.name, (0, LIMITS["points"])))
+    return forms._number(body, f.name, *LIMITS.get(f.name, (None, None)))
 
 
 # ---------------------------------------------------------------------- share links
@@ -170,9 +179,9 @@ def replay(store, token):
             body = dict(zip(("x", "y", "label"), e[2:])) if e[1] != "hyper" else e[2]
             try:
                 if e[1] == "add":
-                    s.add_point(*forms.parse_point(body, s.nclasses))
+                    s.add_point(*s.parse_point(body))
                 elif e[1] == "remove":
-                    s.remove_nearest(*forms.parse_point(body, s.nclasses, need_label=False)[:2])
+                    s.remove_nearest(*s.parse_point(body, need_label=False)[:2])
                 else:
                     set_hyperparameters(s, body)
             except BadRequest as err:
@@ -188,17 +197,21 @@ def replay(store, token):
 
 
 def checkpoint_doc(s):
-    """The session's run as a micrograd checkpoint document (a dict; `json.dumps` it to a file)."""
+    """The session's run as a micrograd checkpoint document (a dict; `json.dumps` it to a file).
+
+    It is the run the page trained: on the tensor engine (its config says engine "tensor", its model
+    holds the tensor MLP's arrays), so `micrograd train --resume FILE` continues it on the CLI with the
+    lines the page's next steps print, bit for bit."""
     if any(e[1] in ("add", "remove") for e in s.edits):
         n = sum(e[1] in ("add", "remove") for e in s.edits)
         raise Conflict(
             f"this run's points were edited ({n} edit{'s' if n > 1 else ''}): a checkpoint regenerates its data from the "
             "config, so it cannot hold them; share the run's link instead (it replays the edits)"
         )
-    cfg = dataclasses.replace(s.config, steps=max(s.config.steps, s.trainer.step))
+    t = s.trainer
+    cfg = dataclasses.replace(t.config, steps=max(t.config.steps, t.step))  # the trainer's: engine "tensor"
     if s.origin == "csv":
         cfg.data = s.csv_name  # resume with --data FILE: the saved fingerprint checks it is the same file
-    t = s.trainer
     with tempfile.TemporaryDirectory(prefix="micrograd-demo-") as d:
         path = os.path.join(d, "run.ckpt.json")
         try:
@@ -209,29 +222,58 @@ def checkpoint_doc(s):
             return json.load(f)
 
 
+def adopt(trainer, twin):
+    """Put the state of `twin`, a restored run on the scalar (or compiled) engine, into `trainer`, the same
+    run on the tensor engine: the weights, the optimizer's moments and step count, the RNG and the step.
+
+    The scalar engine keeps one state dict per number (neuron by neuron: its weights, then its bias);
+    the tensor engine one per layer's W (nout, nin) and b (nout,). The numbers are copied exactly."""
+    import numpy as np
+
+    from ..tensor import MLP as TensorMLP
+
+    trainer.model.load_state_dict(TensorMLP.from_scalar(twin.model).state_dict())
+    scalar_opt, opt = twin.optimizer, trainer.optimizer
+    opt = getattr(opt, "_opt", opt)  # the session's RecordingOptimizer wraps the real one
+    state, k = [], 0
+    for W, _b in zip(opt.params[::2], opt.params[1::2]):
+        nout, nin = W.data.shape
+        seg = scalar_opt.state[k : k + nout * (nin + 1)]
+        k += nout * (nin + 1)
+        keys = sorted(seg[0]) if seg[0] else []
+        if not keys:  # before the first step: no state yet
+            state += [{}, {}]
+            continue
+        cols = {key: np.array([st[key] for st in seg], dtype=np.float64).reshape(nout, nin + 1) for key in keys}
+        state.append({key: a[:, :nin].copy() for key, a in cols.items()})
+        state.append({key: a[:, nin].copy() for key, a in cols.items()})
+    opt.load_state_dict({"t": scalar_opt.t, "state": state})
+    trainer.rng.setstate(twin.rng.getstate())
+    trainer.step = twin.step
+
+
 def _transplant(s, built, origin):
     """Make session `s` the run `built` holds (its id, lock and clock stay): all-or-nothing."""
     keep = {k: getattr(s, k) for k in ("id", "lock", "touched", "pick", "expand")}
     s.__dict__.update({k: v for k, v in built.__dict__.items()})
     s.__dict__.update(keep)
-    if s.pick and s.pick[2] >= s.nclasses:
+    if s.pick and not s._label_fits(s.pick[2]):
         s.pick = None
     s.origin = origin
 
 
 def _in_limits(config):
-    """The demo's LIMITS on a config that did not come through the form (an uploaded checkpoint), and
-    the engine the demo's sessions run (a run on another engine continues on the CLI)."""
-    demo = forms.parse_config({f.name: config[f.name] for f in forms.demo_fields() if f.name in config})
-    if config.get("engine", demo.engine) != demo.engine:
-        raise BadRequest(
-            f"checkpoint's run is on the {config['engine']!r} engine; the demo runs {demo.engine!r}: "
-            "continue it with `micrograd train --resume FILE`"
-        )
+    """The demo's LIMITS (and its datasets) on a config that did not come through the form (an uploaded checkpoint)."""
+    forms.parse_config({f.name: config[f.name] for f in forms.demo_fields() if f.name in config})
 
 
 def load_checkpoint(s, raw):
-    """Replace session `s`'s run with an uploaded checkpoint (bytes), validated as `--resume` validates it."""
+    """Replace session `s`'s run with an uploaded checkpoint (bytes), validated as `--resume` validates it.
+
+    A checkpoint of any engine is accepted: the session trains on the tensor engine, so a scalar or compiled
+    engine's run (the CLI's default) is restored on its own engine first (every check `--resume` makes),
+    then its state is copied into the tensor run (`adopt`): it continues from the same weights, moments,
+    RNG and step (its numbers equal the scalar engine's to ~1e-12)."""
     if len(raw) > LIMITS["checkpoint_bytes"]:
         raise BadRequest(f"checkpoint is {len(raw)} bytes, over the limit of {LIMITS['checkpoint_bytes']}")
     with tempfile.TemporaryDirectory(prefix="micrograd-demo-") as d:
@@ -248,15 +290,22 @@ def load_checkpoint(s, raw):
             "names; resume it with `micrograd train --resume FILE --data CSV` instead"
         )
     _in_limits(ckpt.config)
-    built = Session(ckpt.train_config())
-    inner = built.trainer.optimizer._opt
-    built.trainer.optimizer = inner  # restore checks the optimizer's own type
     try:
-        checkpoint.restore(built.trainer, ckpt)
+        built = Session(ckpt.train_config())
+        inner = built.trainer.optimizer._opt
+        if ckpt.config.get("engine") == "tensor":
+            built.trainer.optimizer = inner  # restore checks the optimizer's own type
+            try:
+                checkpoint.restore(built.trainer, ckpt)
+            finally:
+                built.trainer.optimizer = RecordingOptimizer(inner)
+        else:  # the scalar (or compiled) engine's run: restored as `--resume` restores it, then moved over
+            twin = make_trainer(ckpt.train_config())
+            checkpoint.restore(twin, ckpt)
+            adopt(built.trainer, twin)
+            built.trainer.optimizer = RecordingOptimizer(inner)  # fresh last_grad/last_update of the right shapes
     except ValueError as e:
         raise BadRequest(str(e).replace(repr(ckpt.path), "'uploaded checkpoint'")) from None
-    finally:
-        built.trainer.optimizer = _RecordingOptimizer(inner)
     h = ckpt.history or {}
     val = h.get("val_loss", {})
     built.history = [
