@@ -149,6 +149,7 @@ const MG_COMPARE = (() => {
     heat.width = heat.height = G;
     const hctx = heat.getContext("2d"), img = hctx.createImageData(G, G);
     for (let i = 0; i < G * G; i++) {
+      if (snap.grid.regression) { img.data.set([...valueColor(snap.grid.values[i] / 100), 255], 4 * i); continue; }
       let r = 0, g = 0, b = 0;
       for (let k = 0; k < K; k++) {
         const p = P[i * K + k] / 100, col = CLASS_COLORS[k % CLASS_COLORS.length];
@@ -164,7 +165,7 @@ const MG_COMPARE = (() => {
     for (const [x, y, label] of snap.points.train) {
       ctx.beginPath();
       ctx.arc(((x - x0) / (x1 - x0)) * w, ((y1 - y) / (y1 - y0)) * h, 3.5, 0, 2 * Math.PI);
-      ctx.fillStyle = rgb(CLASS_COLORS[label % CLASS_COLORS.length]);
+      ctx.fillStyle = rgb(snap.grid.regression ? valueColor(label / snap.grid.scale) : CLASS_COLORS[label % CLASS_COLORS.length]);
       ctx.fill(); ctx.stroke();
     }
   }

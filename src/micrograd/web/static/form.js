@@ -24,6 +24,17 @@ function formEntry(d) {
   if (d.kind === "choice") {
     input = document.createElement("select");
     fillSelect(input, d.choices);
+  } else if (d.kind === "multi") { // a set of choices (the feature inputs): one checkbox each
+    input = document.createElement("span");
+    input.className = "multi";
+    for (const c of d.choices) {
+      const box = document.createElement("label"), cb = document.createElement("input");
+      cb.type = "checkbox"; cb.name = `${d.name}:${c}`; cb.value = c;
+      const txt = document.createElement("span");
+      txt.dataset.choice = c; // relabelled on a language switch (relabelEntry)
+      box.append(cb, txt);
+      input.append(box);
+    }
   } else {
     input = document.createElement("input");
     input.type = d.kind === "bool" ? "checkbox" : d.kind === "int" || d.kind === "float" ? "number" : "text";
@@ -33,8 +44,10 @@ function formEntry(d) {
       if (d.max != null && Number.isSafeInteger(d.max)) input.max = String(d.max);
     }
     if (d.kind === "list") input.placeholder = t("e.g. 8 8");
+    if (d.optional) input.placeholder = t("default");
   }
-  input.name = d.name;
+  if (d.kind !== "multi") input.name = d.name;
+  else label.classList.add("multi-entry");
   // the label by field name in the page's language; the server's English for a field the table lacks
   const name = document.createElement("span");
   name.dataset.i18n = "off"; // written here, again on a language switch (relabelForm)
@@ -50,19 +63,22 @@ function fillForm(cfg) {
   for (const d of S.options.fields) {
     const v = cfg[d.name];
     if (d.kind === "bool") f[d.name].checked = !!v;
+    else if (d.kind === "multi") for (const c of d.choices) f[`${d.name}:${c}`].checked = v.includes(c);
+    else if (d.optional && v == null) f[d.name].value = "";
     else f[d.name].value = d.kind === "list" ? v.join(" ") : String(v);
   }
-  const C = S.snap ? S.snap.classes : 3;
-  const classes = Array.from({length: C}, (_, i) => i);
+  const C = S.snap ? S.snap.classes : 3, reg = !!(S.snap && S.snap.regression);
+  // a regression run's points carry a target: a few values on its scale instead of classes
+  const classes = reg ? [-1, -0.5, 0, 0.5, 1].map((v) => +(v * S.snap.grid.scale).toPrecision(3)) : Array.from({length: C}, (_, i) => i);
   for (const id of ["add-class", "pick-label"]) {
     const sel = $(id), old = sel.value;
     fillSelect(sel, classes);
-    if (old !== "" && +old < C) sel.value = old;
+    if (classes.map(String).includes(old)) sel.value = old;
   }
   $("class-legend").replaceChildren(...classes.map((k) => {
     const s = document.createElement("span");
     s.className = "class-chip";
-    s.style.background = rgb(CLASS_COLORS[k % CLASS_COLORS.length]);
+    s.style.background = rgb(reg ? valueColor(k / S.snap.grid.scale) : CLASS_COLORS[k % CLASS_COLORS.length]);
     s.textContent = String(k);
     return s;
   }));
@@ -78,7 +94,9 @@ function readForm() {
   const out = {preset: f.preset.value};
   for (const d of S.options.fields) {
     const el = f[d.name];
-    if (d.kind === "list") out[d.name] = el.value.trim().split(/[\s,]+/).filter(Boolean).map((s) => num(s, int));
+    if (d.kind === "multi") out[d.name] = d.choices.filter((c) => f[`${d.name}:${c}`].checked);
+    else if (d.kind === "list") out[d.name] = el.value.trim().split(/[\s,]+/).filter(Boolean).map((s) => num(s, int));
+    else if (d.optional && el.value.trim() === "") out[d.name] = null;
     else if (d.kind === "int") out[d.name] = num(el.value, int);
     else if (d.kind === "float") out[d.name] = num(el.value, parseFloat);
     else if (d.kind === "bool") out[d.name] = el.checked;
@@ -108,6 +126,7 @@ function relabelEntry(label) {
   const name = span.dataset.field;
   span.textContent = fieldLabel(name, span.dataset.label) + " ";
   label.title = MG_I18N.has(`help:${name}`) ? t(`help:${name}`) : "";
+  for (const c of label.querySelectorAll("span[data-choice]")) c.textContent = t(`feature:${c.dataset.choice}`);
 }
 
 function relabelForm() {

@@ -100,6 +100,13 @@
     "help:reg_rate": "the regularization term's factor", "help:features": "the input features the model reads (x, y, x², y², xy, sin x, sin y)",
     "help:noise": "the data's noise level", "help:split": "train/val/test ratio",
   };
+  // the feature inputs' checkbox labels (field "features"), the same in both languages but for sin
+  const FEATURE = {x: "x", y: "y", x2: "x²", y2: "y²", xy: "xy", sinx: "sin x", siny: "sin y"};
+  for (const k in FEATURE) { EN_HELP[`feature:${k}`] = FEATURE[k]; ZH[`feature:${k}`] = FEATURE[k]; }
+  Object.assign(ZH, {"default": "默认", "help:noise": "数据的噪声大小（留空：数据集自己的）"});
+  EN_HELP["help:noise"] = "the data's noise level (empty: the dataset's own)";
+  EN_HELP["help:split"] = "train/val/test percentages, summing to 100 (e.g. 70 20 10)";
+  ZH["help:split"] = "训练/验证/测试的百分比，总和为 100（例如 70 20 10）";
   Object.assign(TABLE.zh, ZH);
   Object.assign(TABLE.en, EN_HELP);
 

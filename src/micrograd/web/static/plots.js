@@ -21,8 +21,10 @@ function renderStats() {
   let val = null;
   for (let i = S.history.length - 1; i >= 0 && val === null; i--) if (S.history[i].val_loss != null) val = S.history[i].val_loss;
   $("val-loss").textContent = fmtStat(val);
-  $("val-acc").textContent = snap.accuracy[1].toFixed(0) + "%";
-  $("test-acc").textContent = snap.accuracy[2].toFixed(0) + "%";
+  // a regression run has no accuracy (null): a dash, not a number that means nothing
+  const pct = (v) => (v == null ? "–" : v.toFixed(0) + "%");
+  $("val-acc").textContent = pct(snap.accuracy[1]);
+  $("test-acc").textContent = pct(snap.accuracy[2]);
   const nsplit = (k) => snap.points[k].length;
   $("boundary-info").textContent = t("{dataset} · {train}/{val}/{test} points",
     {dataset: snap.config.dataset, train: nsplit("train"), val: nsplit("val"), test: nsplit("test")});
@@ -52,6 +54,19 @@ function toData(px, py, w, h) {
 
 const heat = document.createElement("canvas");
 
+// A regression run's colour of a value in [-1, 1] (a fraction of the grid's scale): blue +, orange −
+// (Playground's), white at 0.
+const POS = [76, 120, 168], NEG = [242, 142, 43];
+function valueColor(v) {
+  const a = Math.min(1, Math.abs(v)), c = v >= 0 ? POS : NEG;
+  return [255 - (255 - c[0]) * a, 255 - (255 - c[1]) * a, 255 - (255 - c[2]) * a];
+}
+// a point's fill: its class colour, or its target on the regression scale
+function pointColor(label) {
+  const g = S.snap.grid;
+  return g.regression ? valueColor(label / g.scale) : CLASS_COLORS[label % CLASS_COLORS.length];
+}
+
 function renderBoundary() {
   const snap = S.snap;
   const {ctx, w, h} = fitCanvas($("boundary"));
@@ -60,7 +75,13 @@ function renderBoundary() {
   heat.width = G; heat.height = G;
   const hctx = heat.getContext("2d");
   const img = hctx.createImageData(G, G);
+  $("boundary").dataset.kind = snap.grid.regression ? "regression" : "classes"; // what the heatmap shows
   for (let i = 0; i < G * G; i++) {
+    if (snap.grid.regression) { // the prediction, on the targets' colour scale
+      const [r, g, b] = valueColor(snap.grid.values[i] / 100);
+      img.data[4 * i] = r; img.data[4 * i + 1] = g; img.data[4 * i + 2] = b; img.data[4 * i + 3] = 255;
+      continue;
+    }
     let r = 0, g = 0, b = 0;
     for (let k = 0; k < C; k++) {
       const p = probs[i * C + k] / 100, col = CLASS_COLORS[k % CLASS_COLORS.length];
@@ -127,7 +148,7 @@ function renderBoundary() {
     for (const [x, y, label] of snap.points[split]) {
       const [px, py] = toPx(x, y, w, h);
       shapes[split](px, py);
-      ctx.fillStyle = rgb(CLASS_COLORS[label % CLASS_COLORS.length]);
+      ctx.fillStyle = rgb(pointColor(label));
       ctx.fill(); ctx.stroke();
     }
   }
@@ -138,7 +159,7 @@ function renderBoundary() {
     ctx.lineWidth = 2.5;
     ctx.strokeStyle = "#111";
     ctx.beginPath(); ctx.arc(px, py, 10, 0, 2 * Math.PI); ctx.stroke();
-    ctx.strokeStyle = rgb(CLASS_COLORS[label % CLASS_COLORS.length]);
+    ctx.strokeStyle = rgb(pointColor(label));
     ctx.lineWidth = 2;
     ctx.beginPath(); ctx.arc(px, py, 7, 0, 2 * Math.PI); ctx.stroke();
     ctx.strokeStyle = "#111"; ctx.lineWidth = 1.5;
@@ -220,7 +241,8 @@ function renderCharts() {
   }
   drawChart($("loss-chart"), [{color: SERIES.val, points: val}, {color: SERIES.train, points: train}],
             {ymin, ymax, xmax, fmtY});
-  const accVal = S.accHistory.map((a) => [a[0], a[1]]), accTest = S.accHistory.map((a) => [a[0], a[2]]);
+  const has = (a) => a[1] != null; // a regression run has no accuracy: an empty chart
+  const accVal = S.accHistory.filter(has).map((a) => [a[0], a[1]]), accTest = S.accHistory.filter(has).map((a) => [a[0], a[2]]);
   drawChart($("acc-chart"), [{color: SERIES.test, points: accTest}, {color: SERIES.val, points: accVal}],
             {ymin: 0, ymax: 100, xmax, fmtY: (v) => v + "%"});
 }
