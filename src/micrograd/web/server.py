@@ -23,8 +23,9 @@ API (JSON in, JSON out; errors are 4xx with {"error": message}):
 A step request may add "light": true: the answer then holds only what changes every step
 (step, accuracy, lines, the network's weights and gradients); a playing page asks for a full
 one every few frames (session.Session.snapshot).
-Config fields: preset, then TrainConfig's demo settings (today dataset, n, hidden, activation,
-init, optimizer, lr, seed): /api/options lists them under "fields" (see web/forms.py).
+Config fields: preset, then TrainConfig's demo settings and the data controls (dataset, n, noise,
+split, features, hidden, activation, init, optimizer, lr, regularization, reg_rate, batch_size,
+seed): /api/options lists them under "fields" (see web/forms.py); only datasets in the plane.
 
 Robustness: bodies over 64 KiB, malformed JSON, wrong types, out-of-range values,
 duplicate Host or Content-Length headers and unknown sessions get a 4xx with a message;
