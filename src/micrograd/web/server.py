@@ -213,7 +213,9 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             raise HTTPError(400, f"Content-Length must be a non-negative integer, got {length!r}") from None
         if n > limit:
-            self.close_connection = True  # the body stays unread: this connection is done
+            self.close_connection = True  # this connection is done
+            if n <= 2 * limit:  # a file a little over the limit: read it (for at most a second), so the client
+                self._drain(n)  # gets the 413 rather than a reset while it is still sending
             raise HTTPError(413, f"request body too large: {n} bytes, at most {limit}")
         raw = self.rfile.read(n)
         self._consumed = True
@@ -228,6 +230,14 @@ class DemoHandler(http.server.BaseHTTPRequestHandler):
             raise HTTPError(400, "request body is not UTF-8") from None
         except (ValueError, RecursionError) as e:
             raise HTTPError(400, f"malformed JSON: {e}") from None
+
+    def _drain(self, n):
+        """Read and drop `n` body bytes, giving up after a second (a huge claim is never read)."""
+        self.deadline = min(self.deadline, time.monotonic() + 1.0)
+        try:
+            self._consumed = len(self.rfile.read(n)) == n
+        except (OSError, ValueError):
+            pass
 
     def _check_headers(self):
         """One Host and one Content-Length at most (two could be read differently by a proxy and by
