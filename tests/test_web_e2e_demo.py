@@ -180,3 +180,26 @@ def test_the_pages_checkpoint_resumes_on_the_cli_with_the_lines_the_page_shows_n
         lines.append(f"step {r['step']}, train loss {r['train_loss']!r}")
     printed = [line for line in out.stdout.splitlines() if line.startswith("step ")]
     assert printed == lines and len(lines) == 8
+
+
+def test_regularization_and_batch_size_change_live_and_the_buttons_follow_the_language(tab, server):
+    page = tab.page
+    tab.step(2)
+    page.locator("#config [name=regularization]").select_option("l2")
+    page.click("#live-regularization-set")
+    expect(page.locator("#status")).to_contain_text("regularization l2 from step 2 on")
+    page.fill("#config [name=batch_size]", "8")
+    page.click("#live-batch_size-set")
+    expect(page.locator("#status")).to_contain_text("batch size 8 from step 2 on")
+    assert page.inner_text("#config-note") == ""  # the form matches the run: nothing waits for a reset
+    page.fill("#config [name=reg_rate]", "-1")
+    page.click("#live-reg_rate-set")
+    expect(page.locator("#status")).to_contain_text("reg_rate")  # the server's refusal, shown on the page
+    expect(page.locator("#status")).to_have_class("error")
+    s = server.store.get(page.evaluate("() => S.snap.session"))
+    assert (s.trainer.config.regularization, s.trainer.config.batch_size, s.trainer.step) == ("l2", 8, 2)
+    tab.step(1)
+    page.click("#lang")
+    expect(page.locator("#live-batch_size-set")).to_have_text("实时")
+    page.click("#lang")
+    expect(page.locator("#live-batch_size-set")).to_have_text("live")

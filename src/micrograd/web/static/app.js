@@ -243,6 +243,12 @@ function setupLanguage() {
     $("status").dataset.empty = t("ready");
     $("play").textContent = S.playing ? t("❚❚ Pause") : t("▶ Play");
     relabelForm();
+    // the buttons share.js, controls.js and compare.js made carry their text's key (and a title's)
+    for (const el of document.querySelectorAll("[data-i18n]:not([data-i18n=off])")) {
+      const key = el.dataset.i18n, tkey = el.dataset.titleKey || `${key}.title`;
+      el.textContent = t(key);
+      if (MG_I18N.has(tkey)) el.title = t(tkey);
+    }
   };
   btn.addEventListener("click", () => MG_I18N.setLang(MG_I18N.lang() === "zh" ? "en" : "zh"));
   MG_I18N.onChange(() => {

@@ -18,6 +18,8 @@ MG_I18N.add({
     "ctl.lr.apply": "live", "ctl.lr.apply.title": "change the learning rate now, keeping the run (no reset)",
     "ctl.lr.done": "learning rate {lr} from step {step} on (no reset; a shared link replays the change)",
     "ctl.kept": "refused: {msg} (the run is unchanged)",
+    "ctl.live.title": "change it now, keeping the run (no reset)",
+    "ctl.live.done": "{field} {value} from step {step} on (no reset; a shared link replays the change)",
   },
   zh: {
     "ctl.regen": "⟳", "ctl.regen.title": "新数据：新的随机种子，重新开始训练",
@@ -28,6 +30,8 @@ MG_I18N.add({
     "ctl.lr.apply": "实时", "ctl.lr.apply.title": "立即修改学习率，保留当前训练（不重置）",
     "ctl.lr.done": "从第 {step} 步起学习率为 {lr}（不重置；分享链接会重现这次修改）",
     "ctl.kept": "被拒绝：{msg}（训练保持不变）",
+    "ctl.live.title": "立即修改，保留当前训练（不重置）",
+    "ctl.live.done": "从第 {step} 步起{field}为 {value}（不重置；分享链接会重现这次修改）",
   },
 });
 
@@ -105,6 +109,17 @@ const MG_CONTROLS = (() => {
     status(T("ctl.lr.done", {lr: snap.config.lr, step: snap.step}));
   }
 
+  // regularization, its rate and the batch size, changed while running (Trainer.set_hyperparameters on the server)
+  const LIVE = ["regularization", "reg_rate", "batch_size"];
+  async function setLive(field) {
+    const snap = await api("POST", `/api/sessions/${S.id}/hyper`, {[field]: readForm()[field]});
+    $("config").elements[field].value = String(snap.config[field]);
+    applySnap(snap);
+    updateConfigNote();
+    const label = (S.options.fields.find((d) => d.name === field) || {}).label || field;
+    status(T("ctl.live.done", {field: fieldLabel(field, label), value: snap.config[field], step: snap.step}));
+  }
+
   // ------------------------------------------------------------------ data
   async function regenerate() {
     setPlaying(false);
@@ -127,6 +142,11 @@ const MG_CONTROLS = (() => {
   function setup() {
     rowButton("lr", "live-lr-set", "ctl.lr.apply", () => guard(setLr)($("config").elements.lr.value));
     rowButton("seed", "regen", "ctl.regen", () => { setPlaying(false); guard(regenerate)(); });
+    for (const f of LIVE) {
+      rowButton(f, `live-${f}-set`, "ctl.lr.apply", () => guard(setLive)(f));
+      const b = $(`live-${f}-set`);
+      if (b) { b.dataset.titleKey = "ctl.live.title"; b.title = T("ctl.live.title"); }
+    }
     // the view toggles join the boundary plot's first tool row (its second line has room for them)
     const tools = document.querySelector("#boundary-panel .tools");
     if (tools) {
@@ -147,5 +167,5 @@ const MG_CONTROLS = (() => {
     });
   }
 
-  return {setup, renderModel, dropCsv, setLr};
+  return {setup, renderModel, dropCsv, setLr, setLive};
 })();
