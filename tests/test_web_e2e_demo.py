@@ -203,3 +203,23 @@ def test_regularization_and_batch_size_change_live_and_the_buttons_follow_the_la
     expect(page.locator("#live-batch_size-set")).to_have_text("实时")
     page.click("#lang")
     expect(page.locator("#live-batch_size-set")).to_have_text("live")
+
+
+def test_a_regression_run_picks_its_points_targets_and_compares_side_by_side(tab):
+    page = tab.page
+    tab.reset_with(dataset="gauss")
+    tab.step(2)
+    x, y, target = page.evaluate("() => S.snap.points.train[0]")
+    box = page.locator("#boundary").bounding_box()
+    px = page.evaluate("([x, y]) => toPx(x, y, 1, 1)", [x, y])
+    page.mouse.click(box["x"] + px[0] * box["width"], box["y"] + px[1] * box["height"])
+    page.wait_for_function("(t) => S.snap.graph && S.snap.graph.point.label === t", arg=target)
+    assert float(page.input_value("#pick-label")) == target  # the menu shows the traced point's target
+    assert "squared error" in page.evaluate("() => S.snap.graph.nodes.find(n => n.kind === 'loss').label")
+    page.click("#compare-open")
+    page.click("#cmp-start")
+    expect(page.locator(".cmp-card canvas.cmp-boundary")).to_have_count(2)
+    page.click("#cmp-step")
+    page.wait_for_function("() => document.getElementById('compare-panel').dataset.step === '1'")
+    assert "val" not in page.inner_text(".cmp-stats >> nth=0")  # no accuracy for a regression run
+    assert tab.errors == []

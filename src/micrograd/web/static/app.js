@@ -57,12 +57,19 @@ async function refresh() {
   applySnap(snap);
 }
 
+// The label menu shows the traced point's label; a regression target that is not on the menu joins it.
+function setPickLabel(label) {
+  const sel = $("pick-label"), v = String(label);
+  if (![...sel.options].some((o) => o.value === v)) sel.append(Object.assign(document.createElement("option"), {value: v, textContent: v}));
+  sel.value = v;
+}
+
 async function pick(x, y, label) {
   const snap = await sessionCall("pick", {x, y, label, expand: $("expand").checked});
   applySnap(snap);
   $("pick-x").value = +x.toFixed(4);
   $("pick-y").value = +y.toFixed(4);
-  $("pick-label").value = String(label);
+  setPickLabel(label);
 }
 
 async function editPoints(body) {
@@ -149,7 +156,7 @@ function applyFull(snap) {
     $("expand").checked = !!snap.graph.expanded;
     $("pick-x").value = +snap.graph.point.x.toFixed(4);
     $("pick-y").value = +snap.graph.point.y.toFixed(4);
-    $("pick-label").value = String(snap.graph.point.label);
+    setPickLabel(snap.graph.point.label);
   }
   S.graphView.clear();
   renderGraph();

@@ -125,7 +125,7 @@ const MG_COMPARE = (() => {
       drawBoundary(card.querySelector("canvas"), r);
       const last = C.histories[i][C.histories[i].length - 1];
       card.querySelector(".cmp-stats").textContent =
-        `${T("cmp.at", {step: r.step})} · loss ${last ? last.train_loss.toFixed(4) : "–"} · val ${r.accuracy[1].toFixed(0)}%`;
+        `${T("cmp.at", {step: r.step})} · loss ${last ? last.train_loss.toFixed(4) : "–"} ${r.accuracy[1] == null ? "" : ` · val ${r.accuracy[1].toFixed(0)}%`}`; // a regression run: no accuracy
       card.dataset.step = String(r.step);
       card.dataset.loss = last ? String(last.train_loss) : "";
     });
