@@ -223,3 +223,18 @@ def test_form_fields_are_the_config_fields_the_demo_accepts():
     names = [f.name for f in forms.demo_fields()]
     assert {"noise", "split", "features"} <= set(names) and forms.CONFIG_FIELDS == ("preset", *names)
     assert Session(forms.parse_config({"dataset": "plane", **SMALL})).regression is True
+
+
+def test_a_shared_link_replays_a_regression_run_with_features_and_an_added_target(server):
+    sid = new(server, {"dataset": "plane", "features": ["x", "y", "xy"], "noise": 0.1})["session"]
+    call(server, "POST", f"/api/sessions/{sid}/step", {"steps": 2})
+    call(server, "POST", f"/api/sessions/{sid}/points", {"op": "add", "x": 0.5, "y": -1.0, "label": 0.25})
+    call(server, "POST", f"/api/sessions/{sid}/step", {"steps": 2})
+    mine = call(server, "GET", f"/api/sessions/{sid}")
+    token = call(server, "GET", f"/api/sessions/{sid}/share")["token"]
+    theirs = call(server, "POST", "/api/share", {"token": token}, want=201)
+    theirs = call(server, "GET", f"/api/sessions/{theirs['session']}")
+    for key in ("points", "grid", "step", "accuracy", "config"):
+        assert theirs[key] == mine[key], key
+    strip = lambda h: [{k: v for k, v in r.items() if k != "seconds"} for r in h]  # noqa: E731
+    assert strip(theirs["history"]) == strip(mine["history"])
