@@ -133,6 +133,7 @@ class TrainConfig:
         low=0,
         high=10,
         metavar="NOISE",
+        demo="noise",
     )
     split: list = setting(
         default_factory=lambda: list(datasets.DEFAULT_SPLIT),
@@ -141,6 +142,7 @@ class TrainConfig:
         nargs="+",
         metavar="PCT",
         items="three positive percentages summing to 100",
+        demo="train/val/test %",
     )
     features: list = setting(
         default_factory=lambda: list(datasets.DEFAULT_FEATURES),
@@ -149,6 +151,7 @@ class TrainConfig:
         nargs="+",
         metavar="FEATURE",
         items="distinct features from " + ", ".join(datasets.FEATURES),
+        demo="features",
     )
     hidden: list = setting(
         default_factory=lambda: [16],

@@ -15,7 +15,6 @@ the value; `Conflict` (409) is a valid request that cannot be done now. The serv
 into a 4xx with {"error": message}.
 """
 
-import dataclasses
 import math
 
 from .. import data as datasets
@@ -49,18 +48,17 @@ LIMITS = {
     "compare_runs": (2, 4),  # runs in one side-by-side comparison
     "comparisons": 4,  # side-by-side comparisons alive at once (their runs count as sessions too)
 }
+
+
 # TrainConfig fields the demo offers beside those marked `demo=` in micrograd.config (the data controls
 # h19 added to the trainer, issue 12): field name -> the form's label
-WEB_FIELDS = {"noise": "noise", "split": "train/val/test %", "features": "features"}
-
-
 def demo_fields(config_class=TrainConfig):
-    """The config fields the demo's form offers, in field order: TrainConfig's demo settings and WEB_FIELDS."""
-    return tuple(f for f in dataclasses.fields(config_class) if f in config_demo_fields(config_class) or f.name in WEB_FIELDS)
+    """The config fields the demo's form offers, in field order: TrainConfig's demo settings."""
+    return tuple(config_demo_fields(config_class))
 
 
 def _label(f):
-    return f.metadata.get("demo") or WEB_FIELDS[f.name]
+    return f.metadata["demo"]
 
 
 # the config fields a request may set: the preset, then the demo's settings
