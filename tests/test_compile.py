@@ -328,9 +328,11 @@ def test_source_is_valid_readable_python():
     src = f.source
     ast.parse(src)
     compile(src, "<generated>", "exec")
-    assert "S1 = X1 @ W1 + P[b1_at]" in src and "S2 = X2 @ W2 + P[b2_at]" in src  # a layer's neurons: one matmul
+    assert "S1 = X1 @ W1\n" in src and "S2 = X2 @ W2\n" in src and "S2 += P[b2_at]" in src  # a layer's neurons: one matmul
     assert "# layer 1: 16 tanh neurons" in src and "# layer 2: 3 linear neurons" in src
-    assert "np.tanh(S1)" in src and "cross-entropy" in src
+    assert "H1 = tanh_(S1)" in src and "cross-entropy" in src
+    # each layer's values and gradients are whole arrays of their own (no column views of one big array)
+    assert "X2 = H1" in src and "dH1 = dS2 @ W2.T" in src and "V[" not in src and "G[" not in src
     assert len(src.splitlines()) < 80  # batched: a few lines per layer, not one per scalar node
 
 
