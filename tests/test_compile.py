@@ -189,6 +189,30 @@ def test_user_functions_gradients_equal_the_scalar_engines(name, reduction, seed
         assert_same(fn, params, xs, ys, reduction)
 
 
+def test_the_catalogue_covers_every_way_a_gradient_array_is_assembled():
+    """Each group's gradient is an array of its own, made by its first contribution: the catalogue (whose
+    gradients the test above checks against the scalar engine) must reach every way codegen assembles one."""
+    sources = []
+    for name in CASES:
+        fn, params, nin, nclasses = make_case(name, RNG(3))
+        f = micrograd.compile(fn, params)
+        f([[0.1 * i - 0.2 * j for j in range(nin)] for i in range(4)], [i % nclasses for i in range(4)]).backward()
+        sources.append(f.source)
+    text = "\n".join(sources)
+    for construct in (
+        "dH1 = dS2 @ W2.T",  # a new array from the consumer: it becomes the gradient
+        "= np.array(d",  # another group's gradient passed on: copied before more is added to it
+        "np.zeros((B,",  # a group whose nodes get gradients from different places
+        "np.add.at(d",  # a node used twice by one group
+        "d_parts = ",  # one gradient split among several arrays
+        "np.concatenate((",  # an operand gathered from several arrays
+        "np.broadcast_to(",  # a group of parameters and constants only: the same row for every example
+        "= ones @ ",  # a parameter's first gradient contribution: assigned, summed over the batch
+        "+= ones @ ",  # a parameter used again (shared weights, an L2 penalty): added
+    ):
+        assert construct in text, construct
+
+
 def test_logits_forward_equals_the_scalar_models():
     model = nn.MLP(3, [8, 4], rng=RNG(3))
     xs = np.random.RandomState(0).uniform(-2, 2, (20, 3))
