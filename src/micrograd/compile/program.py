@@ -52,7 +52,7 @@ def _namespace():
 
     import numpy as np
 
-    from ..tensor._kernels import _parallel_rows, tanh_
+    from ..tensor._kernels import _PARALLEL_MIN, _parallel_rows, tanh_
 
     def grid(start, rows, row_step, cols, col_step):
         return start + np.arange(rows)[:, None] * row_step + np.arange(cols)[None, :] * col_step
@@ -63,6 +63,11 @@ def _namespace():
 
     def dtanh(h, g):
         """g * (1 - h ** 2), tanh's backward, as one new array computed in place (in threads when big)."""
+        if h.size < _PARALLEL_MIN:  # small: three calls, no thread hand-off (nor its settings' look-up)
+            d = np.multiply(h, h)
+            np.subtract(1.0, d, out=d)
+            d *= g
+            return d
         d = np.empty_like(h)
 
         def work(lo, hi):
@@ -208,7 +213,7 @@ class Compiled:
             y = np.asarray(ys)
             if y.shape != (len(X),) or (y.size and y.dtype.kind not in "iu"):
                 raise ValueError(f"ys must be {len(X)} integer labels, got an array of shape {y.shape} ({y.dtype})")
-            y = y.astype(np.intp)
+            y = y.astype(np.intp, copy=False)
         return X, y
 
     def forward(self, xs, ys=None):
