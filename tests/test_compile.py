@@ -483,3 +483,24 @@ def test_bench_compile_refuses_different_losses():
     bench_compile.check_same([1.0, 0.5], [1.0, 0.5 + 1e-15], "same")  # within 1e-12: passes
     with pytest.raises(SystemExit, match="differ from the scalar engine"):
         bench_compile.check_same([1.0, 0.5], [1.0, 0.5001], "different")
+
+
+def test_bench_compile_alternates_the_engines_blocks_and_keeps_every_loss():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_compile
+
+    order = []
+    real = bench_compile._steps
+    try:
+        bench_compile._steps = lambda tr, n, times, losses: (order.append((tr.engine.name, n)), real(tr, n, times, losses))
+        got = bench_compile.paired_step_times({"scalar": 3, "compiled": 5}, rounds=2, n=30)
+    finally:
+        bench_compile._steps = real
+    # one warm-up step each, then the blocks alternate: 3 steps = 2 + 1, 5 steps = 3 + 2
+    assert order == [("scalar", 1), ("compiled", 1), ("scalar", 2), ("compiled", 3), ("scalar", 1), ("compiled", 2)]
+    (ts, scalar), (tc, compiled) = got["scalar"], got["compiled"]
+    assert ts > 0 and tc > 0 and len(scalar) == 4 and len(compiled) == 6  # every step's loss, the warm-up's too
+    bench_compile.check_same(scalar, compiled, "a short run")  # the same run on both engines
