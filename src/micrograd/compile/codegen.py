@@ -249,14 +249,16 @@ def _neuron(w, j, key, members, out):
     w.bwd.append((out, backward))
 
 
-def _unrolled(op, z, k, first="", limit=16):
-    """`op` over the k columns of z, left to right (the scalar engine's order), or None when k is big."""
+def _columnwise(op, z, k, name, limit=16):
+    """Lines setting `name` to `op` over the k columns of z, left to right (the scalar engine's order), or
+    None when k is big (then a row reduction is as cheap as k calls)."""
     if k > limit or k < 2:
         return None
-    expr = f"{op}({z}[:, 0], {z}[:, 1])" if op != "+" else f"{z}[:, 0] + {z}[:, 1]"
-    return [f"{first} = {expr}"] + [
-        (f"np.{op[3:]}({first}, {z}[:, {c}], out={first})" if op != "+" else f"{first} += {z}[:, {c}]") for c in range(2, k)
-    ]
+    first = f"{name} = {z}[:, 0] + {z}[:, 1]" if op == "+" else f"{name} = np.{op}({z}[:, 0], {z}[:, 1])"
+    step = f"{name} += {z}[:, {{}}]" if op == "+" else f"np.{op}({name}, {z}[:, {{}}], out={name})"
+    if k <= 3:
+        return [first] + [step.format(2)] * (k - 2)
+    return [first, f"for c in range(2, {k}):", "    " + step.format("c")]
 
 
 def _xent(w, i, out):
@@ -270,10 +272,10 @@ def _xent(w, i, out):
         "if not math.isfinite(Z.sum()) and not np.isfinite(Z).all():  # one sum: finite unless a logit is not",
         "    raise ValueError(f'cross_entropy() needs finite logits, got {Z[~np.isfinite(Z).all(axis=1)][0].tolist()}')",
     ]
-    # small k: column by column, left to right (NumPy's row reductions cost more than k calls on short rows)
-    w.fwd += _unrolled("np.maximum", "Z", k, "zmax") or ["zmax = Z.max(axis=1)"]
+    # few logits: column by column, left to right (on short rows NumPy's row reductions cost more than k calls)
+    w.fwd += _columnwise("maximum", "Z", k, "zmax") or ["zmax = Z.max(axis=1)"]
     w.fwd += ["shift = -zmax[:, None]", "ex = np.exp(Z + shift)"]
-    w.fwd += _unrolled("+", "ex", k, "denom") or ["denom = ex.sum(axis=1)"]
+    w.fwd += _columnwise("+", "ex", k, "denom") or ["denom = ex.sum(axis=1)"]
     w.fwd += [
         "inv = denom ** -1",
         f"ex_t = ex[rows, {t}]",

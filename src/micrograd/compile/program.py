@@ -22,9 +22,10 @@ Checks, so a compiled call never returns a wrong number:
 
 Exactness: each example's floats are those of the scalar graph, except where NumPy adds in
 another order: the matmul of a layer's neurons (BLAS orders each dot product's sum), the
-softmax's denominator, the batch reduction (pairwise, not left to right), and the gradient
-contributions a node receives (summed per group). Each costs ~1e-16 relative; the losses
-agree with the scalar engine's to ~1e-14.
+softmax's denominator beyond 16 logits (up to 16 it is summed left to right, as the scalar
+engine does), the batch reductions (the loss pairwise, the parameters' gradients `ones @ M`
+in BLAS's order, not left to right), and the gradient contributions a node receives (summed
+per group). Each costs ~1e-16 relative; the losses agree with the scalar engine's to ~1e-14.
 """
 
 import builtins
