@@ -1,6 +1,6 @@
 """micrograd.compile's benchmark: the compiled engine against the scalar and tensor engines, same run.
 
-    python benchmarks/bench_compile.py               # the table of benchmarks/README.md (~2-4 minutes)
+    python benchmarks/bench_compile.py               # the table of benchmarks/README.md (~15 s when quiet)
     python benchmarks/bench_compile.py --quick       # seconds: fewer steps, small workloads (a smoke test)
     python benchmarks/bench_compile.py --markdown table.md
 
