@@ -1,14 +1,17 @@
 """micrograd.compile's benchmark: the compiled engine against the scalar and tensor engines, same run.
 
-    python benchmarks/bench_compile.py               # the table of benchmarks/README.md (~2-4 minutes)
+    python benchmarks/bench_compile.py               # the table of benchmarks/README.md (~15 s when quiet)
     python benchmarks/bench_compile.py --quick       # seconds: fewer steps, small workloads (a smoke test)
     python benchmarks/bench_compile.py --markdown table.md
 
-Rows (every time a wall-clock median of training steps measured in this one process, one after
-another, so the ratios compare the same machine state; a step is the trainer's: loss of the
-training split, backward, optimizer step, zero_grad):
-  - the seed workload (80 training points, MLP(2, [16, 3])): scalar, tensor, compiled per step;
-  - 8,000 training points x hidden 64: tensor and compiled per step (scalar: one step, timed once);
+Rows (every time a wall-clock median of training steps measured in this one process, so the ratios
+compare the same machine state; a step is the trainer's: loss of the training split, backward,
+optimizer step, zero_grad; the engines' runs alternate in five blocks each, so a burst of load
+from elsewhere lands on all of them alike):
+  - the seed workload (80 training points, MLP(2, [16, 3])): scalar (30 steps), tensor and
+    compiled (300 steps each) per step;
+  - 8,000 training points x hidden 64: tensor and compiled per step (30 steps each; scalar: one
+    step, timed once);
   - tracing + compiling the seed model: the compiled engine's first loss call minus a steady one;
   - digits (`--dataset digits`, MLP(64, [32, 10]) written with Value, the llm101n preset at lr
     0.03, 100 steps): the whole `micrograd train` process (start to exit, in a subprocess) with
@@ -36,22 +39,42 @@ from micrograd.train import make_trainer
 DIGITS_ARGS = ["--preset", "llm101n", "--dataset", "digits", "--hidden", "32", "--lr", "0.03", "--steps", "100"]
 
 
-def step_times(engine, steps, **overrides):
-    """(median seconds per training step, the losses) of a fresh run's steps after one warm-up step."""
-    tr = make_trainer(TrainConfig.preset(overrides.pop("preset", "seed"), engine=engine, eval_every=0, **overrides))
-    times, losses = [], []
-    for i in range(steps + 1):
+def _trainer(engine, overrides):
+    overrides = dict(overrides)
+    return make_trainer(TrainConfig.preset(overrides.pop("preset", "seed"), engine=engine, eval_every=0, **overrides))
+
+
+def _steps(tr, n, times, losses):
+    """Run n training steps of trainer `tr`, appending each one's seconds and loss."""
+    for _ in range(n):
         t0 = time.perf_counter()
         with gc_paused():
             loss = tr.loss(tr.train_split)
             loss.backward()
             tr.optimizer.step()
             tr.optimizer.zero_grad()
-        if i:
-            times.append(time.perf_counter() - t0)
+        times.append(time.perf_counter() - t0)
         losses.append(float(loss.data))
         del loss
-    return statistics.median(times), losses
+
+
+def step_times(engine, steps, **overrides):
+    """(median seconds per training step, the losses) of a fresh run's steps after one warm-up step."""
+    return paired_step_times({engine: steps}, rounds=1, **overrides)[engine]
+
+
+def paired_step_times(steps, rounds=5, **overrides):
+    """{engine: (median seconds per step, losses)} for `steps` {engine: its number of steps}: one fresh run
+    per engine, its steps after a warm-up step, taken in `rounds` alternating blocks (engine A's block,
+    B's, C's, A's again...) so a burst of load from elsewhere lands on every engine alike instead of
+    skewing one engine's figure."""
+    runs = {e: (_trainer(e, overrides), [], []) for e in steps}
+    for tr, _, losses in runs.values():
+        _steps(tr, 1, [], losses)  # warm-up: the first step allocates (and compiles) what the others reuse
+    for r in range(rounds):
+        for e, (tr, times, losses) in runs.items():
+            _steps(tr, steps[e] // rounds + (1 if r < steps[e] % rounds else 0), times, losses)
+    return {e: (statistics.median(times), losses) for e, (_, times, losses) in runs.items()}
 
 
 def trace_time(repeats=5):
@@ -96,15 +119,18 @@ def run(argv):
     rows = []
     load_before = harness.load_average()
 
-    harness.log("seed workload: scalar, tensor, compiled")
-    seed = {e: step_times(e, steps) for e in ("scalar", "tensor", "compiled")}
+    harness.log("seed workload: scalar, tensor, compiled in alternating blocks")
+    seed = paired_step_times({"scalar": steps, "tensor": 10 * steps, "compiled": 10 * steps})
     check_same(seed["scalar"][1], seed["compiled"][1], "seed workload")
     s, t, c = (seed[e][0] for e in ("scalar", "tensor", "compiled"))
     rows.append(("seed workload (80 points, hidden 16), per step", s, t, c, "compiled >= 30x scalar, <= 2x tensor"))
 
     n, h = (1000, [16]) if args.quick else (10000, [64])
     harness.log(f"{int(0.8 * n)} points x hidden {h[0]}: tensor, compiled (scalar: one step)")
-    big = {e: step_times(e, steps if e != "scalar" else 1, n=n, hidden=h) for e in ("scalar", "tensor", "compiled")}
+    big = {
+        "scalar": step_times("scalar", 1, n=n, hidden=h),
+        **paired_step_times({"tensor": steps, "compiled": steps}, n=n, hidden=h),
+    }
     check_same(big["scalar"][1], big["compiled"][1], "big workload")
     s, t, c = (big[e][0] for e in ("scalar", "tensor", "compiled"))
     rows.append((f"{int(0.8 * n):,} points x hidden {h[0]}, per step", s, t, c, "compiled <= 1.5x tensor"))

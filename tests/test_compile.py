@@ -189,6 +189,30 @@ def test_user_functions_gradients_equal_the_scalar_engines(name, reduction, seed
         assert_same(fn, params, xs, ys, reduction)
 
 
+def test_the_catalogue_covers_every_way_a_gradient_array_is_assembled():
+    """Each group's gradient is an array of its own, made by its first contribution: the catalogue (whose
+    gradients the test above checks against the scalar engine) must reach every way codegen assembles one."""
+    sources = []
+    for name in CASES:
+        fn, params, nin, nclasses = make_case(name, RNG(3))
+        f = micrograd.compile(fn, params)
+        f([[0.1 * i - 0.2 * j for j in range(nin)] for i in range(4)], [i % nclasses for i in range(4)]).backward()
+        sources.append(f.source)
+    text = "\n".join(sources)
+    for construct in (
+        "dH1 = dS2 @ W2.T",  # a new array from the consumer: it becomes the gradient
+        "= np.array(d",  # another group's gradient passed on: copied before more is added to it
+        "np.zeros((B,",  # a group whose nodes get gradients from different places
+        "np.add.at(d",  # a node used twice by one group
+        "d_parts = ",  # one gradient split among several arrays
+        "np.concatenate((",  # an operand gathered from several arrays
+        "np.broadcast_to(",  # a group of parameters and constants only: the same row for every example
+        "= ones @ ",  # a parameter's first gradient contribution: assigned, summed over the batch
+        "+= ones @ ",  # a parameter used again (shared weights, an L2 penalty): added
+    ):
+        assert construct in text, construct
+
+
 def test_logits_forward_equals_the_scalar_models():
     model = nn.MLP(3, [8, 4], rng=RNG(3))
     xs = np.random.RandomState(0).uniform(-2, 2, (20, 3))
@@ -328,9 +352,11 @@ def test_source_is_valid_readable_python():
     src = f.source
     ast.parse(src)
     compile(src, "<generated>", "exec")
-    assert "S1 = X1 @ W1 + P[b1_at]" in src and "S2 = X2 @ W2 + P[b2_at]" in src  # a layer's neurons: one matmul
+    assert "S1 = X1 @ W1\n" in src and "S2 = X2 @ W2\n" in src and "S2 += P[b2_at]" in src  # a layer's neurons: one matmul
     assert "# layer 1: 16 tanh neurons" in src and "# layer 2: 3 linear neurons" in src
-    assert "np.tanh(S1)" in src and "cross-entropy" in src
+    assert "H1 = tanh_(S1)" in src and "cross-entropy" in src
+    # each layer's values and gradients are whole arrays of their own (no column views of one big array)
+    assert "X2 = H1" in src and "dH1 = dS2 @ W2.T" in src and "V[" not in src and "G[" not in src
     assert len(src.splitlines()) < 80  # batched: a few lines per layer, not one per scalar node
 
 
@@ -457,3 +483,24 @@ def test_bench_compile_refuses_different_losses():
     bench_compile.check_same([1.0, 0.5], [1.0, 0.5 + 1e-15], "same")  # within 1e-12: passes
     with pytest.raises(SystemExit, match="differ from the scalar engine"):
         bench_compile.check_same([1.0, 0.5], [1.0, 0.5001], "different")
+
+
+def test_bench_compile_alternates_the_engines_blocks_and_keeps_every_loss():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_compile
+
+    order = []
+    real = bench_compile._steps
+    try:
+        bench_compile._steps = lambda tr, n, times, losses: (order.append((tr.engine.name, n)), real(tr, n, times, losses))
+        got = bench_compile.paired_step_times({"scalar": 3, "compiled": 5}, rounds=2, n=30)
+    finally:
+        bench_compile._steps = real
+    # one warm-up step each, then the blocks alternate: 3 steps = 2 + 1, 5 steps = 3 + 2
+    assert order == [("scalar", 1), ("compiled", 1), ("scalar", 2), ("compiled", 3), ("scalar", 1), ("compiled", 2)]
+    (ts, scalar), (tc, compiled) = got["scalar"], got["compiled"]
+    assert ts > 0 and tc > 0 and len(scalar) == 4 and len(compiled) == 6  # every step's loss, the warm-up's too
+    bench_compile.check_same(scalar, compiled, "a short run")  # the same run on both engines

@@ -265,7 +265,10 @@ class CompiledEngine(_Sized):
 
     def build_model(self, cfg, nin, nclasses, rng, npoints=0):
         """The scalar engine's MLP (same draws, same RNG state after)."""
+        from .tensor import tune_allocator
+
         self._size_model(cfg, nin, nclasses, npoints)
+        tune_allocator()  # as the tensor engine: a step's big arrays stay in the heap (no page faults every step)
         return _mlp(cfg, nin, nclasses, rng)
 
     def _compiled(self, model):

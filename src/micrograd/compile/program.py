@@ -22,13 +22,15 @@ Checks, so a compiled call never returns a wrong number:
 
 Exactness: each example's floats are those of the scalar graph, except where NumPy adds in
 another order: the matmul of a layer's neurons (BLAS orders each dot product's sum), the
-softmax's denominator, the batch reduction (pairwise, not left to right), and the gradient
-contributions a node receives (summed per group). Each costs ~1e-16 relative; the losses
-agree with the scalar engine's to ~1e-14.
+softmax's denominator beyond 16 logits (up to 16 it is summed left to right, as the scalar
+engine does), the batch reductions (the loss pairwise, the parameters' gradients `ones @ M`
+in BLAS's order, not left to right), and the gradient contributions a node receives (summed
+per group). Each costs ~1e-16 relative; the losses agree with the scalar engine's to ~1e-14.
 """
 
 import builtins
 import inspect
+import operator
 import warnings
 
 from ..engine import Value
@@ -40,11 +42,18 @@ from .trace import CompileFallbackWarning, TracingError, trace
 __all__ = ["compile", "Compiled", "BatchLoss", "REDUCTIONS"]
 
 REDUCTIONS = ("mean", "sum")
+_DATA = operator.attrgetter("data")  # a parameter's number: map() over it is the fastest gather from Python
 
 
 def _namespace():
-    """What the generated source may use: NumPy and two helpers, nothing else."""
+    """What the generated source may use: NumPy, math and four helpers, nothing else (tanh_ is the
+    tensor engine's np.tanh in place, split across threads on big arrays: the same bits; dtanh its
+    backward, likewise)."""
+    import math
+
     import numpy as np
+
+    from ..tensor._kernels import _PARALLEL_MIN, _parallel_rows, tanh_
 
     def grid(start, rows, row_step, cols, col_step):
         return start + np.arange(rows)[:, None] * row_step + np.arange(cols)[None, :] * col_step
@@ -53,7 +62,25 @@ def _namespace():
         e = np.exp(-np.abs(a))  # the scalar engine's two branches, without overflow
         return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
-    return {"np": np, "grid": grid, "_sigmoid": _sigmoid}
+    def dtanh(h, g):
+        """g * (1 - h ** 2), tanh's backward, as one new array computed in place (in threads when big)."""
+        if h.size < _PARALLEL_MIN:  # small: three calls, no thread hand-off (nor its settings' look-up)
+            d = np.multiply(h, h)
+            np.subtract(1.0, d, out=d)
+            d *= g
+            return d
+        d = np.empty_like(h)
+
+        def work(lo, hi):
+            dd = d[lo:hi]
+            np.multiply(h[lo:hi], h[lo:hi], out=dd)
+            np.subtract(1.0, dd, out=dd)
+            dd *= g[lo:hi]
+
+        _parallel_rows(work, d)
+        return d
+
+    return {"np": np, "math": math, "grid": grid, "_sigmoid": _sigmoid, "tanh_": tanh_, "dtanh": dtanh}
 
 
 class Program:
@@ -187,7 +214,7 @@ class Compiled:
             y = np.asarray(ys)
             if y.shape != (len(X),) or (y.size and y.dtype.kind not in "iu"):
                 raise ValueError(f"ys must be {len(X)} integer labels, got an array of shape {y.shape} ({y.dtype})")
-            y = y.astype(np.intp)
+            y = y.astype(np.intp, copy=False)
         return X, y
 
     def forward(self, xs, ys=None):
@@ -292,7 +319,7 @@ class _Entry:
             if g_out is not None:
                 raise AssertionError("unreachable: a fallback loss runs through scalar_loss")
             return np.asarray(outs), None
-        P = np.fromiter((p.data for p in params), dtype=np.float64, count=len(params))
+        P = np.fromiter(map(_DATA, params), dtype=np.float64, count=len(params))
         with np.errstate(all="ignore"):
             if self.shared is not None:
                 return self.shared.run(X, y, P, g_out)
