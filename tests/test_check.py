@@ -185,6 +185,23 @@ def test_training_row_compares_numbers_to_1e9_relative():
     assert training_row("no steps here", ours)["verdict"] == "SKIP"
 
 
+def test_a_course_style_run_is_compared_with_the_llm101n_preset():
+    """`step 1/100, ...` lines (the course's final version, EurekaLabsAI/micrograd) are its run, not the seed's:
+    compared with what micrograd prints for the llm101n preset, computed here independently."""
+    from micrograd.config import TrainConfig
+    from micrograd.train import fit
+
+    lines = []
+    fit(TrainConfig.preset("llm101n", steps=30), out=lines.append)
+    steps = [ln for ln in lines if ln.startswith("step ")]
+    ok = training_row("\n".join(["hello", *steps[:12]]))
+    assert ok["verdict"] == PASS and "course's final run" in ok["expected"] and "12 lines match" in ok["got"]
+    broken = list(steps[:12])
+    broken[5] = broken[5].rsplit(" ", 1)[0] + " 0.123"
+    bad = training_row("\n".join(broken))
+    assert bad["verdict"] == FAIL and bad["got"] == f"line 6: {broken[5]}" and bad["expected"] == f"line 6: {steps[5]}"
+
+
 def test_report_table_and_json_have_the_same_rows():
     r = report("bug_tanh_derivative.py")
     doc = json.loads(r.to_json())
