@@ -289,17 +289,31 @@ def test_reading_a_tracer_is_an_error_naming_the_line(fn):
     assert "relu()" in message
 
 
-def test_a_branch_on_a_fused_nodes_data_is_caught_by_the_second_trace():
-    model = nn.MLP(1, [1], rng=RNG(2))  # one linear neuron: its output is a fused node (not a tracer)
+@pytest.mark.parametrize("same_branch", [True, False])
+def test_a_branch_on_a_fused_nodes_data_is_refused_naming_the_line(same_branch):
+    """A neuron's output (a fused node) built from tracers is a tracer too: reading its number is refused at
+    once, naming the user's line, even when every example would take the same branch (no second trace
+    could see that)."""
+    model = nn.MLP(1, [1], rng=RNG(2))  # one linear neuron: its output is a fused node
 
     def fn(x):
         out = model(x)
-        return out * 3.0 if out.data > 0 else out  # the tracer cannot see this read
+        return out * 3.0 if out.data > 0 else out  # the line the message must name
 
-    sign = model.layers[0].neurons[0].w[0].data > 0
-    xs = [[1.0], [-1.0]] if sign else [[-1.0], [1.0]]
-    with pytest.raises(TracingError, match="differs from example"):
+    line = fn.__code__.co_firstlineno + 2
+    w = model.layers[0].neurons[0].w[0].data
+    xs = [[1.0], [2.0]] if same_branch else [[1.0], [-1.0]]
+    xs = xs if w > 0 else [[-a for a in x] for x in xs]
+    with pytest.raises(TracingError, match=rf"test_compile.py:{line}: reading .data of a traced value"):
         micrograd.compile(fn, model).forward(xs)
+    two = nn.MLP(1, [2], rng=RNG(3))
+
+    def loss(x, y):  # the loss's fused node too
+        ce = losses.cross_entropy(two(x), y)
+        return ce * 2.0 if ce.data > 1.0 else ce
+
+    with pytest.raises(TracingError, match="reading .data"):
+        micrograd.compile(loss, two).forward([[0.5], [1.5]], [0, 1])
 
 
 # ---------------------------------------------------------------------- fallback

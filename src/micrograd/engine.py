@@ -242,3 +242,12 @@ def as_values(xs, name):
             raise TypeError(f"{name}[{i}] must be a Value or a real number, got {type(x).__name__} {x!r}")
         out.append(v)
     return out
+
+
+def fused_like(out, child):
+    """A fused node (micrograd.nn's neuron, micrograd.losses' sums and cross-entropy) built from a Value
+    subclass that asks for it with `_fused_propagate = True` (micrograd.compile's tracer) is of that
+    subclass, as a plain op's result on it is: traced code cannot read a neuron's number unseen."""
+    if getattr(type(child), "_fused_propagate", False):
+        out.__class__ = type(child)
+    return out

@@ -13,7 +13,7 @@ and its expansion (the seed's small graph it stands for, asked for by the graph 
 import math
 import numbers
 
-from .engine import Value, as_float, as_values
+from .engine import Value, as_float, as_values, fused_like
 
 # ---------------------------------------------------------------------- helpers
 
@@ -143,7 +143,7 @@ def cross_entropy(logits, target):
     else:  # p underflowed: log p = shifted[t] - log(denom)
         loss = -((data[t] + neg_m) - math.log(denom))
         p = 0.0
-    return Value(loss, tuple(zs), CrossEntropyOp(neg_m, ex, denom, inv, p, t), _cross_entropy_backward)
+    return fused_like(Value(loss, tuple(zs), CrossEntropyOp(neg_m, ex, denom, inv, p, t), _cross_entropy_backward), zs[0])
 
 
 def nll_loss(logits, target):
@@ -221,7 +221,8 @@ def sum_values(values, start=0.0):
     total = s
     for v in vs:
         total = total + v.data
-    return Value(total, tuple(vs), SumOp(s), SumOp.backward)
+    out = Value(total, tuple(vs), SumOp(s), SumOp.backward)
+    return fused_like(out, vs[0]) if vs else out
 
 
 # ---------------------------------------------------------------------- weight penalties (regularization)

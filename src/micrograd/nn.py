@@ -19,7 +19,7 @@ its op also knows the seed's small graph it stands for (`expand`, for the graph 
 
 import math
 
-from .engine import Value, _sigmoid, as_values
+from .engine import Value, _sigmoid, as_values, fused_like
 from .rng import RNG, global_rng
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")  # "linear": the identity (no nonlinearity)
@@ -190,20 +190,20 @@ def dot(w, x, b, act=None, xd=None):
     for wi, xi in zip(wd, xd):
         s = s + wi * xi
     local = (1.0, *xd, *wd)
-    if act is None:
-        return Value(s, (b, *w, *x), NeuronOp("dot", s, 1.0, local), _neuron_backward)
-    if act == "tanh":
+    if act is None or act == "linear":
+        out = Value(s, (b, *w, *x), NeuronOp("dot", s, 1.0, local), _neuron_backward)
+    elif act == "tanh":
         t = math.tanh(s)
-        return Value(t, (b, *w, *x), NeuronOp("tanh(dot)", s, 1 - t**2, local), _neuron_backward)
-    if act == "relu":
+        out = Value(t, (b, *w, *x), NeuronOp("tanh(dot)", s, 1 - t**2, local), _neuron_backward)
+    elif act == "relu":
         op = NeuronOp("relu(dot)", s, 1.0 if s > 0 else 0.0, local)
-        return Value(0.0 if s < 0 else s, (b, *w, *x), op, _neuron_backward)
-    if act == "sigmoid":
+        out = Value(0.0 if s < 0 else s, (b, *w, *x), op, _neuron_backward)
+    elif act == "sigmoid":
         t = _sigmoid(s)
-        return Value(t, (b, *w, *x), NeuronOp("sigmoid(dot)", s, (1.0 - t) * t, local), _neuron_backward)
-    if act == "linear":
-        return Value(s, (b, *w, *x), NeuronOp("dot", s, 1.0, local), _neuron_backward)
-    raise ValueError(f"dot(act=...) must be None, 'tanh', 'relu', 'sigmoid' or 'linear', got {act!r}")
+        out = Value(t, (b, *w, *x), NeuronOp("sigmoid(dot)", s, (1.0 - t) * t, local), _neuron_backward)
+    else:
+        raise ValueError(f"dot(act=...) must be None, 'tanh', 'relu', 'sigmoid' or 'linear', got {act!r}")
+    return fused_like(out, x[0]) if x and type(x[0]) is not Value else out
 
 
 # ---------------------------------------------------------------------- Neuron, Layer, MLP

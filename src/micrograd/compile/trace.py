@@ -68,6 +68,7 @@ class Tracer(Value):
     from user code raises TracingError (micrograd's own ops may read it)."""
 
     __slots__ = ()  # Value's layout: an op's result is made a Tracer by setting its class
+    _fused_propagate = True  # micrograd.nn's and micrograd.losses' fused nodes built from tracers are tracers too
 
     data = property(_get_data, _set_data)
 
