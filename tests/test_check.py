@@ -256,3 +256,41 @@ def test_run_check_refuses_bad_arguments(kw, exc):
         run_check(LEARNERS / "engine_ok.py", **kw)
     with pytest.raises(TypeError, match="path"):
         run_check(3)
+
+
+# ---------------------------------------------------------------------- nothing of theirs outlives the check
+
+
+def _running(marker):
+    """Processes whose command line mentions `marker` (Linux /proc)."""
+    import os
+
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc to find leftover processes")
+def test_a_fork_or_a_thread_in_their_file_does_not_outlive_the_check(tmp_path):
+    import time
+
+    src = (LEARNERS / "engine_ok.py").read_text()
+    forks = tmp_path / "forks_and_threads.py"
+    forks.write_text(
+        src
+        + "\nimport os, threading, time\n"
+        + "threading.Thread(target=time.sleep, args=(60,)).start()  # a non-daemon thread\n"
+        + "if os.fork() == 0:\n    time.sleep(60)\n    os._exit(0)\n"
+    )
+    start = time.monotonic()
+    r = run_check(str(forks), timeout=30)
+    assert r.exit_status == 0, r.format_table()  # the engine itself is right
+    assert time.monotonic() - start < 20  # the thread did not hold the check until its timeout
+    time.sleep(0.2)
+    assert _running(str(forks)) == []  # the forked child is gone

@@ -240,3 +240,20 @@ def test_a_trickling_client_is_timed_out_as_a_whole(monkeypatch, part):
         assert closed_after is not None and closed_after < 3.0, closed_after
         # the server noticed within ~1 s: a request right after is answered at once
         assert request(httpd, "GET", "/api/options")[0] == 200
+
+
+def test_a_huge_json_integer_is_a_400_naming_the_field_not_a_500():
+    """math.isfinite(10**400) raises OverflowError: every number a request carries is checked without it."""
+    with serving() as httpd:
+        huge = 10**400
+        status, out, _ = request(httpd, "POST", "/api/sessions", {"lr": huge})
+        assert status == 400 and "lr must be a finite number" in out["error"], out
+        status, snap, _ = request(httpd, "POST", "/api/sessions", {"hidden": [4], "n": 40})
+        sid = snap["session"]
+        for path, body, field in [
+            ("hyper", {"lr": huge}, "lr"),
+            ("weight", {"layer": 0, "to": 0, "from": 0, "value": huge}, "value"),
+            ("points", {"op": "add", "x": huge, "y": 0.0, "label": 0}, "x"),
+        ]:
+            status, out, _ = request(httpd, "POST", f"/api/sessions/{sid}/{path}", body)
+            assert status == 400 and field in out["error"] and "Overflow" not in out["error"], (path, out)

@@ -78,6 +78,24 @@ def test_shared_link_replays_edits_and_lr_changes_bit_for_bit(server):
     assert call(server, "GET", f"/api/sessions/{replayed['session']}/share")["token"] == share["token"]
 
 
+def test_shared_link_replays_weight_and_bias_edits_bit_for_bit(server):
+    """A weight or bias set on the network view is part of the run: the link replays it at its step."""
+    sid = new(server)
+    step(server, sid, 4)
+    call(server, "POST", f"/api/sessions/{sid}/weight", {"layer": 0, "to": 1, "from": 0, "value": 2.5})
+    step(server, sid, 3)
+    call(server, "POST", f"/api/sessions/{sid}/weight", {"layer": 1, "to": 0, "from": "bias", "value": -0.75})
+    step(server, sid, 2)
+    share = call(server, "GET", f"/api/sessions/{sid}/share")
+    original = call(server, "GET", f"/api/sessions/{sid}")
+    replayed = call(server, "POST", "/api/share", {"token": share["token"]}, want=201)
+    assert numbers(replayed) == numbers(original) and replayed["network"] == original["network"]
+    # without the edits the same config gives another run: the edits are what the link carries
+    plain = call(server, "POST", "/api/sessions", SMALL, want=201)
+    step(server, plain["session"], 9)
+    assert numbers(call(server, "GET", f"/api/sessions/{plain['session']}")) != numbers(original)
+
+
 def test_shared_link_differs_when_an_edit_moves_a_step(server):
     a, b = new(server), new(server)
     for sid, at in ((a, 1), (b, 2)):

@@ -23,6 +23,17 @@ def as_float(data, what="Value(data)"):
         raise OverflowError(f"{what}: {type(data).__name__} too large for a float (about {len(str(abs(data)))} digits)") from None
 
 
+def is_finite_number(v):
+    """True for an int or float that is a finite float (not a bool, not an int too large for a float:
+    `math.isfinite(10**400)` raises OverflowError, so a JSON or Python caller's huge int is checked here)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
 def real_pow(base, exponent, op):
     """base ** exponent on floats with PyTorch's edge rules and clear errors."""
     try:

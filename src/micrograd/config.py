@@ -20,9 +20,9 @@ Presets:
 """
 
 import dataclasses
-import math
 
 from . import data as datasets
+from ._floats import is_finite_number
 from .engines import ENGINES
 from .limits import MAX_MEMORY_MB, check_run
 from .losses import PENALTIES as REGULARIZATIONS  # the penalty on the weights (losses.add_penalty_grad)
@@ -293,8 +293,8 @@ def _check_field(f, v):
     elif f.type is float:
         if v is None and f.default is None:  # "none": the default's own meaning (noise: the dataset's own)
             return
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ValueError(f"{name} must be a finite number, got {v!r}")
+        if not is_finite_number(v):
+            raise ValueError(f"{name} must be a finite number, got {v!r:.40}")
     elif f.type is bool:
         if not isinstance(v, bool):
             raise TypeError(f"{name} must be true or false, got {v!r}")

@@ -95,8 +95,11 @@ def _run_probe(path, results, timeout, max_memory, class_name):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             raise
+        try:  # always: a process or thread their file started must not outlive the check (nor re-run the probe)
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # the group is gone already
         if timed_out:
-            os.killpg(proc.pid, signal.SIGKILL)  # the probe and anything their file started
             proc.wait()
         size = err.seek(0, os.SEEK_END)
         err.seek(max(0, size - 2000))

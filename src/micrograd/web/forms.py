@@ -18,6 +18,7 @@ into a 4xx with {"error": message}.
 import math
 
 from .. import data as datasets
+from .._floats import is_finite_number
 from ..config import TrainConfig
 from ..config import demo_fields as config_demo_fields
 
@@ -93,8 +94,8 @@ def _int(body, name, lo, hi):
 
 def _number(body, name, lo=None, hi=None):
     v = body[name]
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise BadRequest(f"{name} must be a finite number, got {v!r}")
+    if not is_finite_number(v):
+        raise BadRequest(f"{name} must be a finite number, got {v!r:.40}")
     if (lo is not None and v < lo) or (hi is not None and v > hi):
         raise BadRequest(f"{name} must be in [{lo}, {hi}], got {v}")
     return float(v)

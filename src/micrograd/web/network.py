@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from .. import data as datasets
+from .._floats import is_finite_number
 from .forms import BadRequest
 
 # ---------------------------------------------------------------------- activations and features
@@ -201,6 +202,6 @@ def parse_weight(body, arrays):
     to = index("to", nout)
     frm = None if body["from"] == "bias" else index("from", nin, ' or "bias"')
     v = body["value"]
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or abs(v) > MAX_WEIGHT:
-        raise BadRequest(f"value must be a finite number in [-{MAX_WEIGHT:g}, {MAX_WEIGHT:g}], got {v!r}")
+    if not is_finite_number(v) or abs(v) > MAX_WEIGHT:
+        raise BadRequest(f"value must be a finite number in [-{MAX_WEIGHT:g}, {MAX_WEIGHT:g}], got {v!r:.40}")
     return layer, to, frm, float(v)

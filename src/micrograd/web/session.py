@@ -347,6 +347,8 @@ class Session:
         data[(to,) if frm is None else (to, frm)] = value
         p.data = data
         self.sync_scalar()
+        edit = {"layer": layer, "to": to, "from": "bias" if frm is None else frm, "value": value}
+        self.edits.append([self.trainer.step, "weight", edit])  # hook (web/share.py): replayed by a link
         self.acc_history.append([self.trainer.step, *self._accuracies()])
 
     # ------------------------------------------------------------------ what the page gets

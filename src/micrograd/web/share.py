@@ -8,8 +8,9 @@
     set_hyperparameters(session, {"lr": 0.01})   # the live optimizer's, without a reset
 
 A run is replayable from its first config and its edits: the session records every point added
-or removed and every hyperparameter change with the step it happened at (session.py's hooks),
-and a replay applies each at the same step boundary, so every float comes out the same. A run
+or removed, every hyperparameter change and every weight set on the network view with the step
+it happened at (session.py's hooks), and a replay applies each at the same step boundary, so
+every float comes out the same. A run
 whose data came from an uploaded file (a CSV drop, an uploaded checkpoint) has no such recipe:
 its link is refused with a message (download a checkpoint instead).
 
@@ -36,7 +37,7 @@ from .. import checkpoint
 from .. import data as datasets
 from ..config import OPTIMIZERS, TrainConfig, hyperparameters
 from ..train import LIVE_SETTINGS, make_trainer
-from . import compare, forms
+from . import compare, forms, network
 from .compare import MethodNotAllowed, NotFound
 from .forms import LIMITS, BadRequest, Conflict
 from .network import RecordingOptimizer
@@ -146,9 +147,12 @@ def decode_token(token):
             raise BadRequest(f"edit {i} must be [step, op, ...], got {e!r}")
         forms._int({f"edit {i} step": e[0]}, f"edit {i} step", last, doc["s"])
         last = e[0]
-        shapes = {"add": 5, "remove": 4, "hyper": 3}
+        shapes = {"add": 5, "remove": 4, "hyper": 3, "weight": 3}
         if e[1] not in shapes or len(e) != shapes[e[1]]:
-            raise BadRequest(f"edit {i} must be [step, 'add', x, y, label], [step, 'remove', x, y] or [step, 'hyper', {{...}}]")
+            raise BadRequest(
+                f"edit {i} must be [step, 'add', x, y, label], [step, 'remove', x, y], [step, 'hyper', {{...}}] "
+                "or [step, 'weight', {...}]"
+            )
     return doc
 
 
@@ -176,12 +180,14 @@ def replay(store, token):
     try:
         for i, e in enumerate(doc["e"]):
             advance(s, e[0], deadline)
-            body = dict(zip(("x", "y", "label"), e[2:])) if e[1] != "hyper" else e[2]
+            body = dict(zip(("x", "y", "label"), e[2:])) if e[1] in ("add", "remove") else e[2]
             try:
                 if e[1] == "add":
                     s.add_point(*s.parse_point(body))
                 elif e[1] == "remove":
                     s.remove_nearest(*s.parse_point(body, need_label=False)[:2])
+                elif e[1] == "weight":  # a weight or bias set on the network view
+                    s.set_weight(*network.parse_weight(body, network.layer_arrays(s.model)))
                 else:
                     set_hyperparameters(s, body)
             except BadRequest as err:
