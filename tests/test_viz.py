@@ -600,3 +600,33 @@ def test_a_values_own_label_wins():
     assert "{ a | data 2.000" in to_dot(y, params={"weight": a})
     a.label = ""  # unset: the given name is used
     assert "{ weight | data 2.000" in to_dot(y, params={"weight": a})
+
+
+# ---------------------------------------------------------------------- graphs of feature and regression runs
+
+
+def test_datapoint_graph_of_a_features_run_takes_the_point_in_the_plane():
+    """--features x,xy,siny: --x is the point (x, y); the inputs are its features, named, and the loss is the
+    model's cross-entropy at those features (the same number as the model called on feature_row)."""
+    from micrograd.data import feature_row
+
+    tr = Trainer(TrainConfig(features=["x", "xy", "siny"], steps=1))
+    loss, names = datapoint_graph(tr.model, [0.5, -1.0], 2, features=tr.config.features)
+    assert list(names["inputs"]) == ["x", "xy", "siny"]
+    assert [v.data for v in names["inputs"].values()] == feature_row(0.5, -1.0, ["x", "xy", "siny"])
+    assert loss.data == cross_entropy(tr.model(feature_row(0.5, -1.0, ["x", "xy", "siny"])), 2).data
+    with pytest.raises(ValueError, match="x must hold 2 numbers"):
+        datapoint_graph(tr.model, [0.5, -1.0, 0.2], 2, features=tr.config.features)
+
+
+def test_graph_of_a_regression_run_is_its_squared_error(tmp_path, capsys):
+    tr = Trainer(TrainConfig(dataset="plane", steps=1))
+    loss, _ = datapoint_graph(tr.model, [0.1, 0.2], 0.3, regression=True)
+    assert loss.data == (tr.model([0.1, 0.2]).data - 0.3) ** 2
+    with pytest.raises(ValueError, match="finite number"):
+        datapoint_graph(tr.model, [0.1, 0.2], math.inf, regression=True)
+    out = tmp_path / "g.dot"
+    assert main(["graph", "--dataset", "plane", "--x", "0.1", "0.2", "--label", "0.3", "--out", str(out)]) == 0
+    assert f"the graph of loss {loss.data:.6f}" in capsys.readouterr().err and "cross_entropy" not in out.read_text()
+    assert main(["graph", "--x", "0.1", "0.2", "--label", "1.5", "--out", str(out)]) == 2  # a class must be an index
+    assert "--label must be a class index in [0, 3), got 1.5" in capsys.readouterr().err

@@ -110,7 +110,7 @@ def build_parser():
     graph = "draw one datapoint's forward+backward compute graph (SVG, PNG or DOT)"
     p = _command(sub, "graph", graph, hints=GRAPH_HINTS)
     _add(p, "--x", type=_finite, nargs="+", required=True, metavar="X", help="the datapoint's inputs, e.g. --x 0.5 -1")
-    _add(p, "--label", type=_int(0), required=True, metavar="CLASS", help="its class")
+    _add(p, "--label", type=_finite, required=True, metavar="CLASS", help="its class (a regression run: its target)")
     _add(p, "--out", required=True, metavar="FILE", help="FILE.svg or FILE.png, drawn by Graphviz's dot; FILE.dot, its text")
     _add(p, "--checkpoint", metavar="CKPT", unset="the run's initial model", help="draw the model in this checkpoint")
     _add(p, "--expand", action="store_true", help="draw fused nodes, neurons and the loss, as their primitive ops")

@@ -209,16 +209,23 @@ def cmd_graph(args):
         raise ValueError(f"--out must end in .svg, .png or .dot, got {args.out!r}")
     trainer = _graph_trainer(args)
     nin, nclasses = trainer.model.nin, trainer.model.nouts[-1]
-    if len(args.x) != nin:
-        raise ValueError(f"--x needs {nin} numbers (the model's input size), got {len(args.x)}: {args.x}")
-    if args.label >= nclasses:
-        raise ValueError(f"--label must be a class index in [0, {nclasses}), got {args.label}")
-    loss, names = datapoint_graph(trainer.model, args.x, args.label)
+    features = trainer.config.features
+    featured = list(features) != ["x", "y"]  # --x is then the point in the plane, the model sees its features
+    want = 2 if featured else nin
+    if len(args.x) != want:
+        what = f"a point (x, y): the model reads its features {','.join(features)}" if featured else "the model's input size"
+        raise ValueError(f"--x needs {want} numbers ({what}), got {len(args.x)}: {args.x}")
+    label = args.label
+    if not trainer.regression:  # a class index; a regression run's label is its float target
+        if label != int(label) or not 0 <= label < nclasses:
+            raise ValueError(f"--label must be a class index in [0, {nclasses}), got {label:g}")
+        label = int(label)
+    loss, names = datapoint_graph(trainer.model, args.x, label, features=features, regression=trainer.regression)
     try:
         draw_dot(loss, args.out, rankdir=args.rankdir, expand=args.expand, max_nodes=args.max_nodes, **names)
     except ValueError as e:  # name the flag, not the function's argument
         raise ValueError(str(e).replace("max_nodes=", "--max-nodes ").replace("raise max_nodes", "raise --max-nodes")) from None
-    print(f"wrote {args.out}: the graph of loss {loss.data:.6f} for x={args.x}, label {args.label}", file=sys.stderr)
+    print(f"wrote {args.out}: the graph of loss {loss.data:.6f} for x={args.x}, label {label:g}", file=sys.stderr)
     return 0
 
 

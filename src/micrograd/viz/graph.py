@@ -33,6 +33,7 @@ the fused node instead.
 `to_dot` writes it as DOT text and the web page's graph view is built from it.
 """
 
+import math
 import shutil
 from typing import NamedTuple
 
@@ -273,40 +274,51 @@ def to_dot(
 # ---------------------------------------------------------------------- one datapoint through a model
 
 
-def datapoint_graph(model, x, label):
-    """(loss, names): the cross-entropy of one datapoint through `model`, after
-    zero_grad + forward + backward, and the to_dot keyword arguments that name and colour
-    its boxes (params by parameter name, inputs x[i], each hidden neuron's output
+def datapoint_graph(model, x, label, features=None, regression=False):
+    """(loss, names): the loss of one datapoint through `model`, after zero_grad + forward +
+    backward, and the to_dot keyword arguments that name and colour its boxes (params by
+    parameter name, inputs x[i] (or their feature names), each hidden neuron's output
     layers.L.neurons.J.out, the logits and the loss).
 
-    The grads are zeroed first (the course's demo forgot to), so the graph shows this
-    datapoint's gradients only.
+    The loss is the cross-entropy with class `label`, or with `regression=True` the squared
+    error against the float target `label` (a regression run's). `features` (a run's
+    `--features`, micrograd.data.FEATURES): `x` is then the point (x, y) in the plane and the
+    model's inputs are its features. The grads are zeroed first (the course's demo forgot to),
+    so the graph shows this datapoint's gradients only.
     """
+    from ..data import DEFAULT_FEATURES, feature_row
     from ..engine import Value
+    from ..engines import _squared_error
     from ..losses import cross_entropy
 
     nin = getattr(model, "nin", None)
     if not hasattr(model, "named_parameters") or nin is None:
         raise TypeError(f"model must be a micrograd MLP (scalar engine), got {type(model).__name__}")
-    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or len(x) != nin:
+    featured = features is not None and tuple(features) != DEFAULT_FEATURES
+    want = 2 if featured else nin
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or len(x) != want:
         got = len(x) if hasattr(x, "__len__") else type(x).__name__
-        raise ValueError(f"x must hold {nin} numbers (the model's input size), got {got}: {x!r}")
+        what = f"the point (x, y) whose features {','.join(features)} the model reads" if featured else "the model's input size"
+        raise ValueError(f"x must hold {want} numbers ({what}), got {got}: {x!r}")
     nclasses = model.nouts[-1]
-    if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < nclasses:
+    if regression:
+        if isinstance(label, bool) or not isinstance(label, (int, float)) or not math.isfinite(label):
+            raise ValueError(f"label must be a finite number (the regression target), got {label!r}")
+    elif isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < nclasses:
         raise ValueError(f"label must be a class index in [0, {nclasses}), got {label!r}")
     model.zero_grad()
-    xs = [Value(float(v)) for v in x]
+    xs = [Value(float(v)) for v in (feature_row(float(x[0]), float(x[1]), features) if featured else x)]
     h, labels = xs, {}
     for n, layer in enumerate(model.layers):  # the model's forward, layer by layer, naming each neuron's output
         h = layer.outputs(h)
         labels.update((f"layers.{n}.neurons.{j}.out", z) for j, z in enumerate(h))
-    loss = cross_entropy(h, label)
+    loss = _squared_error(h[0], float(label)) if regression else cross_entropy(h, label)
     loss.backward()
     labels.update((f"logits[{k}]", z) for k, z in enumerate(h))  # the last layer's outputs are the logits
     labels["loss"] = loss
     names = {
         "params": dict(model.named_parameters()),
-        "inputs": {f"x[{i}]": v for i, v in enumerate(xs)},
+        "inputs": {(f if featured else f"x[{i}]"): v for i, (f, v) in enumerate(zip(features or [None] * len(xs), xs))},
         "labels": labels,
     }
     return loss, names
