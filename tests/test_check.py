@@ -3,6 +3,7 @@ tests/fixtures/learners/ (each written with exactly one bug), passes the correct
 reports the seed program's real limits and nothing false, and survives a hang, a crash and a memory bomb."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -240,6 +241,14 @@ def test_cli_bad_input_is_status_2_and_one_line(argv, words, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert words in err and "Traceback" not in err and len(err.splitlines()) <= 3  # argparse adds its usage line
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_not_a_regular_file(tmp_path, capsys):
+    fifo = tmp_path / "engine.py"
+    os.mkfifo(fifo)
+    assert main(["check", str(fifo)]) == 2  # at once: reading it would block
+    assert "is not a regular file" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -196,7 +196,10 @@ def _size_csv(cfg, engine):
     if os.path.isfile(cfg.data):  # anything else: load_csv says what is wrong
         lines, ncols = datasets.csv_shape(cfg.data)
         if lines > 1 and ncols > 1:
-            check_run(engine, ncols - 1, cfg.hidden, 2, lines - 1, cfg.max_memory, cfg.data)
+            try:
+                check_run(engine, ncols - 1, cfg.hidden, 2, lines - 1, cfg.max_memory, cfg.data)
+            except ValueError as e:  # say why the model has 2 outputs: its classes are not counted yet
+                raise ValueError(f"{e} (sized before the file is read: its {lines - 1:,} lines as points, 2 classes)") from None
 
 
 def _config(config):

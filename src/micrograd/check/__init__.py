@@ -42,8 +42,10 @@ def _check_args(path, timeout, max_memory, class_name):
         raise ValueError(f"{path!r} is a directory; pass the .py file that defines your Value")
     if not path.endswith(".py"):
         raise ValueError(f"{path!r} is not a Python file (.py): pass the file that defines your Value")
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         raise ValueError(f"{path!r}: no such file")
+    if not os.path.isfile(path):  # a FIFO, a device, a socket, a symlink to one or a broken symlink
+        raise ValueError(f"{path!r} is not a regular file; pass the .py file that defines your Value")
     bad_t = isinstance(timeout, bool) or not isinstance(timeout, numbers.Real)
     if bad_t or not (math.isfinite(timeout) and timeout > 0):
         raise (TypeError if bad_t else ValueError)(f"timeout must be a positive number of seconds, got {timeout!r}")
