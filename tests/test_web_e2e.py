@@ -12,38 +12,20 @@ the layout tests run at both, the behaviour tests at the smaller one.
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from browser import chromium
+from playwright.sync_api import expect
 from webserver import serving
 
 from micrograd.web import url
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 VIEWPORTS = [(1280, 800), (1920, 1080)]
 READABLE_PX = 9  # the smallest node text Fit may draw
-
-
-def chromium_path():
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert path, "Chromium is needed for the e2e tests: `apt-get install chromium` (scripts/test.sh does it)"
-    return path
 
 
 # ---------------------------------------------------------------------- fixtures
@@ -59,10 +41,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 class Page:

@@ -10,11 +10,10 @@ import subprocess
 import sys
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from test_web_e2e import CHROMIUM_ARGS, chromium_path
+from browser import Tab as browser_tab
+from browser import chromium
+from playwright.sync_api import expect
 from webserver import serving
-
-from micrograd.web import url
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -27,27 +26,12 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
-class Tab:
-    def __init__(self, browser, server):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-        self.errors = []
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(30000)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(url(server))
-        self.page.wait_for_selector("body[data-ready='1']")
-
-    def step(self, n):
-        for _ in range(n):
-            before = self.page.inner_text("#step-count")
-            self.page.click("#step")
-            expect(self.page.locator("#step-count")).not_to_have_text(before)
+class Tab(browser_tab):
+    """A tab at 1280x800 that can reset the run with form fields and sample the boundary's colours."""
 
     def reset_with(self, **fields):
         """Set form fields (selects by value, text inputs by text) and press Reset; wait for the new run."""
@@ -76,9 +60,6 @@ class Tab:
               return out;
             }"""
         )
-
-    def close(self):
-        self.context.close()
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ import subprocess
 import sys
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from test_web_e2e import CHROMIUM_ARGS, chromium_path
+from browser import Tab as browser_tab
+from browser import chromium
+from playwright.sync_api import expect
 from webserver import request, serving
 
 from micrograd.web import url
@@ -29,28 +30,15 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
-class Tab:
+class Tab(browser_tab):
+    """A tab at 1280x900 (the controls under the curves in view), console errors recorded too."""
+
     def __init__(self, browser, server, path=""):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-        self.errors = []
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(30000)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.goto(url(server) + path)
-        self.page.wait_for_selector("body[data-ready='1']")
-
-    def step(self, n):
-        for _ in range(n):
-            before = self.page.inner_text("#step-count")
-            self.page.click("#step")
-            expect(self.page.locator("#step-count")).not_to_have_text(before)
+        super().__init__(browser, server, path, size=(1280, 900), console=True)
 
     def numbers(self):
         return self.page.evaluate(
@@ -58,9 +46,6 @@ class Tab:
             " params: S.snap.optimizer.rows.map(r => r[1]), acc: S.snap.accuracy, header: document.getElementById('train-loss')"
             ".textContent, points: S.snap.points})"
         )
-
-    def close(self):
-        self.context.close()
 
 
 @pytest.fixture
