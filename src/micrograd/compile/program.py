@@ -53,34 +53,12 @@ def _namespace():
 
     import numpy as np
 
-    from ..tensor._kernels import _PARALLEL_MIN, _parallel_rows, tanh_
+    from ..tensor._kernels import dtanh, sigmoid, tanh_
 
     def grid(start, rows, row_step, cols, col_step):
         return start + np.arange(rows)[:, None] * row_step + np.arange(cols)[None, :] * col_step
 
-    def _sigmoid(a):
-        e = np.exp(-np.abs(a))  # the scalar engine's two branches, without overflow
-        return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-    def dtanh(h, g):
-        """g * (1 - h ** 2), tanh's backward, as one new array computed in place (in threads when big)."""
-        if h.size < _PARALLEL_MIN:  # small: three calls, no thread hand-off (nor its settings' look-up)
-            d = np.multiply(h, h)
-            np.subtract(1.0, d, out=d)
-            d *= g
-            return d
-        d = np.empty_like(h)
-
-        def work(lo, hi):
-            dd = d[lo:hi]
-            np.multiply(h[lo:hi], h[lo:hi], out=dd)
-            np.subtract(1.0, dd, out=dd)
-            dd *= g[lo:hi]
-
-        _parallel_rows(work, d)
-        return d
-
-    return {"np": np, "math": math, "grid": grid, "_sigmoid": _sigmoid, "tanh_": tanh_, "dtanh": dtanh}
+    return {"np": np, "math": math, "grid": grid, "_sigmoid": sigmoid, "tanh_": tanh_, "dtanh": dtanh}
 
 
 class Program:

@@ -126,6 +126,46 @@ def fast_tanh_(a):
     return a
 
 
+def dtanh(h, g):
+    """g * (1 - h**2), tanh's backward from its output h (2-D, as g), as one new array computed in place
+    (big temporaries cost more in page faults than in flops), split across threads when big."""
+    if h.size < _PARALLEL_MIN:  # small: three calls, no thread hand-off
+        d = np.multiply(h, h)
+        np.subtract(1.0, d, out=d)
+        d *= g
+        return d
+    d = np.empty_like(h)
+
+    def work(lo, hi):
+        dd = d[lo:hi]
+        np.multiply(h[lo:hi], h[lo:hi], out=dd)
+        np.subtract(1.0, dd, out=dd)
+        dd *= g[lo:hi]
+
+    _parallel_rows(work, d)
+    return d
+
+
+# ---------------------------------------------------------------------- sigmoid
+
+
+def sigmoid(a):
+    """1 / (1 + e**-a) elementwise, a new array: the scalar engine's two branches (engine._sigmoid), so
+    never an overflow (e = e**-|a|), and the same float sequence as Value.sigmoid."""
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+# each hidden activation (micrograd.nn.ACTIVATIONS) as a NumPy function of the pre-activation, returning
+# a new array: what plots and the demo evaluate over a grid of points (training uses the engines' ops)
+ACTIVATIONS = {
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "sigmoid": sigmoid,
+    "linear": lambda z: z,
+}
+
+
 # ---------------------------------------------------------------------- allocator
 
 _allocator_tuned = False

@@ -19,7 +19,8 @@ import numbers
 
 import numpy as np
 
-from ._kernels import _parallel_rows, fast_tanh_
+from ._kernels import dtanh, fast_tanh_
+from ._kernels import sigmoid as sigmoid_array
 from .ops import Function
 from .tensor import Tensor, _leaf
 
@@ -52,8 +53,7 @@ class Linear(Function):
         elif act == "relu":
             np.maximum(out, 0.0, out=out)
         elif act == "sigmoid":  # the sigmoid op's float sequence (ops.elementwise.Sigmoid, engine.Value.sigmoid)
-            e = np.exp(-np.abs(out))
-            out = np.where(out >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+            out = sigmoid_array(out)
         self.x, self.w, self.out = x, w, out
         return out
 
@@ -62,17 +62,7 @@ class Linear(Function):
         # in place on one fresh array: big temporaries cost more in page faults than in flops
         if act == "tanh":  # g * (1 - tanh**2), in threads when big
             t2 = self.out.reshape(-1, self.out.shape[-1])
-            g2 = np.ascontiguousarray(g).reshape(t2.shape)
-            d = np.empty_like(t2)
-
-            def work(lo, hi):
-                dd = d[lo:hi]
-                np.multiply(t2[lo:hi], t2[lo:hi], out=dd)
-                np.subtract(1.0, dd, out=dd)
-                dd *= g2[lo:hi]
-
-            _parallel_rows(work, d)
-            g = d.reshape(g.shape)
+            g = dtanh(t2, np.ascontiguousarray(g).reshape(t2.shape)).reshape(g.shape)
         elif act == "relu":
             g = np.where(self.out > 0, g, 0.0)  # relu'(0) = 0
         elif act == "sigmoid":

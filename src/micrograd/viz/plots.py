@@ -55,15 +55,6 @@ def _mlp_arrays(model):
     ]
 
 
-# each hidden activation (micrograd.nn.ACTIVATIONS) on a NumPy array, for display (training uses the engines)
-_ACT = {
-    "tanh": lambda np, z: np.tanh(z),
-    "relu": lambda np, z: np.maximum(z, 0.0),
-    "sigmoid": lambda np, z: 0.5 * (1.0 + np.tanh(0.5 * z)),  # = 1/(1+e^-z), without overflow
-    "linear": lambda np, z: z,
-}
-
-
 def forward_grid(model, X):
     """The model at many points: (logits (N, C), hidden pre-activations [(N, H) per hidden
     layer] or None) for the points X, a float64 array (N, D). NumPy only (no matplotlib).
@@ -74,6 +65,8 @@ def forward_grid(model, X):
     """
     import numpy as np
 
+    from ..tensor._kernels import ACTIVATIONS  # each activation on an array (imports NumPy: here, not at import)
+
     arrays = _mlp_arrays(model)
     if arrays is not None:
         h, pre = X, []
@@ -83,7 +76,7 @@ def forward_grid(model, X):
                 h = z
             else:
                 pre.append(z)
-                h = _ACT[act](np, z)
+                h = ACTIVATIONS[act](z)
         return h, pre
     rows = []  # any other model: one call per point
     for p in X:

@@ -25,19 +25,14 @@ import numpy as np
 
 from .. import data as datasets
 from .._floats import is_finite_number
+from ..tensor._kernels import ACTIVATIONS as _KERNEL_ACTIVATIONS
 from .forms import BadRequest
 
 # ---------------------------------------------------------------------- activations and features
 
-# every activation a hidden layer may have (TrainConfig.activation's choices, and the ones
-# issue 12 adds), as NumPy functions of the pre-activation; None is the linear last layer
-ACTIVATIONS = {
-    None: lambda z: z,
-    "linear": lambda z: z,
-    "tanh": np.tanh,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),  # = 1/(1+e^-z), without overflow warnings
-}
+# every activation a hidden layer may have, as NumPy functions of the pre-activation (the tensor
+# kernels' table, micrograd.nn.ACTIVATIONS' names); None is the linear last layer
+ACTIVATIONS = {None: _KERNEL_ACTIVATIONS["linear"], **_KERNEL_ACTIVATIONS}
 
 # an input feature's name: the model reads these, computed from the plane's (x, y) (micrograd.data.FEATURES)
 FEATURES = datasets.FEATURES
@@ -96,21 +91,33 @@ def _scaled(values):
     return q.astype(int), scale
 
 
-def neuron_maps(arrays, names, domain, size=THUMB):
-    """Every node's value over a size x size grid of the domain (row-major from the top-left, as a
-    canvas): [{"maps": [[ints] per node], "scale": [floats]}] per layer, the inputs first, then each
-    layer's activations (the outputs' raw values: the logits, or a regression's prediction)."""
+def cell_centres(domain, size):
+    """(xs, ys): the centres of a size x size grid over domain (x0, x1, y0, y1), flattened row-major from
+    the top-left (y max) corner, as a canvas draws."""
     x0, x1, y0, y1 = domain
     xs = x0 + (np.arange(size) + 0.5) * (x1 - x0) / size
     ys = y1 - (np.arange(size) + 0.5) * (y1 - y0) / size  # the top row first
     gx, gy = np.meshgrid(xs, ys)
-    h = plane_inputs(names, gx.ravel(), gy.ravel())  # (N, nin)
-    out = []
+    return gx.ravel(), gy.ravel()
+
+
+def layer_values(arrays, h):
+    """[h, then each layer's activations] for the inputs h (N, nin), every neuron of a layer at once
+    (layer_arrays' (W, b, act) per layer): one batched forward, no graph."""
+    values = [h]
+    for W, b, act in arrays:
+        h = ACTIVATIONS[act](h @ W.T + b)  # (N, nout)
+        values.append(h)
+    return values
+
+
+def neuron_maps(arrays, names, domain, size=THUMB):
+    """Every node's value over a size x size grid of the domain (row-major from the top-left, as a
+    canvas): [{"maps": [[ints] per node], "scale": [floats]}] per layer, the inputs first, then each
+    layer's activations (the outputs' raw values: the logits, or a regression's prediction)."""
     with np.errstate(all="ignore"):  # a diverged model may hold inf: its maps come out flat
-        values = [h]
-        for W, b, act in arrays:
-            h = ACTIVATIONS[act](h @ W.T + b)  # (N, nout): every neuron of the layer at once
-            values.append(h)
+        values = layer_values(arrays, plane_inputs(names, *cell_centres(domain, size)))
+    out = []
     for v in values:
         q, scale = _scaled(v.T)
         out.append({"maps": q.tolist(), "scale": [_f(s) for s in scale]})

@@ -40,7 +40,17 @@ from ..train import make_trainer
 
 # the request checks live in web.forms; imported here for the Session below and for callers
 from .forms import CONFIG_FIELDS, LIMITS, BadRequest, Conflict, check_steps, parse_config, parse_point  # noqa: F401
-from .network import ACTIVATIONS, RecordingOptimizer, edge_json, flat, input_names, layer_arrays, neuron_maps, plane_inputs
+from .network import (
+    RecordingOptimizer,
+    cell_centres,
+    edge_json,
+    flat,
+    input_names,
+    layer_arrays,
+    layer_values,
+    neuron_maps,
+    plane_inputs,
+)
 from .trace import expanded_json, graph_json
 
 # ---------------------------------------------------------------------- limits
@@ -211,14 +221,9 @@ class Session:
         -100..100 of "scale" (the largest |target|, so the points and the map share one colour scale)."""
         import numpy as np
 
-        x0, x1, y0, y1 = self.domain
-        xs = x0 + (np.arange(GRID) + 0.5) * (x1 - x0) / GRID
-        ys = y1 - (np.arange(GRID) + 0.5) * (y1 - y0) / GRID  # top row first, as a canvas
-        gx, gy = np.meshgrid(xs, ys)
         with np.errstate(all="ignore"):  # a diverged model may hold inf: show it as a flat grid
-            h = plane_inputs(self.inputs, gx.ravel(), gy.ravel())  # the model's inputs (features) at the cells
-            for W, b, act in layer_arrays(self.model):
-                h = ACTIVATIONS[act](h @ W.T + b)  # (G*G, nout): one batched forward, no graph
+            cells = plane_inputs(self.inputs, *cell_centres(self.domain, GRID))  # the model's inputs (features)
+            h = layer_values(layer_arrays(self.model), cells)[-1]  # (G*G, nout)
             if self.regression:
                 scale = self.target_scale
                 v = np.nan_to_num(np.clip(h[:, 0] / scale, -1.0, 1.0), nan=0.0)

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .._kernels import tanh_
+from .._kernels import sigmoid, tanh_
 from ..tensor import Tensor, unbroadcast
 from . import Function, tensor_op
 
@@ -252,8 +252,7 @@ class Sigmoid(Function):
     name = "sigmoid"
 
     def forward(self, x):
-        e = np.exp(-np.abs(x))  # e**-x for x >= 0, e**x for x < 0: never overflows
-        self.s = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        self.s = sigmoid(x)  # e**-|x|: never overflows
         return self.s
 
     def backward(self, g):
